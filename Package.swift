@@ -1,0 +1,107 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Vigil: a high-availability cluster resource manager in the Pacemaker + Corosync + pcs family.
+// Libraries hold the logic; each executable only parses arguments and wires libraries together.
+let package = Package(
+  name: "Vigil",
+  platforms: [.macOS(.v13)],  // needed for AsyncParsableCommand roots, even on Linux
+  products: [
+    .executable(name: "pcs", targets: ["pcs"]),
+    .executable(name: "cibadmin", targets: ["cibadmin"]),
+    .executable(name: "crm_simulate", targets: ["crm_simulate"]),
+    .executable(name: "crm_verify", targets: ["crm_verify"]),
+    .executable(name: "clusterd", targets: ["clusterd"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+  ],
+  targets: [
+    // libxml2 through pkg-config; only the CIB module may import it.
+    .systemLibrary(
+      name: "CLibXML2", pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]),
+
+    // The Cluster Information Base: Pacemaker's XML, typed model, validation, versioning, diffs, storage.
+    .target(
+      name: "CIB",
+      dependencies: [
+        "CLibXML2",
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ]),
+    // Membership, votequorum and ordered delivery: a pure core plus a UDP shell.
+    .target(
+      name: "Membership",
+      dependencies: [
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    // The scheduler: pure, CIB values in, transition graph out. Must not import CLibXML2.
+    .target(
+      name: "PolicyEngine",
+      dependencies: ["CIB", .product(name: "OrderedCollections", package: "swift-collections")]),
+    // The local resource manager: real agents in real child processes.
+    .target(
+      name: "LRM",
+      dependencies: [
+        "CIB",
+        .product(name: "Subprocess", package: "swift-subprocess"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    // DC election, transition execution, recovery, fencing.
+    .target(
+      name: "Controller",
+      dependencies: [
+        "CIB", "PolicyEngine", "LRM", "Membership",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    .executableTarget(
+      name: "pcs",
+      dependencies: [
+        "CIB", "PolicyEngine", "LRM", "Membership",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "cibadmin",
+      dependencies: ["CIB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    .executableTarget(
+      name: "crm_simulate",
+      dependencies: [
+        "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "crm_verify",
+      dependencies: [
+        "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "clusterd",
+      dependencies: [
+        "Controller",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+
+    .testTarget(
+      name: "CIBTests",
+      dependencies: ["CIB", .product(name: "PropertyBased", package: "swift-property-based")]),
+    .testTarget(
+      name: "MembershipTests",
+      dependencies: ["Membership", .product(name: "PropertyBased", package: "swift-property-based")]),
+    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"]),
+    .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+  ]
+)

@@ -1,0 +1,6 @@
+import Testing
+@testable import LRM
+
+@Test func LRMModuleNamesItself() {
+  #expect(LRMModule.name == "LRM")
+}

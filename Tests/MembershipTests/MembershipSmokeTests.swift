@@ -1,0 +1,6 @@
+import Testing
+@testable import Membership
+
+@Test func MembershipModuleNamesItself() {
+  #expect(MembershipModule.name == "Membership")
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import PolicyEngine
+
+@Test func PolicyEngineModuleNamesItself() {
+  #expect(PolicyEngineModule.name == "PolicyEngine")
+}
