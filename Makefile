@@ -34,3 +34,10 @@ bench: bench-cib
 
 bench-cib: build
 	@echo "bench-cib: not implemented yet"; exit 2
+
+# --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
+APT_PACKAGES += resource-agents fence-agents iproute2 procps
+.PHONY: bench-lrm
+bench-lrm: deps
+	$(SWIFT) build -c release --product bench-lrm
+	.build/release/bench-lrm

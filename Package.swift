@@ -93,6 +93,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    .executableTarget(name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")]),
 
     .testTarget(
       name: "CIBTests",
@@ -101,7 +102,7 @@ let package = Package(
       name: "MembershipTests",
       dependencies: ["Membership", .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"]),
-    .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"]),
+    .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
   ]
 )
