@@ -41,7 +41,7 @@ enum PcsShell {
         exit(0)
       }
       // pcs prints its usage text on stderr and exits 1 for a command line it cannot parse.
-      Console.errRaw("\n" + message + "\n")
+      Console.errRaw("\nUsage: pcs [-f file] [-h] [commands]...\n" + message + "\n")
       exit(1)
     }
     do {

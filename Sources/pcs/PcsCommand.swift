@@ -41,3 +41,16 @@ extension PcsCommand {
     .legacy("'\(what)' is not implemented yet in this build of Vigil")
   }
 }
+
+extension PcsFailure {
+  /// A command line pcs cannot parse: its usage text on stderr, exit 1.
+  static func usage(_ group: any ParsableCommand.Type) -> PcsFailure {
+    let name = group.configuration.commandName ?? ""
+    return PcsFailure(lines: ["", "Usage: pcs \(name) ...", group.helpMessage(columns: 80)])
+  }
+}
+
+/// Whether `word` was typed as a command word (default subcommands are also reached without it).
+func typedCommandWord(_ word: String) -> Bool {
+  CommandLine.arguments.dropFirst().contains(word)
+}

@@ -1,6 +1,9 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
-func runResourceStatus(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource status") }
+func runResourceStatus(_ cmd: ResourceStatus) throws(PcsFailure) {
+  if !cmd.args.isEmpty && !typedCommandWord("status") { throw .usage(ResourceCommand.self) }
+  throw cmd.notYetImplemented("resource status")
+}
 func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
 func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("delete") }
 func runResourceTargetRole(_ cmd: some PcsCommand, words: [String], enable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("enable/disable") }
