@@ -35,6 +35,20 @@ bench: bench-cib
 bench-cib: build
 	@echo "bench-cib: not implemented yet"; exit 2
 
+# --- Membership (issue 5): deterministic simulation and the 3-process benchmark ---
+# make simulate SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"
+# make bench-membership [DURATION=s TRIALS=n MESSAGES=n]
+FIRST ?= 1
+.PHONY: bench-membership
+simulate: deps
+	$(SWIFT) build -c release --product membership-sim
+	.build/release/membership-sim --seeds $(SEEDS) --first $(FIRST)
+
+bench-membership: deps
+	$(SWIFT) build -c release --product membership-node
+	$(SWIFT) build -c release --product bench-membership
+	.build/release/bench-membership
+
 # --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
 APT_PACKAGES += resource-agents fence-agents iproute2 procps
 .PHONY: bench-lrm

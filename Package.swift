@@ -95,6 +95,13 @@ let package = Package(
       ]),
     .executableTarget(name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")]),
 
+    // Membership's deterministic simulator, a node process for loopback tests, and its benchmark.
+    .executableTarget(name: "membership-sim", dependencies: ["Membership"]),
+    .executableTarget(
+      name: "membership-node",
+      dependencies: ["Membership", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+    .executableTarget(name: "bench-membership", dependencies: ["Membership"]),
+
     .testTarget(
       name: "CIBTests",
       dependencies: ["CIB", .product(name: "PropertyBased", package: "swift-property-based")]),
