@@ -93,6 +93,8 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // make bench-cib: parse/serialize time and peak memory of the CIB module (release build).
+    .executableTarget(name: "bench-cib", dependencies: ["CIB"]),
     .executableTarget(name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")]),
 
     // Membership's deterministic simulator, a node process for loopback tests, and its benchmark.
