@@ -54,3 +54,17 @@ bench-cib: deps
 	  largest_corpus=$$(ls -S $(CONFORMANCE)/xml/*.xml | head -1) \
 	  gen_5000x32=$(BENCH_CIB_DIR)/cib-5000x32.xml \
 	  gen_10mb=$(BENCH_CIB_DIR)/cib-10mb.xml
+
+# --- Membership (issue 5): deterministic simulation and the 3-process benchmark ---
+# make simulate SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"
+# make bench-membership [DURATION=s TRIALS=n MESSAGES=n]
+FIRST ?= 1
+.PHONY: bench-membership
+simulate: deps
+	$(SWIFT) build -c release --product membership-sim
+	.build/release/membership-sim --seeds $(SEEDS) --first $(FIRST)
+
+bench-membership: deps
+	$(SWIFT) build -c release --product membership-node
+	$(SWIFT) build -c release --product bench-membership
+	.build/release/bench-membership
