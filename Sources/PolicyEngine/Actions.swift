@@ -148,10 +148,10 @@ struct ActionBuilder {
     let nextRole = assignment.nextRole[r]
     let current = rsc.runningOn
     let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
-    let multiple = current.count > 1
+    let multiple = current.filter { !fencedNodes.contains($0) }.count > 1
     var needStop = false
     if multiple { needStop = true }
-    if let n = next, let c = current.first, c != n { needStop = true }
+    if let n = next, let c = state.currentNode(r), c != n { needStop = true }
     if rsc.failed && rsc.stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
     if !managed {

@@ -168,7 +168,7 @@ struct Assigner {
     return false
   }
 
-  func currentNode(_ r: Int) -> Int? { state.resources[r].runningOn.first }
+  func currentNode(_ r: Int) -> Int? { state.currentNode(r) }
 
   func nodeAttribute(_ n: Int, _ attr: String?) -> String? {
     guard let attr else { return state.nodes[n].name }
@@ -548,7 +548,7 @@ struct Assigner {
 
   func currentNodeOfInstance(_ inst: Int) -> Int? {
     let prims = state.allPrimitives(under: inst)
-    for p in prims { if let n = state.resources[p].runningOn.first { return n } }
+    for p in prims { if let n = state.currentNode(p) { return n } }
     return nil
   }
 

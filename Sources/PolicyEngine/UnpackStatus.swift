@@ -756,6 +756,13 @@ struct StatusInterpreter {
       case "block":
         resources[i].managed = false
         resources[i].blocked = true
+        // A group configured to block blocks as a whole.
+        if let p = resources[i].parent, resources[p].variant == .group, resources[p].meta["multiple-active"] == "block" {
+          for m in resources[p].children {
+            resources[m].managed = false
+            resources[m].blocked = true
+          }
+        }
       case "stop_only":
         resources[i].nextRoleFromStatus = .stopped
       default:
