@@ -36,6 +36,12 @@ public struct CIBValidationIssue: Equatable, Hashable, Sendable, CustomStringCon
     case invalidEnumValue
     case emptyConstraint
     case unknownNode
+    /// stonith-enabled (default true) without any stonith resource: crm_verify's start-up error.
+    case fencingNotConfigured
+
+    /// Whether `requireValidCIB` refuses a document with this error. Pacemaker and pcs accept writes
+    /// of a CIB without fencing devices (one adds them later); the scheduler refuses to start resources.
+    public var blocksWrites: Bool { self != .fencingNotConfigured }
   }
 
   public var severity: Severity
@@ -78,10 +84,13 @@ public func validateCIB(_ root: CIBElement) -> [CIBValidationIssue] {
   return validator.issues
 }
 
-/// For writers (pcs, cibadmin): throws when the document has any error, so nothing invalid is saved.
+/// For writers (pcs, cibadmin): throws when the document has an error that makes it invalid to store
+/// (every error except `fencingNotConfigured`, see `Kind.blocksWrites`), so nothing invalid is saved.
 public func requireValidCIB(_ root: CIBElement) throws(CIBValidationError) {
   let issues = validateCIB(root)
-  if issues.contains(where: { $0.severity == .error }) { throw CIBValidationError(issues: issues) }
+  if issues.contains(where: { $0.severity == .error && $0.kind.blocksWrites }) {
+    throw CIBValidationError(issues: issues)
+  }
 }
 
 /// Resource classes Pacemaker 2.1.5 knows (`crm_resource --list-standards` plus the legacy ones).
@@ -156,6 +165,25 @@ struct Validator {
     }
     index(configuration)
     check(configuration)
+    checkFencingConfigured(configuration)
+  }
+
+  /// Pacemaker's unpack_resources check: with stonith-enabled true (the default) and no stonith
+  /// primitive anywhere, no resource is started. Wording follows crm_verify's three error lines.
+  mutating func checkFencingConfigured(_ configuration: CIBElement) {
+    var stonithEnabled = true
+    for set in configuration.firstElement(named: "crm_config")?.elements(named: "cluster_property_set") ?? [] {
+      if let v = set.elements(named: "nvpair").first(where: { $0[attribute: "name"] == "stonith-enabled" })?[attribute: "value"] {
+        stonithEnabled = parseBoolean(v) ?? true
+        break
+      }
+    }
+    guard stonithEnabled, !primitiveClassByID.values.contains("stonith") else { return }
+    issues.append(CIBValidationIssue(
+      severity: .error, kind: .fencingNotConfigured, element: "crm_config", id: nil,
+      message: "Resource start-up disabled since no STONITH resources have been defined. Either configure some "
+        + "or disable STONITH with the stonith-enabled option (NOTE: clusters with shared data need STONITH "
+        + "to ensure data integrity)"))
   }
 
   // MARK: - Pass 1: every id, once.
@@ -332,19 +360,27 @@ struct Validator {
     }
   }
 
+  /// The schema's score type: an integer, INFINITY, +INFINITY or -INFINITY (the health names red,
+  /// yellow and green are for node-health options only).
   mutating func checkScoreAttribute(_ e: CIBElement, _ name: String) {
     guard let v = e[attribute: name] else { return }
-    do throws(ScoreParseError) { _ = try Score(validating: v) } catch {
+    do throws(ScoreParseError) {
+      _ = try Score(validating: v)
+      if ["red", "yellow", "green"].contains(v.lowercased()) { throw .notANumber(v) }
+    } catch {
       report(.error, .invalidScore, e,
              "\(name)=\"\(v)\" is not a score: use an integer, INFINITY or -INFINITY")
     }
   }
 
+  /// Roles as the schema spells them (case matters; Master and Slave are still accepted).
+  static let schemaRoles: Set<String> = ["Stopped", "Started", "Promoted", "Unpromoted", "Master", "Slave"]
+
   mutating func checkRole(_ e: CIBElement, _ name: String) {
     guard let v = e[attribute: name] else { return }
-    if Role(parsing: v) == nil {
+    if !Validator.schemaRoles.contains(v) {
       report(.error, .invalidEnumValue, e,
-             "\(name)=\"\(v)\" is not a role: use Stopped, Started, Unpromoted or Promoted")
+             "\(name)=\"\(v)\" is not a role: use Stopped, Started, Unpromoted or Promoted (case matters)")
     }
   }
 
@@ -527,7 +563,7 @@ struct Validator {
     }
     if !isResourceOrTag(v) {
       report(.error, .unknownReference, c,
-             "attribute \(attribute) references an unknown ID \"\(v)\": no resource has that id; create it or correct the name")
+             "IDREF attribute \(attribute) references an unknown ID \"\(v)\": no resource has that id; create it or correct the name")
     }
   }
 
@@ -543,7 +579,7 @@ struct Validator {
       checkRole(set, "role")
       checkScoreAttribute(set, "score")
       checkEnum(set, "action", OrderConstraint.actions)
-      checkEnum(set, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)), caseInsensitive: true)
+      checkEnum(set, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)))
       let refs = set.elements(named: "resource_ref")
       if refs.isEmpty {
         report(.error, .emptyConstraint, set, "the resource set is empty: add <resource_ref id=\"...\"/> elements")
@@ -601,7 +637,7 @@ struct Validator {
         checkResourceReference(c, "then", required: true)
       }
       checkScoreAttribute(c, "score")
-      checkEnum(c, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)), caseInsensitive: true)
+      checkEnum(c, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)))
       checkEnum(c, "first-action", OrderConstraint.actions)
       checkEnum(c, "then-action", OrderConstraint.actions)
       checkBoolean(c, "symmetrical")
