@@ -93,6 +93,15 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // make bench-cib: parse/serialize time and peak memory of the CIB module (release build).
+    .executableTarget(name: "bench-cib", dependencies: ["CIB"]),
+
+    // Membership's deterministic simulator, a node process for loopback tests, and its benchmark.
+    .executableTarget(name: "membership-sim", dependencies: ["Membership"]),
+    .executableTarget(
+      name: "membership-node",
+      dependencies: ["Membership", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+    .executableTarget(name: "bench-membership", dependencies: ["Membership"]),
 
     .testTarget(
       name: "CIBTests",

@@ -1,0 +1,614 @@
+/// Timers of the membership protocol. Derived from totem's `token`/`join`/`consensus` when the config sets them;
+/// the defaults are Vigil's (docs/BENCHMARKS.md explains them), not corosync's 3000 ms token.
+public struct MembershipTiming: Equatable, Sendable {
+  /// A peer not heard from for this long is suspected (corosync's `token`).
+  public var failTimeout: Duration
+  /// How often each node sends a heartbeat to every configured node.
+  public var heartbeatInterval: Duration
+  /// Retransmission of proposals (corosync's `join`).
+  public var joinRetransmit: Duration
+  /// Retransmission of unordered data and of ordered messages a member lacks.
+  public var dataRetransmit: Duration
+  /// A view change that has not completed after this long is restarted with a new epoch (`consensus`).
+  public var consensusTimeout: Duration
+  /// The resolution of the core's timers: the shell ticks the core this often.
+  public var tickInterval: Duration
+
+  public init(
+    failTimeout: Duration = .milliseconds(400), heartbeatInterval: Duration? = nil,
+    joinRetransmit: Duration = .milliseconds(50), dataRetransmit: Duration = .milliseconds(20),
+    consensusTimeout: Duration? = nil, tickInterval: Duration = .milliseconds(10)
+  ) {
+    precondition(failTimeout > .zero && tickInterval > .zero)
+    self.failTimeout = failTimeout
+    self.heartbeatInterval = heartbeatInterval ?? failTimeout / 4
+    self.joinRetransmit = joinRetransmit
+    self.dataRetransmit = dataRetransmit
+    self.consensusTimeout = consensusTimeout ?? failTimeout * 1.2
+    self.tickInterval = tickInterval
+    precondition(self.heartbeatInterval < failTimeout, "heartbeats must be more frequent than the failure timeout")
+  }
+
+  public init(totem: TotemOptions) {
+    let token = Duration.milliseconds(totem.tokenMs ?? 400)
+    self.init(
+      failTimeout: token, joinRetransmit: .milliseconds(totem.joinMs ?? 50),
+      consensusTimeout: totem.consensusMs.map { .milliseconds($0) })
+  }
+}
+
+/// Bounds on every queue of the core (TigerStyle: a limit on everything).
+public struct MembershipLimits: Equatable, Sendable {
+  /// Messages waiting to be sent (the application gets `.broadcastRejected` beyond it).
+  public var sendQueueMax: Int = 100_000
+  /// Messages a sender has handed to the coordinator and not yet seen ordered.
+  public var senderWindowMax: Int = 4096
+  /// Ordered messages the coordinator keeps until every member has them; beyond it, it stops ordering.
+  public var coordinatorLogMax: Int = 65_536
+  /// Largest payload of one message.
+  public var payloadBytesMax: Int = 32_768
+  /// Payload bytes packed into one datagram.
+  public var packetPayloadBytesMax: Int = 48_000
+  public init() {}
+}
+
+public struct MembershipConfig: Equatable, Sendable {
+  public var me: NodeID
+  public var incarnation: UInt64
+  /// Every node of the nodelist, including this one.
+  public var nodes: [NodeID]
+  public var votequorum: VotequorumConfig
+  public var timing: MembershipTiming
+  public var limits: MembershipLimits
+  public init(
+    me: NodeID, incarnation: UInt64, nodes: [NodeID], votequorum: VotequorumConfig,
+    timing: MembershipTiming = MembershipTiming(), limits: MembershipLimits = MembershipLimits()
+  ) {
+    precondition(nodes.contains(me), "the local node must be in the nodelist")
+    self.me = me
+    self.incarnation = incarnation
+    self.nodes = nodes.sorted()
+    self.votequorum = votequorum
+    self.timing = timing
+    self.limits = limits
+  }
+}
+
+/// Facts the shell feeds into the core. `now` is the shell's monotonic clock (simulated time in the simulator).
+public enum MembershipInput: Sendable, Equatable {
+  case tick(now: Duration)
+  case packetReceived(Packet, now: Duration)
+  case leaveRequested(now: Duration)
+  case broadcastRequested(payload: [UInt8], now: Duration)
+}
+
+/// What the shell must do, in order.
+public enum MembershipEffect: Sendable, Equatable {
+  case send(Packet, to: [NodeID])
+  case installView(View)
+  case quorumChanged(QuorumStatus)
+  case deliver(Delivery)
+  case scheduleTick(after: Duration)
+  case broadcastRejected(reason: String)
+  case left
+}
+
+/// The membership protocol as a value type: heartbeat failure detection, coordinator-driven view agreement with a
+/// flush (extended virtual synchrony), graceful leave, merges, incarnations, and sequencer-ordered reliable
+/// broadcast within a view. No I/O, no clock, no randomness: `handle` is a pure state transition.
+///
+/// Invariants kept (checked by the simulator): every member that installs a view id installs the same members;
+/// members delivering in a view deliver prefixes of one sequence; members moving together from view V to view W
+/// deliver exactly the same messages in V; a node delivers a message at most once.
+public struct MembershipCore: Sendable {
+  public let config: MembershipConfig
+  public let me: Member
+  public private(set) var view: View
+  public private(set) var stopped = false
+  public private(set) var votequorum: Votequorum
+  private var started = false
+  private var now: Duration = .zero
+
+  struct Peer: Sendable {
+    var incarnation: UInt64
+    var lastHeard: Duration
+    var hearsMe: Bool
+    var left: Bool
+    var reportedView: ViewID?
+    var reportedAcked: ViewID?
+  }
+  private var peers: [NodeID: Peer] = [:]
+  private var maxEpochSeen: UInt64 = 0
+  private var lastHeartbeat: Duration?
+
+  // View change
+  /// The highest proposal this node has accepted; it installs only that one.
+  public private(set) var highestAcked: ViewID?
+  /// Set once this node accepts any proposal in the current view: from then on it reports no more progress to the
+  /// coordinator (the flush relies on it), and as coordinator it orders no more messages.
+  public private(set) var frozen = false
+  private var frozenReceived: UInt64 = 0
+  struct ProposalState: Sendable {
+    var id: ViewID
+    var members: [Member]
+    var acks: [NodeID: ProposalAck]
+    var startedAt: Duration
+    var lastSent: Duration
+  }
+  private var proposal: ProposalState?
+  private var changeNeededSince: Duration?
+  private var lastInstall: Install?
+  private var lastInstallResent: [NodeID: Duration] = [:]
+
+  // Ordered delivery, as a member
+  private var buffer: [UInt64: OrderedEntry] = [:]
+  public private(set) var received: UInt64 = 0
+  public private(set) var delivered: UInt64 = 0
+  private var stableKnown: UInt64 = 0
+  private var lastReported: UInt64 = 0
+  // As a sender
+  private var sendQueue: [[UInt8]] = []
+  private var sendQueueHead = 0
+  private var unordered: [(seq: UInt64, payload: [UInt8])] = []
+  private var nextSenderSequence: UInt64 = 1
+  private var lastDataSent: Duration = .zero
+  /// Messages handed to the coordinator in a view that ended before they were ordered and delivered.
+  public private(set) var abortedBroadcasts = 0
+  /// Install messages ignored because they contradicted this node's own acknowledgement (never seen in simulation).
+  public private(set) var inconsistentInstalls = 0
+
+  // As the view's coordinator (sequencer)
+  struct Coordinator: Sendable {
+    var nextSequence: UInt64 = 1
+    var log: [OrderedEntry] = []
+    var logBase: UInt64 = 1
+    var expectedSender: [NodeID: UInt64] = [:]
+    var memberReceived: [NodeID: UInt64] = [:]
+    var stable: UInt64 = 0
+    var lastRetransmit: [NodeID: Duration] = [:]
+  }
+  private var coordinator: Coordinator?
+
+  public init(config: MembershipConfig) {
+    self.config = config
+    self.me = Member(config.me, incarnation: config.incarnation)
+    self.view = View(id: ViewID(epoch: 0, coordinator: config.me, coordinatorIncarnation: config.incarnation), members: [me])
+    self.votequorum = Votequorum(config: config.votequorum, me: config.me)
+  }
+
+  public var quorumStatus: QuorumStatus { votequorum.status() }
+  public var isQuorate: Bool { votequorum.quorate }
+  public var pendingBroadcasts: Int { sendQueue.count - sendQueueHead + unordered.count }
+
+  // MARK: entry point
+
+  public mutating func handle(_ input: MembershipInput) -> [MembershipEffect] {
+    var fx: [MembershipEffect] = []
+    if stopped { return fx }
+    switch input {
+    case .tick(let t):
+      advance(to: t, &fx)
+      onTick(&fx)
+    case .packetReceived(let p, let t):
+      advance(to: t, &fx)
+      onPacket(p, &fx)
+    case .leaveRequested(let t):
+      advance(to: t, &fx)
+      let others = config.nodes.filter { $0 != me.id }
+      let p = Packet(from: me, message: .leave(Leave(view: view.id)))
+      fx.append(.send(p, to: others))
+      fx.append(.send(p, to: others))  // twice: a lost leave costs a failure timeout
+      stopped = true
+      fx.append(.left)
+      return fx
+    case .broadcastRequested(let payload, let t):
+      advance(to: t, &fx)
+      if payload.count > config.limits.payloadBytesMax {
+        fx.append(.broadcastRejected(reason: "payload of \(payload.count) bytes exceeds \(config.limits.payloadBytesMax)"))
+      } else if sendQueue.count - sendQueueHead >= config.limits.sendQueueMax {
+        fx.append(.broadcastRejected(reason: "send queue full (\(config.limits.sendQueueMax) messages)"))
+      } else {
+        sendQueue.append(payload)
+        if unordered.isEmpty { pumpSendQueue(&fx) }
+      }
+      return fx
+    }
+    evaluateMembership(&fx)
+    return fx
+  }
+
+  private mutating func advance(to t: Duration, _ fx: inout [MembershipEffect]) {
+    if t > now { now = t }
+    if !started {
+      started = true
+      // Start in a singleton view of our own, as corosync forms a one-node ring first.
+      let infos = [votequorum.nodeInfo]
+      installView(view, infos: infos, &fx)
+      fx.append(.scheduleTick(after: config.timing.tickInterval))
+    }
+  }
+
+  // MARK: timers
+
+  private mutating func onTick(_ fx: inout [MembershipEffect]) {
+    let timing = config.timing
+    if lastHeartbeat == nil || now - lastHeartbeat! >= timing.heartbeatInterval {
+      lastHeartbeat = now
+      let hb = Heartbeat(view: view.id, acked: highestAcked, hears: heardPeers(), received: reportableReceived)
+      let others = config.nodes.filter { $0 != me.id }
+      if !others.isEmpty { fx.append(.send(Packet(from: me, message: .heartbeat(hb)), to: others)) }
+    }
+    if votequorum.tick(now: now) { fx.append(.quorumChanged(votequorum.status())) }
+    if var p = proposal {
+      if now - p.startedAt >= timing.consensusTimeout {
+        proposal = nil  // evaluateMembership proposes again with a new epoch
+      } else if now - p.lastSent >= timing.joinRetransmit {
+        p.lastSent = now
+        let missing = p.members.map(\.id).filter { $0 != me.id && p.acks[$0] == nil }
+        proposal = p
+        if !missing.isEmpty {
+          fx.append(.send(Packet(from: me, message: .propose(Proposal(view: p.id, members: p.members))), to: missing))
+        }
+      }
+    }
+    if !unordered.isEmpty && !frozen && now - lastDataSent >= timing.dataRetransmit {
+      sendUnordered(from: 0, &fx)
+    }
+    if coordinator != nil { coordinatorRetransmit(&fx) }
+    fx.append(.scheduleTick(after: timing.tickInterval))
+  }
+
+  private var reportableReceived: UInt64 { frozen ? frozenReceived : received }
+
+  private func heardPeers() -> [NodeID] {
+    config.nodes.filter { id in
+      guard id != me.id, let p = peers[id] else { return false }
+      return !p.left && now - p.lastHeard < config.timing.failTimeout
+    }
+  }
+
+  // MARK: membership
+
+  /// Who this node believes should form the view: itself plus every peer heard recently that also hears it.
+  private func desiredMembers() -> [Member] {
+    var out = [me]
+    for id in config.nodes where id != me.id {
+      guard let p = peers[id], !p.left, p.hearsMe, now - p.lastHeard < config.timing.failTimeout else { continue }
+      out.append(Member(id, incarnation: p.incarnation))
+    }
+    return out.sorted()
+  }
+
+  private mutating func evaluateMembership(_ fx: inout [MembershipEffect]) {
+    guard started, !stopped else { return }
+    let desired = desiredMembers()
+    let needChange = frozen || desired != view.members
+    guard needChange else {
+      changeNeededSince = nil
+      return
+    }
+    if changeNeededSince == nil { changeNeededSince = now }
+    // The lowest node of the desired set proposes; anyone proposes if nothing happened for a consensus timeout
+    // (the lowest node may see the cluster differently).
+    let lowest = desired[0].id == me.id
+    let waitedTooLong = now - changeNeededSince! >= config.timing.consensusTimeout
+    guard lowest || waitedTooLong else { return }
+    if let p = proposal, p.members == desired { return }
+    if waitedTooLong { changeNeededSince = now }
+    startProposal(desired, &fx)
+  }
+
+  private mutating func startProposal(_ members: [Member], _ fx: inout [MembershipEffect]) {
+    let epoch = max(maxEpochSeen, view.id.epoch, highestAcked?.epoch ?? 0) + 1
+    maxEpochSeen = epoch
+    let id = ViewID(epoch: epoch, coordinator: me.id, coordinatorIncarnation: me.incarnation)
+    proposal = ProposalState(id: id, members: members, acks: [:], startedAt: now, lastSent: now)
+    accept(id)
+    proposal!.acks[me.id] = ownAck(for: id)
+    let others = members.map(\.id).filter { $0 != me.id }
+    if !others.isEmpty { fx.append(.send(Packet(from: me, message: .propose(Proposal(view: id, members: members))), to: others)) }
+    completeProposalIfReady(&fx)
+  }
+
+  private mutating func accept(_ id: ViewID) {
+    highestAcked = id
+    if !frozen {
+      frozen = true
+      frozenReceived = received
+    }
+  }
+
+  private func ownAck(for id: ViewID) -> ProposalAck {
+    ProposalAck(proposal: id, currentView: view.id, received: received, info: votequorum.nodeInfo)
+  }
+
+  private mutating func completeProposalIfReady(_ fx: inout [MembershipEffect]) {
+    guard let p = proposal, p.members.allSatisfy({ p.acks[$0.id] != nil }) else { return }
+    var cuts: [ViewID: UInt64] = [:]
+    for ack in p.acks.values { cuts[ack.currentView] = min(cuts[ack.currentView] ?? .max, ack.received) }
+    let install = Install(
+      view: View(id: p.id, members: p.members),
+      cuts: cuts.map { Cut(view: $0.key, upTo: $0.value) }.sorted { $0.view < $1.view },
+      infos: p.acks.values.map(\.info).sorted { $0.nodeID < $1.nodeID })
+    proposal = nil
+    lastInstall = install
+    lastInstallResent = [:]
+    let others = p.members.map(\.id).filter { $0 != me.id }
+    if !others.isEmpty { fx.append(.send(Packet(from: me, message: .install(install)), to: others)) }
+    applyInstall(install, &fx)
+  }
+
+  private mutating func applyInstall(_ inst: Install, _ fx: inout [MembershipEffect]) {
+    guard inst.view.contains(me), inst.view.id == highestAcked, inst.view.id != view.id else { return }
+    // Both hold by construction (the cut comes from our own acknowledgement); a packet breaking them is ignored
+    // rather than trusted, and counted.
+    guard let cut = inst.cuts.first(where: { $0.view == view.id }), received >= cut.upTo else {
+      inconsistentInstalls += 1
+      return
+    }
+    deliver(upTo: cut.upTo, &fx)
+    installView(inst.view, infos: inst.infos, &fx)
+  }
+
+  private mutating func installView(_ v: View, infos: [QuorumNodeInfo], _ fx: inout [MembershipEffect]) {
+    view = v
+    frozen = false
+    frozenReceived = 0
+    buffer = [:]
+    received = 0
+    delivered = 0
+    stableKnown = 0
+    lastReported = 0
+    abortedBroadcasts += unordered.count
+    unordered = []
+    nextSenderSequence = 1
+    changeNeededSince = nil
+    coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
+    votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
+    fx.append(.installView(v))
+    fx.append(.quorumChanged(votequorum.status()))
+    pumpSendQueue(&fx)
+  }
+
+  // MARK: packets
+
+  private mutating func onPacket(_ p: Packet, _ fx: inout [MembershipEffect]) {
+    let from = p.from
+    guard from.id != me.id, config.nodes.contains(from.id) else { return }
+    if var peer = peers[from.id] {
+      if from.incarnation < peer.incarnation { return }  // an older process of that node: stale
+      if from.incarnation > peer.incarnation {
+        peer = Peer(incarnation: from.incarnation, lastHeard: now, hearsMe: false, left: false)
+      }
+      peer.lastHeard = now
+      peers[from.id] = peer
+    } else {
+      peers[from.id] = Peer(incarnation: from.incarnation, lastHeard: now, hearsMe: false, left: false)
+    }
+    switch p.message {
+    case .heartbeat(let hb): onHeartbeat(from, hb, &fx)
+    case .propose(let prop): onPropose(from, prop, &fx)
+    case .proposalAck(let ack): onProposalAck(from, ack, &fx)
+    case .install(let inst):
+      maxEpochSeen = max(maxEpochSeen, inst.view.id.epoch)
+      applyInstall(inst, &fx)
+    case .data(let d): onData(from, d, &fx)
+    case .ordered(let o): onOrdered(o, &fx)
+    case .orderedAck(let a): onOrderedAck(from, a, &fx)
+    case .leave:
+      peers[from.id]?.left = true
+    }
+  }
+
+  private mutating func onHeartbeat(_ from: Member, _ hb: Heartbeat, _ fx: inout [MembershipEffect]) {
+    peers[from.id]?.hearsMe = hb.hears.contains(me.id)
+    peers[from.id]?.reportedView = hb.view
+    peers[from.id]?.reportedAcked = hb.acked
+    maxEpochSeen = max(maxEpochSeen, hb.view.epoch, hb.acked?.epoch ?? 0)
+    guard coordinator != nil, view.contains(from) else { return }
+    if hb.view == view.id {
+      noteMemberReceived(from.id, hb.received, &fx)
+    } else if hb.acked == view.id, let inst = lastInstall, inst.view.id == view.id {
+      // The member accepted our proposal but missed the install: send it again.
+      let last = lastInstallResent[from.id]
+      if last == nil || now - last! >= config.timing.joinRetransmit {
+        lastInstallResent[from.id] = now
+        fx.append(.send(Packet(from: me, message: .install(inst)), to: [from.id]))
+      }
+    }
+  }
+
+  private mutating func onPropose(_ from: Member, _ prop: Proposal, _ fx: inout [MembershipEffect]) {
+    maxEpochSeen = max(maxEpochSeen, prop.view.epoch)
+    guard prop.view.coordinator == from.id, prop.view.coordinatorIncarnation == from.incarnation,
+      prop.members.contains(me), prop.members.contains(from)
+    else { return }
+    if let h = highestAcked, prop.view < h { return }
+    if highestAcked != prop.view {
+      if let mine = proposal, mine.id < prop.view { proposal = nil }
+      accept(prop.view)
+    }
+    if view.id == prop.view { return }  // already installed: the proposer is done
+    fx.append(.send(Packet(from: me, message: .proposalAck(ownAck(for: prop.view))), to: [from.id]))
+  }
+
+  private mutating func onProposalAck(_ from: Member, _ ack: ProposalAck, _ fx: inout [MembershipEffect]) {
+    guard var p = proposal, ack.proposal == p.id, p.members.contains(from), ack.info.nodeID == from.id else { return }
+    p.acks[from.id] = ack
+    proposal = p
+    completeProposalIfReady(&fx)
+  }
+
+  // MARK: ordered broadcast, sender side
+
+  private mutating func pumpSendQueue(_ fx: inout [MembershipEffect]) {
+    guard started, !frozen, sendQueueHead < sendQueue.count, unordered.count < config.limits.senderWindowMax else {
+      return
+    }
+    let start = unordered.count
+    while sendQueueHead < sendQueue.count && unordered.count < config.limits.senderWindowMax {
+      unordered.append((nextSenderSequence, sendQueue[sendQueueHead]))
+      nextSenderSequence += 1
+      sendQueueHead += 1
+    }
+    if sendQueueHead > 4096 && sendQueueHead * 2 > sendQueue.count {
+      sendQueue.removeFirst(sendQueueHead)
+      sendQueueHead = 0
+    }
+    sendUnordered(from: start, &fx)
+  }
+
+  private mutating func sendUnordered(from start: Int, _ fx: inout [MembershipEffect]) {
+    lastDataSent = now
+    var i = start
+    while i < unordered.count {
+      var bytes = 0
+      var payloads: [[UInt8]] = []
+      let first = unordered[i].seq
+      while i < unordered.count && (payloads.isEmpty || bytes + unordered[i].payload.count <= config.limits.packetPayloadBytesMax) {
+        bytes += unordered[i].payload.count + 8
+        payloads.append(unordered[i].payload)
+        i += 1
+      }
+      let batch = DataBatch(view: view.id, firstSequence: first, payloads: payloads)
+      if view.id.coordinator == me.id {
+        onData(me, batch, &fx)
+      } else {
+        fx.append(.send(Packet(from: me, message: .data(batch)), to: [view.id.coordinator]))
+      }
+    }
+  }
+
+  // MARK: ordered broadcast, coordinator side
+
+  private mutating func onData(_ from: Member, _ d: DataBatch, _ fx: inout [MembershipEffect]) {
+    guard var c = coordinator, d.view == view.id, !frozen, view.contains(from) else { return }
+    var expected = c.expectedSender[from.id] ?? 1
+    var fresh: [OrderedEntry] = []
+    for (i, payload) in d.payloads.enumerated() {
+      let seq = d.firstSequence + UInt64(i)
+      if seq < expected { continue }
+      if seq > expected { break }  // a gap: the sender retransmits from its oldest unordered message
+      if c.log.count >= config.limits.coordinatorLogMax { break }
+      let entry = OrderedEntry(sequence: c.nextSequence, sender: from.id, senderSequence: seq, payload: payload)
+      c.nextSequence += 1
+      c.log.append(entry)
+      fresh.append(entry)
+      expected += 1
+    }
+    c.expectedSender[from.id] = expected
+    coordinator = c
+    guard !fresh.isEmpty else { return }
+    broadcastOrdered(fresh, to: view.nodeIDs.filter { $0 != me.id }, &fx)
+    onOrdered(OrderedBatch(view: view.id, stable: c.stable, entries: fresh), &fx)
+  }
+
+  private mutating func broadcastOrdered(_ entries: [OrderedEntry], to targets: [NodeID], _ fx: inout [MembershipEffect]) {
+    guard !targets.isEmpty, let c = coordinator else { return }
+    var i = 0
+    while i < entries.count {
+      var bytes = 0
+      var chunk: [OrderedEntry] = []
+      while i < entries.count && (chunk.isEmpty || bytes + entries[i].payload.count <= config.limits.packetPayloadBytesMax) {
+        bytes += entries[i].payload.count + 24
+        chunk.append(entries[i])
+        i += 1
+      }
+      fx.append(.send(Packet(from: me, message: .ordered(OrderedBatch(view: view.id, stable: c.stable, entries: chunk))), to: targets))
+    }
+  }
+
+  private mutating func noteMemberReceived(_ id: NodeID, _ r: UInt64, _ fx: inout [MembershipEffect]) {
+    guard var c = coordinator else { return }
+    if r > c.memberReceived[id] ?? 0 { c.memberReceived[id] = r }
+    var stable = c.nextSequence - 1
+    for m in view.members { stable = min(stable, m.id == me.id ? received : c.memberReceived[m.id] ?? 0) }
+    guard stable > c.stable else {
+      coordinator = c
+      return
+    }
+    c.stable = stable
+    // Everyone has the messages up to `stable`: the log no longer needs them.
+    let drop = Int(stable + 1 - c.logBase)
+    if drop > 0 && (drop >= 1024 || drop * 2 >= c.log.count) {
+      c.log.removeFirst(min(drop, c.log.count))
+      c.logBase += UInt64(drop)
+    }
+    coordinator = c
+    let others = view.nodeIDs.filter { $0 != me.id }
+    if !others.isEmpty {
+      fx.append(.send(Packet(from: me, message: .ordered(OrderedBatch(view: view.id, stable: stable, entries: []))), to: others))
+    }
+    stableKnown = max(stableKnown, stable)
+    deliver(upTo: min(received, stableKnown), &fx)
+  }
+
+  private mutating func onOrderedAck(_ from: Member, _ a: OrderedAck, _ fx: inout [MembershipEffect]) {
+    guard coordinator != nil, a.view == view.id, view.contains(from) else { return }
+    noteMemberReceived(from.id, a.received, &fx)
+    if a.gap { retransmit(to: from.id, after: a.received, minInterval: config.timing.dataRetransmit / 2, &fx) }
+  }
+
+  private mutating func coordinatorRetransmit(_ fx: inout [MembershipEffect]) {
+    guard let c = coordinator else { return }
+    for m in view.members where m.id != me.id {
+      let r = c.memberReceived[m.id] ?? 0
+      if r < c.nextSequence - 1 { retransmit(to: m.id, after: r, minInterval: config.timing.dataRetransmit, &fx) }
+    }
+  }
+
+  private mutating func retransmit(to id: NodeID, after r: UInt64, minInterval: Duration, _ fx: inout [MembershipEffect]) {
+    guard var c = coordinator else { return }
+    if let last = c.lastRetransmit[id], now - last < minInterval { return }
+    c.lastRetransmit[id] = now
+    coordinator = c
+    let from = max(r + 1, c.logBase)
+    guard from < c.nextSequence else { return }
+    let startIndex = Int(from - c.logBase)
+    let endIndex = min(c.log.count, startIndex + 2048)
+    guard startIndex < endIndex else { return }
+    broadcastOrdered(Array(c.log[startIndex..<endIndex]), to: [id], &fx)
+  }
+
+  // MARK: ordered broadcast, member side
+
+  private mutating func onOrdered(_ o: OrderedBatch, _ fx: inout [MembershipEffect]) {
+    guard o.view == view.id else { return }
+    var gap = false
+    for e in o.entries where e.sequence > received {
+      if buffer[e.sequence] == nil { buffer[e.sequence] = e }
+      if e.sequence > received + 1 && buffer[received + 1] == nil { gap = true }
+    }
+    let before = received
+    while let e = buffer[received + 1] {
+      received += 1
+      if e.sender == me.id, let first = unordered.first, first.seq <= e.senderSequence {
+        let n = unordered.prefix { $0.seq <= e.senderSequence }.count
+        unordered.removeFirst(n)
+      }
+    }
+    if o.stable > stableKnown { stableKnown = o.stable }
+    deliver(upTo: min(received, stableKnown), &fx)
+    if received > before || gap {
+      if coordinator != nil {
+        noteMemberReceived(me.id, received, &fx)
+      } else if !frozen {
+        lastReported = received
+        fx.append(.send(Packet(from: me, message: .orderedAck(OrderedAck(view: view.id, received: received, gap: gap))), to: [view.id.coordinator]))
+      }
+    }
+    if unordered.isEmpty { pumpSendQueue(&fx) }
+  }
+
+  private mutating func deliver(upTo limit: UInt64, _ fx: inout [MembershipEffect]) {
+    while delivered < limit {
+      let seq = delivered + 1
+      guard let e = buffer.removeValue(forKey: seq) else {
+        preconditionFailure("\(me) must deliver \(seq) in \(view.id) but does not have it")
+      }
+      delivered = seq
+      let sender = view.members.first { $0.id == e.sender } ?? Member(e.sender, incarnation: 0)
+      fx.append(.deliver(Delivery(view: view.id, sequence: seq, sender: sender, senderSequence: e.senderSequence, payload: e.payload)))
+    }
+  }
+}

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Membership
+
+/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--trace]`: runs the deterministic membership
+/// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
+/// line is always `N seeds, V violations`.
+var seeds = 100
+var first: UInt64 = 1
+var single: UInt64?
+var options = SimulationOptions()
+var args = Array(CommandLine.arguments.dropFirst())
+func usage() -> Never {
+  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--trace]")
+  exit(2)
+}
+while !args.isEmpty {
+  let a = args.removeFirst()
+  func value() -> String {
+    if args.isEmpty { usage() }
+    return args.removeFirst()
+  }
+  switch a {
+  case "--seeds": seeds = Int(value()) ?? { usage() }()
+  case "--first": first = UInt64(value()) ?? { usage() }()
+  case "--seed": single = UInt64(value()) ?? { usage() }()
+  case "--nodes": options.nodeCount = Int(value()) ?? { usage() }()
+  case "--trace": options.trace = true
+  default: usage()
+  }
+}
+let list: [UInt64] = single.map { [$0] } ?? (0..<seeds).map { first + UInt64($0) }
+var violations = 0
+var notConverged = 0
+var totals = (views: 0, deliveries: 0, packets: 0, faults: 0)
+for seed in list {
+  let r = MembershipSimulator.run(seed: seed, options: options)
+  totals.views += r.viewsInstalled
+  totals.deliveries += r.deliveries
+  totals.packets += r.packets
+  totals.faults += r.faults
+  if options.trace { for line in r.trace { print(line) } }
+  if let v = r.violation {
+    violations += 1
+    print("seed \(seed) (\(r.nodeCount) nodes): VIOLATION \(v)")
+    print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
+  } else if let c = r.notConverged {
+    notConverged += 1
+    print("seed \(seed) (\(r.nodeCount) nodes): did not converge (liveness, not a violation): \(c)")
+    print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
+  }
+}
+print("faults=\(totals.faults) views=\(totals.views) deliveries=\(totals.deliveries) packets=\(totals.packets) not_converged=\(notConverged)")
+print("\(list.count) seeds, \(violations) violations")
+exit(violations == 0 ? 0 : 1)

@@ -1,0 +1,149 @@
+import CIB
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where a command reads and writes the CIB: the file given with `-f` (offline), or the live cluster.
+///
+/// Invariants kept here, for every writing command: the file is read once, edited in memory, written back
+/// atomically (temporary file in the same directory, fsync, rename) with `epoch` bumped by exactly one;
+/// a command that fails leaves the file untouched.
+enum CIBTarget {
+  /// The CIB pcs creates when `-f` names a file that does not exist (pcs's `cluster cib`-style file).
+  static func emptyPcsCIB() -> CIBElement {
+    CIBElement(
+      "cib", ["admin_epoch": "0", "epoch": "1", "num_updates": "0", "validate-with": "pacemaker-3.1"],
+      children: [
+        CIBElement(
+          "configuration", [:],
+          children: [
+            CIBElement("crm_config"), CIBElement("nodes"), CIBElement("resources"), CIBElement("constraints"),
+          ]),
+        CIBElement("status"),
+      ])
+  }
+
+  /// Reads the CIB the command works on.
+  static func load(_ global: GlobalOptions) throws(PcsFailure) -> CIBElement {
+    guard let path = global.file else {
+      // No clusterd to talk to yet: pcs says exactly this when the cluster is not running.
+      throw .legacy("unable to get cib")
+    }
+    guard let bytes = FileBytes.read(path) else {
+      if FileBytes.exists(path) { throw .legacy("unable to get cib") }
+      return emptyPcsCIB()
+    }
+    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
+      throw .legacy("unable to get cib")
+    }
+    return try CIBCodec.parse(bytes)
+  }
+
+  /// Loads, applies `edit`, and writes the result back with epoch + 1. Nothing is written if `edit` throws.
+  static func edit<Result>(
+    _ global: GlobalOptions, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
+  ) throws(PcsFailure) -> Result {
+    var cib = try load(global)
+    let result = try edit(&cib)
+    try store(cib, global: global)
+    return result
+  }
+
+  /// Writes `cib` with its epoch bumped by one.
+  static func store(_ cib: CIBElement, global: GlobalOptions) throws(PcsFailure) {
+    guard let path = global.file else { throw .legacy("unable to get cib") }
+    var cib = cib
+    let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
+    cib[attribute: "epoch"] = String(epoch + 1)
+    let text = CIBCodec.serialize(cib)
+    do {
+      try FileBytes.writeAtomically(path, Array(text.utf8))
+    } catch {
+      throw .legacy("Unable to write to file '\(path)': \(error.message)")
+    }
+  }
+}
+
+/// Small POSIX file helpers: whole-file reads and atomic replacement (write, fsync, rename, fsync dir).
+enum FileBytes {
+  struct IOError: Error { let message: String }
+
+  /// The file's bytes, or nil if it cannot be opened. Files above `bytesMax` are refused (nil).
+  static func read(_ path: String, bytesMax: Int = 512 << 20) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if n < 0 { if errno == EINTR { continue } else { return nil } }
+      if n == 0 { break }
+      result.append(contentsOf: chunk[0..<n])
+      if result.count > bytesMax { return nil }
+    }
+    return result
+  }
+
+  static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(IOError) {
+    let slash = path.lastIndex(of: "/")
+    let dir = slash.map { String(path[..<$0]) } ?? "."
+    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var template = Array("\(dir.isEmpty ? "/" : dir)/.\(base).pcs-XXXXXX".utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    if fd < 0 { throw IOError(message: String(cString: strerror(errno))) }
+    let tmpPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    var ok = false
+    defer { if !ok { unlink(tmpPath) } }
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        let message = String(cString: strerror(errno))
+        close(fd)
+        throw IOError(message: message)
+      }
+      offset += n
+    }
+    // Keep the permissions of the file we replace (pcs rewrites the same file in place).
+    var st = stat()
+    if stat(path, &st) == 0 { fchmod(fd, st.st_mode & 0o7777) } else { fchmod(fd, 0o644) }
+    if fsync(fd) != 0 {
+      let message = String(cString: strerror(errno))
+      close(fd)
+      throw IOError(message: message)
+    }
+    close(fd)
+    if rename(tmpPath, path) != 0 { throw IOError(message: String(cString: strerror(errno))) }
+    ok = true
+    let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dfd >= 0 {
+      _ = fsync(dfd)
+      close(dfd)
+    }
+  }
+}
+
+/// The XML edge: CIB text <-> lossless tree, through the CIB module.
+enum CIBCodec {
+  static func parse(_ bytes: [UInt8]) throws(PcsFailure) -> CIBElement {
+    // Replaced by CIBXML.parse when the CIB module's parser lands on main.
+    throw .legacy("unable to get cib")
+  }
+
+  /// Any XML document (agent metadata), as a tree.
+  static func parseXML(_ bytes: [UInt8]) throws(PcsFailure) -> CIBElement {
+    throw .legacy("unable to parse XML")
+  }
+
+  static func serialize(_ cib: CIBElement) -> String {
+    // Replaced by CIBXML.serialize when the CIB module's serializer lands on main.
+    ""
+  }
+}

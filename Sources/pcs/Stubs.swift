@@ -1,0 +1,54 @@
+// Commands whose logic has not landed yet: each says so and fails, never pretends to work.
+
+func runResourceStatus(_ cmd: ResourceStatus) throws(PcsFailure) {
+  if !cmd.args.isEmpty && !typedCommandWord("status") { throw .usage(ResourceCommand.self) }
+  throw cmd.notYetImplemented("resource status")
+}
+func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
+func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("delete") }
+func runResourceTargetRole(_ cmd: some PcsCommand, words: [String], enable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("enable/disable") }
+func runResourceManage(_ cmd: some PcsCommand, words: [String], manage: Bool, monitor: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("manage/unmanage") }
+func runResourceUpdate(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource update") }
+func runResourceMeta(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource meta") }
+func runUngroup(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("ungroup") }
+func runGroupList(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource group list") }
+func runClone(_ cmd: some PcsCommand, words: [String], promotable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("clone") }
+func runUnclone(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("unclone") }
+func runOpAdd(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource op add") }
+func runOpRemove(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource op remove") }
+func runMoveBan(_ cmd: some PcsCommand, words: [String], ban: Bool, promoted: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("move/ban") }
+func runClear(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource clear") }
+func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
+func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
+func runStonithStatus(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("stonith status") }
+func runConstraintList(_ cmd: some PcsCommand, kind: String?, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint") }
+func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint location") }
+func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint colocation") }
+func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint order") }
+func runConstraintDelete(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("constraint delete") }
+func runConstraintRef(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("constraint ref") }
+func runNodeAttribute(_ cmd: some PcsCommand, words: [String], utilization: Bool, filterName: String?) throws(PcsFailure) { throw cmd.notYetImplemented("node attribute") }
+func runStatus(_ cmd: some PcsCommand, words: [String], view: StatusView, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("status") }
+func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
+func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
+func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("cluster verify") }
+func runConfig(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
+
+/// Commands that need a running cluster: pcs refuses `-f` for them.
+func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {
+  try cmd.rejectUnsupportedOptions(in: words, alsoRefuseFile: true)
+  throw .legacy("unable to get cib")
+}
+
+/// Which defaults `resource [op] defaults` edits: `rsc_defaults` or `op_defaults`.
+enum DefaultsSection: Sendable {
+  case resources
+  case operations
+}
+
+/// What `pcs status` shows.
+enum StatusView: Sendable {
+  case cluster
+  case resources
+  case nodes
+}

@@ -1,5 +1,0 @@
-import Foundation
-
-// Placeholder until its issue lands: say so clearly and fail, never pretend to work.
-FileHandle.standardError.write(Data("pcs: not implemented yet in this build of Vigil\n".utf8))
-exit(2)

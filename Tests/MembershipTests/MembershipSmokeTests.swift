@@ -1,6 +1,0 @@
-import Testing
-@testable import Membership
-
-@Test func MembershipModuleNamesItself() {
-  #expect(MembershipModule.name == "Membership")
-}
