@@ -68,3 +68,10 @@ bench-membership: deps
 	$(SWIFT) build -c release --product membership-node
 	$(SWIFT) build -c release --product bench-membership
 	.build/release/bench-membership
+
+# --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
+APT_PACKAGES += resource-agents fence-agents iproute2 procps
+.PHONY: bench-lrm
+bench-lrm: deps
+	$(SWIFT) build -c release --product bench-lrm
+	.build/release/bench-lrm
