@@ -32,8 +32,28 @@ conformance: build
 
 bench: bench-cib
 
-bench-cib: build
-	@echo "bench-cib: not implemented yet"; exit 2
+# --- CIB benchmarks (cib-core): parse/serialize time and peak RSS; inputs are generated into /tmp, never committed.
+BENCH_CIB_DIR ?= /tmp/vigil-bench-cib
+BENCH_CIB_RUNS ?= 5
+BENCH_CIB_PLACEMENT = import json, sys; n, p = int(sys.argv[1]), int(sys.argv[2]); \
+  d = {f"r{i:05d}": f"node{(i - 1) % n + 1}" for i in range(1, p + 1)}; d["base"] = [f"node{j}" for j in range(1, n + 1)]; \
+  json.dump(d, open(sys.argv[3], "w"))
+
+bench-cib: deps
+	$(SWIFT) build -c release --product bench-cib
+	@mkdir -p $(BENCH_CIB_DIR)
+	@python3 -c '$(BENCH_CIB_PLACEMENT)' 32 5000 $(BENCH_CIB_DIR)/placement-5000x32.json
+	@python3 $(CONFORMANCE)/gen_large_cib.py --nodes 32 --primitives 5000 --groups 500 --locations 1000 \
+	  --colocations 1000 --orders 1000 --placement $(BENCH_CIB_DIR)/placement-5000x32.json \
+	  -o $(BENCH_CIB_DIR)/cib-5000x32.xml
+	@python3 -c '$(BENCH_CIB_PLACEMENT)' 32 7600 $(BENCH_CIB_DIR)/placement-10mb.json
+	@python3 $(CONFORMANCE)/gen_large_cib.py --nodes 32 --primitives 7600 --groups 760 --locations 1500 \
+	  --colocations 1500 --orders 1500 --placement $(BENCH_CIB_DIR)/placement-10mb.json \
+	  -o $(BENCH_CIB_DIR)/cib-10mb.xml
+	@.build/release/bench-cib --runs $(BENCH_CIB_RUNS) \
+	  largest_corpus=$$(ls -S $(CONFORMANCE)/xml/*.xml | head -1) \
+	  gen_5000x32=$(BENCH_CIB_DIR)/cib-5000x32.xml \
+	  gen_10mb=$(BENCH_CIB_DIR)/cib-10mb.xml
 
 # --- Membership (issue 5): deterministic simulation and the 3-process benchmark ---
 # make simulate SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"
@@ -48,3 +68,10 @@ bench-membership: deps
 	$(SWIFT) build -c release --product membership-node
 	$(SWIFT) build -c release --product bench-membership
 	.build/release/bench-membership
+
+# --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
+APT_PACKAGES += resource-agents fence-agents iproute2 procps
+.PHONY: bench-lrm
+bench-lrm: deps
+	$(SWIFT) build -c release --product bench-lrm
+	.build/release/bench-lrm

@@ -58,11 +58,10 @@ enum CIBTarget {
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)
-    let text = CIBCodec.serialize(cib)
     do {
-      try FileBytes.writeAtomically(path, Array(text.utf8))
+      try CIBFile.write(cib, to: path)
     } catch {
-      throw .legacy("Unable to write to file '\(path)': \(error.message)")
+      throw .legacy("Unable to write to file '\(path)': \(error)")
     }
   }
 }
@@ -89,61 +88,23 @@ enum FileBytes {
   }
 
   static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-
-  static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws(IOError) {
-    let slash = path.lastIndex(of: "/")
-    let dir = slash.map { String(path[..<$0]) } ?? "."
-    let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    var template = Array("\(dir.isEmpty ? "/" : dir)/.\(base).pcs-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    if fd < 0 { throw IOError(message: String(cString: strerror(errno))) }
-    let tmpPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var ok = false
-    defer { if !ok { unlink(tmpPath) } }
-    var offset = 0
-    while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        let message = String(cString: strerror(errno))
-        close(fd)
-        throw IOError(message: message)
-      }
-      offset += n
-    }
-    // Keep the permissions of the file we replace (pcs rewrites the same file in place).
-    var st = stat()
-    if stat(path, &st) == 0 { fchmod(fd, st.st_mode & 0o7777) } else { fchmod(fd, 0o644) }
-    if fsync(fd) != 0 {
-      let message = String(cString: strerror(errno))
-      close(fd)
-      throw IOError(message: message)
-    }
-    close(fd)
-    if rename(tmpPath, path) != 0 { throw IOError(message: String(cString: strerror(errno))) }
-    ok = true
-    let dfd = open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dfd >= 0 {
-      _ = fsync(dfd)
-      close(dfd)
-    }
-  }
 }
 
-/// The XML edge: CIB text <-> lossless tree, through the CIB module.
+/// The XML edge: CIB text <-> lossless tree, through the CIB module (libxml2 stays there).
 enum CIBCodec {
   static func parse(_ bytes: [UInt8]) throws(PcsFailure) -> CIBElement {
-    // Replaced by CIBXML.parse when the CIB module's parser lands on main.
-    throw .legacy("unable to get cib")
+    do {
+      return try parseXML(bytes)
+    } catch {
+      throw .legacy("unable to get cib")
+    }
   }
 
   /// Any XML document (agent metadata), as a tree.
-  static func parseXML(_ bytes: [UInt8]) throws(PcsFailure) -> CIBElement {
-    throw .legacy("unable to parse XML")
-  }
-
-  static func serialize(_ cib: CIBElement) -> String {
-    // Replaced by CIBXML.serialize when the CIB module's serializer lands on main.
-    ""
+  static func parseXML(_ bytes: [UInt8]) throws(CIBError) -> CIBElement {
+    let result = bytes.withUnsafeBytes { buffer in
+      Result { () throws(CIBError) in try CIBXML.parse(utf8: buffer) }
+    }
+    return try result.get()
   }
 }

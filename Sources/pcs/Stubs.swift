@@ -1,9 +1,5 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
-func runResourceStatus(_ cmd: ResourceStatus) throws(PcsFailure) {
-  if !cmd.args.isEmpty && !typedCommandWord("status") { throw .usage(ResourceCommand.self) }
-  throw cmd.notYetImplemented("resource status")
-}
 func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
 func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("delete") }
 func runResourceTargetRole(_ cmd: some PcsCommand, words: [String], enable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("enable/disable") }
@@ -20,7 +16,6 @@ func runMoveBan(_ cmd: some PcsCommand, words: [String], ban: Bool, promoted: Bo
 func runClear(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource clear") }
 func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
 func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runStonithStatus(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("stonith status") }
 func runConstraintList(_ cmd: some PcsCommand, kind: String?, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint") }
 func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint location") }
 func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint colocation") }
@@ -28,7 +23,6 @@ func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
 func runConstraintDelete(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("constraint delete") }
 func runConstraintRef(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("constraint ref") }
 func runNodeAttribute(_ cmd: some PcsCommand, words: [String], utilization: Bool, filterName: String?) throws(PcsFailure) { throw cmd.notYetImplemented("node attribute") }
-func runStatus(_ cmd: some PcsCommand, words: [String], view: StatusView, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("status") }
 func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
 func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("cluster verify") }

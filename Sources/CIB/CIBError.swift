@@ -1,0 +1,54 @@
+/// Operating errors of the CIB module's edges: reading and writing XML, versions, patches and the store.
+///
+/// Why it exists: callers (cibadmin, pcs, the daemon) must tell a person what to fix, so every case carries
+/// the place (line and column, path, element) and the reason. Programmer errors are preconditions instead.
+/// The typed model's validation reports its findings separately, as a list of issues.
+public enum CIBError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The text is not well-formed XML. `line`/`column` are 1-based, as libxml2 reports them; `message` is libxml2's.
+  case malformedXML(line: Int, column: Int, message: String)
+  /// A file could not be read or written; `reason` is the operating system's explanation.
+  case fileUnreadable(path: String, reason: String)
+  case fileUnwritable(path: String, reason: String)
+  /// The input exceeds the size limit the caller set.
+  case documentTooLarge(bytes: Int, bytesMax: Int)
+  /// The document's root element is not the one expected (for example `cib`).
+  case unexpectedRoot(expected: String, found: String)
+  /// A version attribute (admin_epoch, epoch, num_updates) is not a non-negative integer.
+  case invalidVersion(attribute: String, value: String)
+  /// A patch does not apply to the document it was given: `path` locates the element, `reason` says why.
+  case patchDoesNotApply(path: String, reason: String)
+  /// The element an edit targets does not exist (Pacemaker: "No such device or address").
+  case notFound(String)
+  /// An element with the same tag and id already exists where an edit would create one (Pacemaker: "File exists").
+  case alreadyExists(tag: String, id: String, parent: String)
+  /// A whole-CIB replacement carries an older version than the current CIB.
+  case olderThanCurrent(current: CIBVersion, update: CIBVersion)
+  /// The request itself makes no sense (Pacemaker: "Invalid argument"); the text says what to change.
+  case invalidRequest(String)
+  /// The store holds no version that passes its digest check; `reasons` lists each rejected file and why.
+  case noValidVersion(directory: String, reasons: [String])
+
+  public var description: String {
+    switch self {
+    case .malformedXML(let line, let column, let message):
+      "malformed XML at line \(line), column \(column): \(message)"
+    case .fileUnreadable(let path, let reason): "cannot read \(path): \(reason)"
+    case .fileUnwritable(let path, let reason): "cannot write \(path): \(reason)"
+    case .documentTooLarge(let bytes, let bytesMax):
+      "document is \(bytes) bytes, more than the limit of \(bytesMax) bytes"
+    case .unexpectedRoot(let expected, let found):
+      "expected a <\(expected)> root element, found <\(found)>"
+    case .invalidVersion(let attribute, let value):
+      "\(attribute)=\"\(value)\" is not a non-negative integer; set it to a number such as 0"
+    case .patchDoesNotApply(let path, let reason): "patch does not apply at \(path): \(reason)"
+    case .notFound(let what): "\(what) does not exist"
+    case .alreadyExists(let tag, let id, let parent):
+      "<\(tag) id=\"\(id)\"> already exists in <\(parent)>; use --modify or --replace to change it"
+    case .olderThanCurrent(let current, let update):
+      "the update's version \(update) is older than the current CIB's \(current); raise its epoch or admin_epoch"
+    case .invalidRequest(let reason): reason
+    case .noValidVersion(let directory, let reasons):
+      "no valid CIB version in \(directory): " + reasons.joined(separator: "; ")
+    }
+  }
+}

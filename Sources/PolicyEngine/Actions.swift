@@ -1,0 +1,494 @@
+/// What an action does.
+public enum ActionTask: String, Sendable, Equatable {
+  case start, stop, promote, demote, monitor
+  case migrateTo = "migrate_to", migrateFrom = "migrate_from"
+  case fence = "stonith"
+  case shutdown = "do_shutdown"
+}
+
+/// One action of the transition (Pacemaker's pe_action_t, minus the shared mutable blob).
+///
+/// Invariant: `node` is nil only for actions that cannot run (no assigned node); fencing actions name their
+/// target in `node`.
+public struct Action: Sendable, Equatable {
+  public var id: Int
+  public var resource: Int?
+  public var task: ActionTask
+  public var node: Int?
+  public var optional: Bool
+  public var runnable: Bool
+  /// Implied by fencing: the stop completes when the node is fenced.
+  public var pseudo: Bool = false
+  public var reason: String?
+  public var intervalMs: Int = 0
+  public var probe: Bool = false
+}
+
+/// How an ordering binds its two actions (the subset of Pacemaker's pe_order flags the scheduler needs).
+public struct OrderingFlags: OptionSet, Sendable, Equatable {
+  public let rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+  /// 'first' required -> 'then' required.
+  public static let impliesThen = OrderingFlags(rawValue: 1 << 0)
+  /// 'then' required -> 'first' required.
+  public static let impliesFirst = OrderingFlags(rawValue: 1 << 1)
+  /// 'first' unrunnable -> 'then' unrunnable.
+  public static let runnableLeft = OrderingFlags(rawValue: 1 << 2)
+  /// Stop/start of one resource: restart semantics.
+  public static let restart = OrderingFlags(rawValue: 1 << 3)
+  /// Asymmetrical mandatory order.
+  public static let asymmetrical = OrderingFlags(rawValue: 1 << 4)
+}
+
+/// One end of an ordering: a resource (primitive or collective) and a task, or a concrete action.
+public enum ActionHandle: Sendable, Equatable {
+  case action(Int)
+  case resource(Int, ActionTask)
+}
+
+public struct Ordering: Sendable, Equatable {
+  public var first: ActionHandle
+  public var then: ActionHandle
+  public var flags: OrderingFlags
+}
+
+/// Stage 4+5 output: actions with their final flags and the orderings between them.
+public struct TransitionGraph: Sendable {
+  public var actions: [Action]
+  public var orderings: [Ordering]
+  /// Nodes to fence, in order, with the reason.
+  public var fencing: [(node: Int, reason: String)]
+  /// Action ids per primitive resource index.
+  public var byResource: [[Int]]
+}
+
+/// Stage 4: current state + assignment -> actions (start/stop/promote/demote, fencing, probes).
+/// Stage 5 (inside): orderings and their flag propagation (required/runnable) to a fixpoint.
+public func scheduleActions(_ state: ClusterState, _ assignment: Assignment) -> TransitionGraph {
+  var b = ActionBuilder(state: state, assignment: assignment)
+  b.build()
+  b.propagate()
+  return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource)
+}
+
+struct ActionBuilder {
+  let state: ClusterState
+  let assignment: Assignment
+  var actions: [Action] = []
+  var orderings: [Ordering] = []
+  var fencing: [(node: Int, reason: String)] = []
+  var byResource: [[Int]]
+  var fencedNodes: Set<Int> = []
+
+  init(state: ClusterState, assignment: Assignment) {
+    self.state = state
+    self.assignment = assignment
+    byResource = [[Int]](repeating: [], count: state.resources.count)
+  }
+
+  func canFence(_ n: Int) -> Bool {
+    let o = state.options
+    guard o.stonithEnabled, o.haveStonithResource else { return false }
+    if o.haveQuorum || o.noQuorumPolicy == .ignore { return true }
+    return state.nodes[n].online
+  }
+
+  @discardableResult
+  mutating func add(_ r: Int?, _ task: ActionTask, _ node: Int?, optional: Bool) -> Int {
+    let id = actions.count
+    var a = Action(id: id, resource: r, task: task, node: node, optional: optional, runnable: true)
+    a.runnable = initialRunnable(a)
+    actions.append(a)
+    if let r { byResource[r].append(id) }
+    return id
+  }
+
+  func initialRunnable(_ a: Action) -> Bool {
+    guard let r = a.resource else { return true }
+    guard let n = a.node else { return false }
+    let node = state.nodes[n]
+    if !node.online && !fencedNodes.contains(n) { return false }
+    if fencedNodes.contains(n) { return a.task == .stop || a.task == .demote }
+    if node.pending { return false }
+    guard a.task == .start || a.task == .promote else { return true }
+    let rsc = state.resources[r]
+    if rsc.requires == "nothing" { return true }
+    var policy = state.options.noQuorumPolicy
+    if state.options.haveQuorum { policy = .ignore }
+    if policy == .demote {
+      policy = (rsc.role == .promoted || rsc.role == .unpromoted) ? .ignore : .stop
+    }
+    switch policy {
+    case .stop, .suicide: return false
+    case .freeze:
+      let active = !rsc.runningOn.isEmpty
+      return active && !(assignment.nextRole[r] > rsc.role)
+    default: return true
+    }
+  }
+
+  // MARK: build
+
+  mutating func build() {
+    // Fencing first, so stops on fenced nodes become implied.
+    for node in state.nodes where node.unclean {
+      if canFence(node.index) {
+        fencedNodes.insert(node.index)
+        fencing.append((node.index, node.fenceReason ?? "node is unclean"))
+      }
+    }
+    for r in state.resources where r.isPrimitive { createPrimitiveActions(r.index) }
+    createInternalOrderings()
+    createUserOrderings()
+  }
+
+  mutating func createPrimitiveActions(_ r: Int) {
+    let rsc = state.resources[r]
+    let next = assignment.node[r]
+    let nextRole = assignment.nextRole[r]
+    let current = rsc.runningOn
+    let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
+    let multiple = current.filter { !fencedNodes.contains($0) }.count > 1
+    var needStop = false
+    if multiple { needStop = true }
+    if let n = next, let c = state.currentNode(r), c != n { needStop = true }
+    if rsc.failed && rsc.stopOnFail { needStop = true }
+    if next == nil && !current.isEmpty { needStop = true }
+    if !managed {
+      needStop = false
+    }
+    let promotable = state.isPromotableInstance(r)
+
+    // Stops (and demotes) on current nodes.
+    for c in current {
+      var stopRequired = needStop
+      if let n = next, n == c, !multiple, !(rsc.failed && rsc.stopOnFail) { stopRequired = false }
+      if !managed { stopRequired = false }
+      if fencedNodes.contains(c) && managed { stopRequired = true }
+      let role = rsc.rolePerNode[c] ?? rsc.role
+      if promotable && role == .promoted {
+        let demoteRequired = stopRequired || nextRole < .promoted || next != c
+        let d = add(r, .demote, c, optional: !(demoteRequired && managed))
+        if fencedNodes.contains(c) { actions[d].pseudo = true; actions[d].runnable = true }
+      }
+      let s = add(r, .stop, c, optional: !stopRequired)
+      if fencedNodes.contains(c) { actions[s].pseudo = true; actions[s].runnable = true }
+      if !managed { actions[s].runnable = false }
+    }
+    // Start (and promote) on the next node.
+    if let n = next {
+      let runningThere = current.contains(n)
+      let startRequired = !runningThere || needStop
+      let st = add(r, .start, n, optional: !startRequired || !managed)
+      if !managed && !runningThere { actions[st].runnable = false }
+      if promotable {
+        let curRole = rsc.rolePerNode[n] ?? (runningThere ? rsc.role : .stopped)
+        if nextRole == .promoted {
+          let required = curRole != .promoted || needStop
+          add(r, .promote, n, optional: !required || !managed)
+        }
+      }
+    } else if rsc.role == .stopped && current.isEmpty && nextRole != .stopped {
+      // Nothing to start anywhere; orderings will see a missing start as unrunnable.
+    }
+  }
+
+  // MARK: orderings
+
+  mutating func order(_ first: ActionHandle, _ then: ActionHandle, _ flags: OrderingFlags) {
+    orderings.append(Ordering(first: first, then: then, flags: flags))
+  }
+
+  func primitiveActions(_ r: Int, _ task: ActionTask) -> [Int] {
+    byResource[r].filter { actions[$0].task == task }
+  }
+
+  mutating func createInternalOrderings() {
+    for rsc in state.resources where rsc.isPrimitive {
+      let r = rsc.index
+      for s in primitiveActions(r, .stop) {
+        for st in primitiveActions(r, .start) {
+          order(.action(s), .action(st), [.impliesThen, .restart])
+        }
+        for d in primitiveActions(r, .demote) where actions[d].node == actions[s].node {
+          order(.action(d), .action(s), [.impliesFirst])
+        }
+      }
+      for st in primitiveActions(r, .start) {
+        for p in primitiveActions(r, .promote) { order(.action(st), .action(p), [.runnableLeft]) }
+      }
+      // Fencing: stops on a fenced node are implied by the fencing.
+    }
+    for rsc in state.resources where rsc.variant == .group {
+      let kids = rsc.children
+      guard isTrue(rsc.meta["ordered"] ?? "true") else { continue }
+      for i in kids.indices.dropFirst() {
+        order(.resource(kids[i - 1], .start), .resource(kids[i], .start), [.impliesThen, .runnableLeft])
+        order(.resource(kids[i], .stop), .resource(kids[i - 1], .stop), [.impliesFirst])
+      }
+    }
+  }
+
+  func inverse(_ t: ActionTask) -> ActionTask {
+    switch t {
+    case .start: return .stop
+    case .stop: return .start
+    case .promote: return .demote
+    case .demote: return .promote
+    default: return t
+    }
+  }
+
+  func task(_ s: String) -> ActionTask? {
+    switch s {
+    case "start": return .start
+    case "stop": return .stop
+    case "promote": return .promote
+    case "demote": return .demote
+    default: return nil
+    }
+  }
+
+  mutating func createUserOrderings() {
+    for o in state.input.orders {
+      guard let f = constraintResource(state, o.first), let t = constraintResource(state, o.then), f != t,
+            let fa = task(o.firstAction), let ta = task(o.thenAction) else { continue }
+      var flags: OrderingFlags = []
+      switch o.kind {
+      case .mandatory:
+        if o.symmetrical {
+          flags = [.impliesThen]
+          if fa == .start || fa == .promote { flags.insert(.runnableLeft) }
+        } else {
+          flags = [.asymmetrical]
+        }
+      case .optional, .serialize:
+        flags = []
+      }
+      // Deprecated restart-type=restart turns an optional order into a restarting one.
+      let restartType = state.resources[t].meta["restart-type"] == "restart"
+      if o.kind == .optional && restartType { flags.insert(.impliesThen) }
+      addResourceOrder(f, fa, t, ta, flags)
+      if o.symmetrical && o.kind != .serialize {
+        var inv: OrderingFlags = o.kind == .mandatory ? [.impliesFirst] : []
+        if o.kind == .optional && restartType { inv.insert(.impliesFirst) }
+        addResourceOrder(t, inverse(ta), f, inverse(fa), inv)
+      }
+    }
+  }
+
+  mutating func addResourceOrder(_ f: Int, _ fa: ActionTask, _ t: Int, _ ta: ActionTask, _ flags: OrderingFlags) {
+    let fr = state.resources[f], tr = state.resources[t]
+    if fr.variant == .clone && tr.variant == .clone && tr.interleave {
+      // Interleaved clones: each 'then' instance follows the 'first' instance on its own node.
+      for ti in tr.children {
+        let node = nodeOfInstance(ti)
+        let peer = fr.children.first { nodeOfInstance($0) == node && node != nil }
+        if let p = peer {
+          order(.resource(p, fa), .resource(ti, ta), flags)
+        } else if flags.contains(.runnableLeft) {
+          order(.resource(f, fa), .resource(ti, ta), [.runnableLeft])
+        }
+      }
+      return
+    }
+    order(.resource(f, fa), .resource(t, ta), flags)
+  }
+
+  func nodeOfInstance(_ inst: Int) -> Int? {
+    for p in state.allPrimitives(under: inst) {
+      if let n = assignment.node[p] { return n }
+    }
+    for p in state.allPrimitives(under: inst) {
+      if let n = state.resources[p].runningOn.first { return n }
+    }
+    return nil
+  }
+
+  // MARK: propagation
+
+  struct Flags { var optional: Bool; var runnable: Bool }
+
+  /// Flags of a handle: a primitive's action(s), or the summary of a collective's children.
+  func flags(_ h: ActionHandle) -> Flags? {
+    switch h {
+    case .action(let id): return Flags(optional: actions[id].optional, runnable: actions[id].runnable)
+    case .resource(let r, let task):
+      let rsc = state.resources[r]
+      if rsc.isPrimitive {
+        let list = primitiveActions(r, task)
+        if list.isEmpty {
+          if task == .start || task == .promote {
+            // Pacemaker creates a node-less, optional, unrunnable action for an ordering on a resource
+            // that will not run; stopping something already stopped needs nothing.
+            if assignment.node[r] == nil { return Flags(optional: true, runnable: false) }
+            if task == .promote { return nil }
+            return nil
+          }
+          return nil
+        }
+        var f = Flags(optional: true, runnable: true)
+        for a in list {
+          if !actions[a].optional { f.optional = false }
+          if !actions[a].runnable { f.runnable = false }
+        }
+        return f
+      }
+      var f = Flags(optional: true, runnable: rsc.variant == .group)
+      var any = false
+      for c in rsc.children {
+        guard let cf = flags(.resource(c, task)) else {
+          if rsc.variant == .group && (task == .start) && assignment.node[c] == nil && !state.allPrimitives(under: c).isEmpty {
+            any = true
+            f.runnable = false
+          }
+          continue
+        }
+        any = true
+        if !cf.optional { f.optional = false }
+        if rsc.variant == .group {
+          if !cf.runnable { f.runnable = false }
+        } else if cf.runnable {
+          f.runnable = true
+        }
+      }
+      if !any {
+        if task == .start || task == .promote { return Flags(optional: true, runnable: false) }
+        return nil
+      }
+      return f
+    }
+  }
+
+  func targets(_ h: ActionHandle) -> [Int] {
+    switch h {
+    case .action(let id): return [id]
+    case .resource(let r, let task):
+      if state.resources[r].isPrimitive { return primitiveActions(r, task) }
+      return state.resources[r].children.flatMap { targets(.resource($0, task)) }
+    }
+  }
+
+  mutating func propagate() {
+    var changed = true
+    var passes = 0
+    let passesMax = 64
+    while changed && passes < passesMax {
+      changed = false
+      passes += 1
+      for o in orderings {
+        if apply(o) { changed = true }
+      }
+      if blockColocationDependents() { changed = true }
+    }
+  }
+
+  func isBlockedStop(_ h: ActionHandle, _ r: Int) -> Bool {
+    let task: ActionTask
+    switch h {
+    case .action(let id): task = actions[id].task
+    case .resource(_, let t): task = t
+    }
+    guard task == .stop else { return false }
+    return state.allPrimitives(under: r).contains { state.resources[$0].blocked && !state.resources[$0].managed }
+  }
+
+  /// Mandatory colocations: a dependent cannot start where its primary cannot start at all
+  /// (Pacemaker's pcmk__block_colocation_dependents).
+  mutating func blockColocationDependents() -> Bool {
+    var changed = false
+    for c in state.input.colocations where c.score >= ScoreMath.infinity {
+      guard let d = constraintResource(state, c.dependent), let p = constraintResource(state, c.primary) else { continue }
+      let primaryRole = c.primaryRole.flatMap { Role(text: $0) }
+      let task: ActionTask = primaryRole == .promoted ? .promote : .start
+      var prims: [Int] = []
+      if state.resources[p].variant == .group {
+        prims = state.resources[p].children
+      } else {
+        prims = state.allPrimitives(under: p)
+      }
+      guard !prims.isEmpty else { continue }
+      var allUnrunnable = true
+      for x in prims {
+        let list = primitiveActions(x, task)
+        if list.isEmpty || list.contains(where: { actions[$0].runnable }) { allUnrunnable = false; break }
+      }
+      guard allUnrunnable else { continue }
+      let depTask: ActionTask = c.dependentRole.flatMap { Role(text: $0) } == .promoted ? .promote : .start
+      for t in targets(.resource(d, depTask)) where actions[t].runnable {
+        actions[t].runnable = false
+        actions[t].reason = "colocation with \(state.resources[p].id)"
+        changed = true
+      }
+    }
+    return changed
+  }
+
+  func resourceOf(_ h: ActionHandle) -> Int? {
+    switch h {
+    case .action(let id): return actions[id].resource
+    case .resource(let r, _): return r
+    }
+  }
+
+  mutating func apply(_ o: Ordering) -> Bool {
+    guard !o.flags.isEmpty, let ff = flags(o.first) else { return false }
+    var changed = false
+    if o.flags.contains(.impliesThen) && !ff.optional {
+      for t in targets(o.then) where actions[t].optional {
+        actions[t].optional = false
+        changed = true
+      }
+    }
+    if o.flags.contains(.runnableLeft) && !ff.runnable {
+      for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
+        actions[t].runnable = false
+        changed = true
+      }
+    }
+    if o.flags.contains(.asymmetrical) && !ff.runnable {
+      for t in targets(o.then) {
+        let a = actions[t]
+        if a.optional, let r = a.resource {
+          let rsc = state.resources[r]
+          if rsc.role == .stopped && a.task == .stop { continue }
+          if rsc.role >= .started && a.task == .start && rsc.runningOn == [a.node].compactMap({ $0 }) { continue }
+        }
+        if actions[t].optional || actions[t].runnable {
+          actions[t].optional = false
+          actions[t].runnable = false
+          changed = true
+        }
+      }
+    }
+    if o.flags.contains(.impliesFirst), let tf = flags(o.then), !tf.optional {
+      for f in targets(o.first) where actions[f].optional {
+        actions[f].optional = false
+        changed = true
+      }
+    }
+    // A blocked, unmanaged resource's unrunnable stop holds back everything ordered after it.
+    if !o.flags.intersection([.impliesThen, .impliesFirst, .restart]).isEmpty, !ff.runnable,
+       let fr = resourceOf(o.first), isBlockedStop(o.first, fr) {
+      for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
+        actions[t].runnable = false
+        changed = true
+      }
+    }
+    if o.flags.contains(.restart), case .action(let fid) = o.first, case .action(let tid) = o.then {
+      let first = actions[fid], then = actions[tid]
+      var reason = false
+      if !then.optional { reason = true }
+      if !then.runnable, let r = then.resource, state.resources[r].managed { reason = true }
+      if reason {
+        if first.runnable && first.optional { actions[fid].optional = false; changed = true }
+        if !then.optional && actions[fid].optional { actions[fid].optional = false; changed = true }
+      }
+      if !actions[fid].optional && !actions[fid].runnable && actions[tid].runnable {
+        actions[tid].runnable = false
+        changed = true
+      }
+    }
+    return changed
+  }
+}

@@ -1,0 +1,474 @@
+import Foundation
+import CIB
+
+/// Operating errors of the PolicyEngine: a CIB it cannot schedule, named so a person can fix it.
+public enum PolicyEngineError: Error, Equatable, Sendable {
+  case notACIB(rootElement: String)
+  case missingSection(String)
+}
+
+/// Reads a CIB document tree into the scheduler's working input.
+///
+/// Why a separate file: this is the only place the PolicyEngine looks at the CIB's element tree; when the
+/// typed CIB model is complete enough, this reader is the one file to switch. It resolves `id-ref`s and
+/// expands resource sets into pairwise constraints, so later stages see plain pairs. Unknown elements are
+/// skipped (a newer schema must degrade, not crash).
+public struct CIBReader {
+  private var byID: [String: CIBElement] = [:]
+  private let now: Int64
+
+  public init(now: Int64) { self.now = now }
+
+  public static func read(_ root: CIBElement, now: Int64) throws(PolicyEngineError) -> SchedulerInput {
+    var reader = CIBReader(now: now)
+    return try reader.unpack(root)
+  }
+
+  mutating func unpack(_ root: CIBElement) throws(PolicyEngineError) -> SchedulerInput {
+    guard root.name == "cib" else { throw .notACIB(rootElement: root.name) }
+    guard let configuration = root.firstElement(named: "configuration") else {
+      throw .missingSection("configuration")
+    }
+    root.forEachDescendant { e in
+      if let id = e.id, e[attribute: "id-ref"] == nil, byID[id] == nil { byID[id] = e }
+    }
+    var input = SchedulerInput()
+    input.now = now
+    input.dcUUID = root[attribute: "dc-uuid"]
+    input.haveQuorum = isTrue(root[attribute: "have-quorum"] ?? "true")
+
+    if let crm = configuration.firstElement(named: "crm_config") {
+      for set in crm.elements(named: "cluster_property_set") {
+        mergeFirstWins(&input.clusterOptions, nvpairs(of: set))
+      }
+    }
+    if let nodes = configuration.firstElement(named: "nodes") {
+      for n in nodes.elements(named: "node") {
+        guard let id = n.id else { continue }
+        var attrs: [String: String] = [:]
+        for set in n.elements(named: "instance_attributes") { mergeFirstWins(&attrs, nvpairs(of: set)) }
+        var util: [String: String] = [:]
+        for set in n.elements(named: "utilization") { mergeFirstWins(&util, nvpairs(of: set)) }
+        input.nodes.append(
+          NodeConfig(id: id, uname: n[attribute: "uname"] ?? id, type: n[attribute: "type"] ?? "member",
+                     attributes: attrs, utilization: util))
+      }
+    }
+    if let rscs = configuration.firstElement(named: "resources") {
+      for e in rscs.elements {
+        if let r = resource(e) { input.resources.append(r) }
+      }
+    }
+    if let defaults = configuration.firstElement(named: "rsc_defaults") {
+      for set in defaults.elements(named: "meta_attributes") where ruleAllows(set) {
+        mergeFirstWins(&input.rscDefaults, nvpairs(of: set))
+      }
+    }
+    if let defaults = configuration.firstElement(named: "op_defaults") {
+      for set in defaults.elements(named: "meta_attributes") where ruleAllows(set) {
+        mergeFirstWins(&input.opDefaults, nvpairs(of: set))
+      }
+    }
+    if let fencing = configuration.firstElement(named: "fencing-topology") {
+      input.fencingLevels = fencing.elements(named: "fencing-level").count
+    }
+    if let cons = configuration.firstElement(named: "constraints") {
+      for c in cons.elements {
+        switch c.name {
+        case "rsc_location": input.locations += location(c)
+        case "rsc_colocation": input.colocations += colocation(c)
+        case "rsc_order": input.orders += order(c)
+        default: continue
+        }
+      }
+    }
+    if let status = root.firstElement(named: "status") {
+      for e in status.elements {
+        if e.name == "tickets" {
+          for t in e.elements(named: "ticket_state") {
+            if let id = t.id { input.tickets[id] = isTrue(t[attribute: "granted"] ?? "false") }
+          }
+          continue
+        }
+        guard e.name == "node_state", let id = e.id else { continue }
+        var ns = NodeStateRecord(id: id, uname: e[attribute: "uname"])
+        ns.inCCM = e[attribute: "in_ccm"]
+        ns.crmd = e[attribute: "crmd"]
+        ns.join = e[attribute: "join"]
+        ns.expected = e[attribute: "expected"]
+        if let ta = e.firstElement(named: "transient_attributes") {
+          for set in ta.elements(named: "instance_attributes") {
+            mergeFirstWins(&ns.transientAttributes, nvpairs(of: set))
+          }
+        }
+        if let lrm = e.firstElement(named: "lrm"), let lrs = lrm.firstElement(named: "lrm_resources") {
+          for lr in lrs.elements(named: "lrm_resource") {
+            guard let rid = lr.id else { continue }
+            var h = ResourceHistory(id: rid)
+            h.agentClass = lr[attribute: "class"]
+            h.agentProvider = lr[attribute: "provider"]
+            h.agentType = lr[attribute: "type"]
+            for op in lr.elements(named: "lrm_rsc_op") { if let rec = operationRecord(op) { h.operations.append(rec) } }
+            ns.resources.append(h)
+          }
+        }
+        input.nodeStates.append(ns)
+      }
+    }
+    return input
+  }
+
+  // MARK: - attribute sets
+
+  private func resolved(_ e: CIBElement) -> CIBElement {
+    if let ref = e[attribute: "id-ref"], let target = byID[ref] { return target }
+    return e
+  }
+
+  private func nvpairs(of set: CIBElement) -> [(String, String)] {
+    let s = resolved(set)
+    var out: [(String, String)] = []
+    for p in s.elements(named: "nvpair") {
+      let pair = resolved(p)
+      if let name = pair[attribute: "name"] { out.append((name, pair[attribute: "value"] ?? "")) }
+    }
+    return out
+  }
+
+  /// Attribute sets guarded by a rule: only date-based rules are meaningful without a node; others pass.
+  private func ruleAllows(_ set: CIBElement) -> Bool {
+    let s = resolved(set)
+    for r in s.elements(named: "rule") {
+      let rule = self.rule(r)
+      if !RuleEvaluator(now: now, nodeAttributes: [:], ignoreNodeExpressions: true).evaluate(rule) { return false }
+    }
+    return true
+  }
+
+  private func mergeFirstWins(_ into: inout [String: String], _ pairs: [(String, String)]) {
+    for (k, v) in pairs where into[k] == nil { into[k] = v }
+  }
+
+  private func metaOf(_ e: CIBElement) -> [String: String] {
+    var m: [String: String] = [:]
+    for set in e.elements(named: "meta_attributes") where ruleAllows(set) { mergeFirstWins(&m, nvpairs(of: set)) }
+    return m
+  }
+
+  // MARK: - resources
+
+  private func resource(_ e: CIBElement) -> ResourceConfig? {
+    guard let id = e.id else { return nil }
+    switch e.name {
+    case "primitive":
+      var r = ResourceConfig(id: id, variant: .primitive)
+      var source = e
+      if let tmpl = e[attribute: "template"], let t = byID[tmpl] {
+        // A template supplies agent, operations and attributes the primitive does not set itself.
+        source = t
+        r.meta = metaOf(t)
+        for set in t.elements(named: "instance_attributes") { mergeFirstWins(&r.instanceAttributes, nvpairs(of: set)) }
+        r.operations = operations(t)
+      }
+      r.agentClass = e[attribute: "class"] ?? source[attribute: "class"] ?? ""
+      r.agentProvider = e[attribute: "provider"] ?? source[attribute: "provider"]
+      r.agentType = e[attribute: "type"] ?? source[attribute: "type"] ?? ""
+      let own = metaOf(e)
+      for (k, v) in own { r.meta[k] = v }
+      var inst: [String: String] = [:]
+      for set in e.elements(named: "instance_attributes") { mergeFirstWins(&inst, nvpairs(of: set)) }
+      for (k, v) in inst { r.instanceAttributes[k] = v }
+      var util: [String: String] = [:]
+      for set in e.elements(named: "utilization") { mergeFirstWins(&util, nvpairs(of: set)) }
+      r.utilization = util
+      let ops = operations(e)
+      if !ops.isEmpty || r.operations.isEmpty { r.operations = ops.isEmpty ? r.operations : ops }
+      return r
+    case "group":
+      var r = ResourceConfig(id: id, variant: .group)
+      r.meta = metaOf(e)
+      r.children = e.elements(named: "primitive").compactMap { resource($0) }
+      return r
+    case "clone", "master":
+      var r = ResourceConfig(id: id, variant: .clone)
+      r.meta = metaOf(e)
+      r.promotable = e.name == "master" || isTrue(r.meta["promotable"] ?? "false")
+      r.children = e.elements.filter { $0.name == "primitive" || $0.name == "group" }.compactMap { resource($0) }
+      return r
+    case "bundle":
+      var r = ResourceConfig(id: id, variant: .bundle)
+      r.meta = metaOf(e)
+      return r
+    default:
+      return nil
+    }
+  }
+
+  private func operations(_ e: CIBElement) -> [OperationConfig] {
+    guard let opsElement = e.firstElement(named: "operations") else { return [] }
+    let ops = resolved(opsElement)
+    var out: [OperationConfig] = []
+    for o in ops.elements(named: "op") {
+      let op = resolved(o)
+      guard let name = op[attribute: "name"] else { continue }
+      var c = OperationConfig(
+        name: name, intervalMs: Duration.parseMilliseconds(op[attribute: "interval"] ?? "0") ?? 0,
+        role: op[attribute: "role"], onFail: op[attribute: "on-fail"])
+      c.enabled = isTrue(op[attribute: "enabled"] ?? "true")
+      var m: [String: String] = [:]
+      for a in op.attributes { m[a.name] = a.value }
+      for set in op.elements(named: "meta_attributes") { mergeFirstWins(&m, nvpairs(of: set)) }
+      if let en = m["enabled"] { c.enabled = isTrue(en) }
+      if c.onFail == nil, let of = m["on-fail"] { c.onFail = of }
+      c.meta = m
+      out.append(c)
+    }
+    return out
+  }
+
+  // MARK: - constraints
+
+  private func resourceRefs(_ set: CIBElement) -> [String] {
+    resolved(set).elements(named: "resource_ref").compactMap { $0.id }
+  }
+
+  private func location(_ c: CIBElement) -> [LocationConstraint] {
+    let id = c.id ?? "location"
+    var rules: [LocationRule] = []
+    for r in c.elements(named: "rule") {
+      let rr = resolved(r)
+      rules.append(
+        LocationRule(
+          score: rr[attribute: "score"].map { ScoreMath.parseOrZero($0) },
+          scoreAttribute: rr[attribute: "score-attribute"], role: rr[attribute: "role"], condition: rule(rr)))
+    }
+    let score = ScoreMath.parseOrZero(c[attribute: "score"])
+    let node = c[attribute: "node"]
+    let discovery = c[attribute: "resource-discovery"]
+    var targets: [(String?, String?, String?)] = []  // (rsc, pattern, role)
+    if let rsc = c[attribute: "rsc"] {
+      targets.append((rsc, nil, c[attribute: "role"]))
+    } else if let pattern = c[attribute: "rsc-pattern"] {
+      targets.append((nil, pattern, c[attribute: "role"]))
+    }
+    for set in c.elements(named: "resource_set") {
+      for r in resourceRefs(set) { targets.append((r, nil, set[attribute: "role"] ?? c[attribute: "role"])) }
+    }
+    return targets.map { t in
+      LocationConstraint(
+        id: id, resource: t.0, resourcePattern: t.1, role: t.2, node: node, score: score, rules: rules,
+        discovery: discovery)
+    }
+  }
+
+  private func colocation(_ c: CIBElement) -> [ColocationConstraint] {
+    let id = c.id ?? "colocation"
+    let score = ScoreMath.parseOrZero(c[attribute: "score"])
+    let influence = isTrue(c[attribute: "influence"] ?? "true")
+    if let dep = c[attribute: "rsc"], let pri = c[attribute: "with-rsc"] {
+      return [
+        ColocationConstraint(
+          id: id, dependent: dep, primary: pri, score: score, dependentRole: c[attribute: "rsc-role"],
+          primaryRole: c[attribute: "with-rsc-role"], nodeAttribute: c[attribute: "node-attribute"],
+          influence: influence)
+      ]
+    }
+    var out: [ColocationConstraint] = []
+    var last: CIBElement?
+    for set0 in c.elements(named: "resource_set") {
+      let set = resolved(set0)
+      let setScore = set[attribute: "score"].map { ScoreMath.parseOrZero($0) } ?? score
+      let role = set[attribute: "role"]
+      let refs = resourceRefs(set)
+      let sequential = isTrue(set[attribute: "sequential"] ?? "true")
+      if setScore != 0 && sequential {
+        if setScore > 0 {
+          for i in refs.indices.dropFirst() {
+            out.append(ColocationConstraint(id: id, dependent: refs[i], primary: refs[i - 1], score: setScore,
+                                            dependentRole: role, primaryRole: role, influence: influence))
+          }
+        } else {
+          for i in refs.indices {
+            for j in 0..<i {
+              out.append(ColocationConstraint(id: id, dependent: refs[i], primary: refs[j], score: setScore,
+                                              dependentRole: role, primaryRole: role, influence: influence))
+            }
+          }
+        }
+      }
+      if let prev = last, score != 0 {
+        let r1 = resourceRefs(prev), r2 = refs
+        let seq1 = isTrue(prev[attribute: "sequential"] ?? "true"), seq2 = sequential
+        let role1 = prev[attribute: "role"], role2 = role
+        let deps = seq1 ? Array(r1.prefix(1)) : r1
+        let pris = seq2 ? Array(r2.suffix(1)) : r2
+        for d in deps {
+          for p in pris {
+            out.append(ColocationConstraint(id: id, dependent: d, primary: p, score: score, dependentRole: role1,
+                                            primaryRole: role2, influence: influence))
+          }
+        }
+      }
+      last = set
+    }
+    return out
+  }
+
+  private func order(_ c: CIBElement) -> [OrderConstraint] {
+    let id = c.id ?? "order"
+    var kind: OrderKind = .mandatory
+    if let k = c[attribute: "kind"] {
+      switch k.lowercased() {
+      case "optional": kind = .optional
+      case "serialize": kind = .serialize
+      default: kind = .mandatory
+      }
+    } else if let s = c[attribute: "score"], ScoreMath.parseOrZero(s) == 0 {
+      kind = .optional
+    }
+    let symmetricalDefault = kind != .serialize
+    let symmetrical = c[attribute: "symmetrical"].map(isTrue) ?? symmetricalDefault
+    if let first = c[attribute: "first"], let then = c[attribute: "then"] {
+      return [
+        OrderConstraint(
+          id: id, first: first, firstAction: c[attribute: "first-action"] ?? "start", then: then,
+          thenAction: c[attribute: "then-action"] ?? c[attribute: "first-action"] ?? "start", kind: kind,
+          symmetrical: symmetrical)
+      ]
+    }
+    var out: [OrderConstraint] = []
+    var last: (refs: [String], action: String, sequential: Bool)?
+    for set0 in c.elements(named: "resource_set") {
+      let set = resolved(set0)
+      let refs = resourceRefs(set)
+      let action = set[attribute: "action"] ?? "start"
+      let sequential = isTrue(set[attribute: "sequential"] ?? "true")
+      if sequential {
+        for i in refs.indices.dropFirst() {
+          out.append(OrderConstraint(id: id, first: refs[i - 1], firstAction: action, then: refs[i],
+                                     thenAction: action, kind: kind, symmetrical: symmetrical))
+        }
+      }
+      if let prev = last {
+        let firsts = prev.sequential ? Array(prev.refs.suffix(1)) : prev.refs
+        let thens = sequential ? Array(refs.prefix(1)) : refs
+        for f in firsts {
+          for t in thens {
+            out.append(OrderConstraint(id: id, first: f, firstAction: prev.action, then: t, thenAction: action,
+                                       kind: kind, symmetrical: symmetrical))
+          }
+        }
+      }
+      last = (refs, action, sequential)
+    }
+    return out
+  }
+
+  // MARK: - rules
+
+  func rule(_ e: CIBElement) -> Rule {
+    let r = resolved(e)
+    var parts: [Rule] = []
+    for child in r.elements {
+      let c = resolved(child)
+      switch c.name {
+      case "expression":
+        parts.append(
+          .expression(
+            attribute: c[attribute: "attribute"] ?? "", operation: c[attribute: "operation"] ?? "eq",
+            value: c[attribute: "value"], type: c[attribute: "type"], valueSource: c[attribute: "value-source"]))
+      case "date_expression":
+        var spec: [String: String] = [:]
+        var duration: [String: String] = [:]
+        if let s = c.firstElement(named: "date_spec") { for a in s.attributes where a.name != "id" { spec[a.name] = a.value } }
+        if let d = c.firstElement(named: "duration") { for a in d.attributes where a.name != "id" { duration[a.name] = a.value } }
+        parts.append(.date(operation: c[attribute: "operation"] ?? "in_range", start: c[attribute: "start"],
+                           end: c[attribute: "end"], spec: spec, duration: duration))
+      case "rule":
+        parts.append(rule(c))
+      default:
+        // op_expression / rsc_expression only matter in defaults; treat as satisfied.
+        parts.append(.constant(true))
+      }
+    }
+    let op = (r[attribute: "boolean-op"] ?? "and").lowercased()
+    return op == "or" ? .any(parts) : .all(parts)
+  }
+
+  private func operationRecord(_ op: CIBElement) -> OperationRecord? {
+    guard let id = op.id, let task = op[attribute: "operation"] else { return nil }
+    var rec = OperationRecord(id: id, task: task)
+    rec.intervalMs = Int(op[attribute: "interval"] ?? "0") ?? 0
+    rec.callID = Int(op[attribute: "call-id"] ?? "0") ?? 0
+    rec.rc = Int(op[attribute: "rc-code"] ?? "0") ?? 0
+    rec.opStatus = Int(op[attribute: "op-status"] ?? "0") ?? 0
+    rec.targetRC = 0
+    if let key = op[attribute: "transition-key"] {
+      let parts = key.split(separator: ":")
+      if parts.count >= 3, let t = Int(parts[2]) { rec.targetRC = t }
+    } else if let magic = op[attribute: "transition-magic"] {
+      // "op-status:rc;action:transition:target-rc:uuid"
+      if let semi = magic.firstIndex(of: ";") {
+        let parts = magic[magic.index(after: semi)...].split(separator: ":")
+        if parts.count >= 3, let t = Int(parts[2]) { rec.targetRC = t }
+      }
+    }
+    rec.lastRCChange = op[attribute: "last-rc-change"].flatMap { Int64($0) } ?? op[attribute: "last-run"].flatMap { Int64($0) }
+    rec.migrateSource = op[attribute: "migrate_source"]
+    rec.migrateTarget = op[attribute: "migrate_target"]
+    rec.operationKey = op[attribute: "operation_key"]
+    return rec
+  }
+}
+
+/// Pacemaker's boolean spelling: true, yes, on, y, 1 (case-insensitive).
+func isTrue(_ s: String) -> Bool {
+  switch s.lowercased() {
+  case "true", "yes", "on", "y", "1", "+": return true
+  default: return false
+  }
+}
+
+extension Duration {
+  /// Parses Pacemaker interval specs ("10", "10s", "5min", "1h", "500ms", "PT10S") into milliseconds.
+  static func parseMilliseconds(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+    if t.isEmpty { return 0 }
+    if t.hasPrefix("pt") || t.hasPrefix("p") {
+      // ISO 8601 duration, time part only is enough for intervals.
+      var total = 0.0
+      var number = ""
+      var inTime = false
+      for ch in t.dropFirst() {
+        if ch == "t" { inTime = true; continue }
+        if ch.isNumber || ch == "." { number.append(ch); continue }
+        let v = Double(number) ?? 0
+        number = ""
+        switch ch {
+        case "h": total += v * 3_600_000
+        case "m": total += inTime ? v * 60_000 : v * 30 * 86_400_000
+        case "s": total += v * 1000
+        case "d": total += v * 86_400_000
+        case "w": total += v * 7 * 86_400_000
+        case "y": total += v * 365 * 86_400_000
+        default: return nil
+        }
+      }
+      return Int(total)
+    }
+    var digits = ""
+    var unit = ""
+    for ch in t {
+      if unit.isEmpty && (ch.isNumber || ch == ".") { digits.append(ch) } else if ch != " " { unit.append(ch) }
+    }
+    guard let v = Double(digits) else { return nil }
+    switch unit {
+    case "", "s", "sec", "secs": return Int(v * 1000)
+    case "ms", "msec", "msecs": return Int(v)
+    case "us", "usec", "usecs": return Int(v / 1000)
+    case "m", "min", "mins": return Int(v * 60_000)
+    case "h", "hr", "hrs": return Int(v * 3_600_000)
+    default: return nil
+    }
+  }
+}

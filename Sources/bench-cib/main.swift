@@ -1,0 +1,123 @@
+import CIB
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
+func writeStderr(_ text: String) {
+  var text = text
+  text.withUTF8 { buffer in
+    var offset = 0
+    while offset < buffer.count {
+      let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+      if n <= 0 { return }
+      offset += n
+    }
+  }
+}
+
+// bench-cib: parse and serialize time and peak memory for given CIB files, printed as key=value lines.
+// Usage: bench-cib [--runs N] LABEL=FILE ...   (make bench-cib generates the inputs and calls this)
+// Each case runs in a fresh child process (this binary with --one) so its peak RSS is its own.
+
+func peakRSSKiB() -> Int {
+  // VmHWM: the resident set's high-water mark of this process.
+  guard let f = fopen("/proc/self/status", "r") else { return -1 }
+  defer { fclose(f) }
+  var line = [CChar](repeating: 0, count: 512)
+  while fgets(&line, Int32(line.count), f) != nil {
+    let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    if s.hasPrefix("VmHWM:") {
+      return Int(s.dropFirst(6).split(separator: " ").first ?? "") ?? -1
+    }
+  }
+  return -1
+}
+
+func ms(_ d: Duration) -> Double {
+  Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+}
+
+func fmt(_ x: Double) -> String {
+  let r = (x * 10).rounded() / 10
+  return String(r)
+}
+
+func measureOne(label: String, path: String, runs: Int) -> Int32 {
+  let clock = ContinuousClock()
+  let baselineKiB = peakRSSKiB()
+  var parseMs: [Double] = []
+  var serializeMs: [Double] = []
+  var bytes = 0
+  var elements = 0
+  for _ in 0..<runs {
+    let t0 = clock.now
+    let root: CIBElement
+    do {
+      root = try CIBXML.parse(fileAt: path)
+    } catch {
+      writeStderr("bench-cib: \(path): \(error)\n")
+      return 1
+    }
+    let t1 = clock.now
+    let text = CIBXML.serializeBytes(root)
+    let t2 = clock.now
+    parseMs.append(ms(t1 - t0))
+    serializeMs.append(ms(t2 - t1))
+    bytes = text.count
+    if elements == 0 { root.forEachDescendant { _ in elements += 1 } }
+  }
+  parseMs.sort()
+  serializeMs.sort()
+  var st = stat()
+  _ = stat(path, &st)
+  let p = "\(label)."
+  print("\(p)file=\(path)")
+  print("\(p)input_bytes=\(st.st_size)")
+  print("\(p)elements=\(elements)")
+  print("\(p)output_bytes=\(bytes)")
+  print("\(p)runs=\(runs)")
+  print("\(p)parse_ms_min=\(fmt(parseMs.first!)) \(p)parse_ms_median=\(fmt(parseMs[parseMs.count / 2]))")
+  print("\(p)serialize_ms_min=\(fmt(serializeMs.first!)) \(p)serialize_ms_median=\(fmt(serializeMs[serializeMs.count / 2]))")
+  print("\(p)peak_rss_mib=\(fmt(Double(peakRSSKiB()) / 1024)) \(p)baseline_rss_mib=\(fmt(Double(baselineKiB) / 1024))")
+  return 0
+}
+
+var args = Array(CommandLine.arguments.dropFirst())
+var runs = 5
+if args.first == "--runs", args.count > 1, let n = Int(args[1]), n > 0 {
+  runs = n
+  args.removeFirst(2)
+}
+if args.first == "--one", args.count == 3 {
+  exit(measureOne(label: args[1], path: args[2], runs: runs))
+}
+if args.isEmpty {
+  writeStderr("usage: bench-cib [--runs N] LABEL=FILE ...\n")
+  exit(64)
+}
+var status: Int32 = 0
+for spec in args {
+  guard let eq = spec.firstIndex(of: "=") else {
+    writeStderr("bench-cib: expected LABEL=FILE, got \(spec)\n")
+    exit(64)
+  }
+  let label = String(spec[..<eq])
+  let path = String(spec[spec.index(after: eq)...])
+  // A child per case, so each peak RSS figure belongs to one input only.
+  var pid: pid_t = 0
+  let argv = [CommandLine.arguments[0], "--runs", String(runs), "--one", label, path]
+  var cargs = argv.map { strdup($0) } + [nil]
+  defer { for a in cargs { free(a) } }
+  guard posix_spawn(&pid, "/proc/self/exe", nil, nil, &cargs, environ) == 0 else {
+    writeStderr("bench-cib: cannot spawn: \(String(cString: strerror(errno)))\n")
+    exit(1)
+  }
+  var ws: Int32 = 0
+  waitpid(pid, &ws, 0)
+  if ws != 0 { status = 1 }
+}
+exit(status)

@@ -1,0 +1,289 @@
+import CIB
+
+/// Reads the status section (and the configuration it refers to) into a `StatusModel`.
+///
+/// Why pcs has its own reader: the issue asks for one unpacker of the status section shared with the
+/// PolicyEngine; that unpacker (`interpretStatus`) was not on main when this was written, so this small,
+/// isolated reader covers what crm_mon prints (roles from the operation history ordered by call id, failed
+/// operations, fail counts) and nothing the scheduler needs. Replace it with the PolicyEngine's when it lands.
+enum StatusReader {
+  static func read(_ cib: CIBElement) -> StatusModel {
+    let configuration = cib.firstElement(named: "configuration") ?? CIBElement("configuration")
+    let status = cib.firstElement(named: "status") ?? CIBElement("status")
+    let properties = clusterProperties(configuration)
+    let rscDefaults = configuration.firstElement(named: "rsc_defaults").map { defaultsPairs($0) } ?? [:]
+
+    // Node states from node_state, keyed by uname.
+    var stateByName: [String: CIBElement] = [:]
+    for s in status.elements(named: "node_state") {
+      if let u = s[attribute: "uname"] { stateByName[u] = s }
+    }
+    let configuredNodes = configuration.firstElement(named: "nodes")?.elements(named: "node") ?? []
+    let stonithEnabled = isTrue(properties["stonith-enabled"] ?? "true")
+    let startupFencing = isTrue(properties["startup-fencing"] ?? "true")
+
+    // Histories: node -> resource id (instance suffix dropped) -> ops.
+    var history: [(node: String, resource: String, rawId: String, lrm: CIBElement)] = []
+    for s in status.elements(named: "node_state") {
+      guard let node = s[attribute: "uname"] else { continue }
+      for lrm in s.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?.elements(named: "lrm_resource") ?? [] {
+        guard let raw = lrm.id else { continue }
+        let base = raw.split(separator: ":").first.map(String.init) ?? raw
+        history.append((node, base, raw, lrm))
+      }
+    }
+
+    var onlineNodes = Set<String>()
+    for n in configuredNodes {
+      guard let name = n[attribute: "uname"], let s = stateByName[name] else { continue }
+      if nodeOnline(s) { onlineNodes.insert(name) }
+    }
+
+    // Placements per primitive id, from the histories on online nodes.
+    var placements: [String: [StatusModel.Placement]] = [:]
+    var failed: [StatusModel.FailedOperation] = []
+    for h in history {
+      let ops = h.lrm.elements(named: "lrm_rsc_op").map(Op.init).sorted { $0.callId < $1.callId }
+      if onlineNodes.contains(h.node), let p = placement(ops, node: h.node) {
+        placements[h.resource, default: []].append(p)
+      }
+      for op in ops where op.isFailure {
+        failed.append(
+          StatusModel.FailedOperation(
+            resource: h.rawId, operationKey: op.key, task: op.task, intervalMs: op.intervalMs, node: h.node, rc: op.rc,
+            opStatus: op.opStatus, exitReason: op.exitReason, callId: op.callIdText, lastRCChange: op.lastRCChange,
+            queueMs: op.queueTime, execMs: op.execTime))
+      }
+    }
+
+    // Resources.
+    let nodeCount = configuredNodes.count
+    var instances = 0
+    var disabledInstances = 0
+    var known = Set<String>()
+    func build(_ e: CIBElement, inheritedDisabled: Bool, inheritedUnmanaged: Bool, multiplier: Int) -> StatusModel.Resource? {
+      let disabled = inheritedDisabled || metaValue(e, "target-role").map { $0.lowercased() == "stopped" } == true
+      let unmanaged = inheritedUnmanaged || metaValue(e, "is-managed").map { !isTrue($0) } == true
+      switch e.name {
+      case "primitive":
+        let id = e.id ?? ""
+        known.insert(id)
+        instances += multiplier
+        if disabled { disabledInstances += multiplier }
+        let agent = [e[attribute: "class"], e[attribute: "provider"], e[attribute: "type"]].compactMap { $0 }.joined(separator: ":")
+        let ps = (placements[id] ?? []).sorted { $0.node < $1.node }
+        return .primitive(
+          .init(
+            id: id, agent: agent, stonith: e[attribute: "class"] == "stonith", placements: ps, disabled: disabled,
+            managed: !unmanaged && !isTrue(properties["maintenance-mode"] ?? "false"), orphan: false))
+      case "group":
+        let members = e.elements.compactMap { build($0, inheritedDisabled: disabled, inheritedUnmanaged: unmanaged, multiplier: multiplier) }
+        return .group(id: e.id ?? "", members: members, disabled: disabled)
+      case "clone", "master":
+        let max = metaValue(e, "clone-max").flatMap { Int($0) } ?? nodeCount
+        let promotable = e.name == "master" || metaValue(e, "promotable").map(isTrue) == true
+        guard let child = e.elements.first(where: { ["primitive", "group"].contains($0.name) }),
+          let built = build(child, inheritedDisabled: disabled, inheritedUnmanaged: unmanaged, multiplier: multiplier * max)
+        else { return nil }
+        return .clone(id: e.id ?? "", child: built, promotable: promotable, instancesMax: max, disabled: disabled)
+      default:
+        return nil
+      }
+    }
+    var resources: [StatusModel.Resource] = []
+    for e in configuration.firstElement(named: "resources")?.elements ?? [] {
+      if let r = build(e, inheritedDisabled: false, inheritedUnmanaged: false, multiplier: 1) { resources.append(r) }
+    }
+    // Orphans: active in the history but no longer configured.
+    var orphanIds: [String] = []
+    for h in history where !known.contains(h.resource) && !orphanIds.contains(h.resource) {
+      if let ps = placements[h.resource], !ps.isEmpty { orphanIds.append(h.resource) }
+    }
+    for id in orphanIds {
+      let lrm = history.first { $0.resource == id }!.lrm
+      let agent = [lrm[attribute: "class"], lrm[attribute: "provider"], lrm[attribute: "type"]].compactMap { $0 }.joined(separator: ":")
+      resources.append(
+        .primitive(
+          .init(
+            id: id, agent: agent, stonith: lrm[attribute: "class"] == "stonith",
+            placements: (placements[id] ?? []).sorted { $0.node < $1.node }, disabled: false, managed: true, orphan: true)))
+    }
+
+    // Nodes, sorted by name as crm_mon prints them.
+    var activeNodes = Set<String>()
+    for ps in placements.values { for p in ps { activeNodes.insert(p.node) } }
+    var nodes: [StatusModel.Node] = []
+    for n in configuredNodes {
+      guard let name = n[attribute: "uname"] else { continue }
+      let s = stateByName[name]
+      var state: StatusModel.Node.State
+      if let s {
+        state = nodeOnline(s) ? .online : .offline
+        if !nodeOnline(s) && s[attribute: "in_ccm"] == "true" { state = .pending }
+      } else {
+        state = (stonithEnabled && startupFencing) ? .uncleanOffline : .offline
+      }
+      let transient = s?.firstElement(named: "transient_attributes")?.elements(named: "instance_attributes").flatMap(NVSets.pairs) ?? []
+      let permanent = n.elements(named: "instance_attributes").flatMap(NVSets.pairs)
+      func flag(_ name: String) -> Bool {
+        (transient.last { $0.name == name } ?? permanent.last { $0.name == name }).map { isTrue($0.value) } ?? false
+      }
+      var failCounts: [String: (Int, Int64?)] = [:]
+      var shown: [(String, String)] = []
+      for a in transient {
+        if a.name.hasPrefix("fail-count-") {
+          let rsc = String(a.name.dropFirst("fail-count-".count).split(separator: "#").first ?? "")
+          let v = Values.isInfinity(a.value) ? 1_000_000 : (Int(a.value) ?? 0)
+          failCounts[rsc, default: (0, nil)].0 += v
+        } else if a.name.hasPrefix("last-failure-") {
+          let rsc = String(a.name.dropFirst("last-failure-".count).split(separator: "#").first ?? "")
+          let t = Int64(a.value)
+          let current = failCounts[rsc, default: (0, nil)]
+          failCounts[rsc] = (current.0, max(current.1 ?? 0, t ?? 0))
+        } else if !a.name.hasPrefix("#") && !["standby", "maintenance", "shutdown", "terminate"].contains(a.name) {
+          shown.append((a.name, a.value))
+        }
+      }
+      let fc = failCounts.filter { $0.value.0 > 0 }.sorted { $0.key < $1.key }.map { entry in
+        (resource: entry.key, count: entry.value.0, lastFailure: entry.value.1,
+         migrationThreshold: migrationThreshold(entry.key, configuration: configuration, defaults: rscDefaults))
+      }
+      nodes.append(
+        .init(
+          name: name, id: n.id ?? name, state: state, standby: flag("standby"), maintenance: flag("maintenance"),
+          hasActiveResources: activeNodes.contains(name),
+          featureSetKnown: transient.contains { $0.name == "#feature-set" },
+          attributes: shown.sorted { $0.0 < $1.0 }.map { (name: $0.0, value: $0.1) }, failCounts: fc))
+    }
+    nodes.sort { $0.name < $1.name }
+
+    let dcId = cib[attribute: "dc-uuid"]
+    let dcName = dcId.flatMap { id in configuredNodes.first { $0.id == id }?[attribute: "uname"] }
+    var lastChange = cib[attribute: "cib-last-written"] ?? ""
+    if let u = cib[attribute: "update-user"] { lastChange += " by \(u)" }
+    if let c = cib[attribute: "update-client"] { lastChange += " via \(c)" }
+    if let o = cib[attribute: "update-origin"] { lastChange += " on \(o)" }
+
+    var warnings: [String] = []
+    let hasStonith = Resources.primitives(cib).contains { $0[attribute: "class"] == "stonith" }
+    if stonithEnabled && !hasStonith { warnings.append("No stonith devices and stonith-enabled is not false") }
+    let moved = (configuration.firstElement(named: "constraints")?.elements(named: "rsc_location") ?? [])
+      .filter { $0.id?.hasPrefix("cli-") == true }.compactMap { $0[attribute: "rsc"] }
+    if !moved.isEmpty {
+      let list = Array(Set(moved)).sorted().map { "'\($0)'" }.joined(separator: ", ")
+      warnings.append("Following resources have been moved and their move constraints are still in place: \(list)")
+      warnings.append(
+        "Run 'pcs constraint location' or 'pcs resource clear <resource id>' to view or remove the constraints, respectively")
+    }
+
+    return StatusModel(
+      stack: dcName == nil ? "unknown" : (properties["cluster-infrastructure"] ?? "unknown"), dcName: dcName, dcId: dcId,
+      dcVersion: properties["dc-version"] ?? "unknown",
+      haveQuorum: isTrue(cib[attribute: "have-quorum"] ?? "0"), lastChange: lastChange,
+      nodesConfigured: configuredNodes.count, instancesConfigured: instances, instancesDisabled: disabledInstances,
+      nodes: nodes, resources: resources, failedOperations: failed, warnings: warnings)
+  }
+
+  static func isTrue(_ v: String) -> Bool { ["1", "true", "yes", "on", "y"].contains(v.lowercased()) }
+
+  static func nodeOnline(_ s: CIBElement) -> Bool {
+    s[attribute: "in_ccm"] == "true" && s[attribute: "crmd"] == "online" && (s[attribute: "join"] ?? "member") == "member"
+  }
+
+  static func clusterProperties(_ configuration: CIBElement) -> [String: String] {
+    var out: [String: String] = [:]
+    for set in configuration.firstElement(named: "crm_config")?.elements(named: "cluster_property_set") ?? [] {
+      for p in NVSets.pairs(set) where out[p.name] == nil { out[p.name] = p.value }
+    }
+    return out
+  }
+
+  static func defaultsPairs(_ section: CIBElement) -> [String: String] {
+    var out: [String: String] = [:]
+    for set in section.elements(named: "meta_attributes") {
+      for p in NVSets.pairs(set) where out[p.name] == nil { out[p.name] = p.value }
+    }
+    return out
+  }
+
+  static func metaValue(_ e: CIBElement, _ name: String) -> String? { NVSets.value(e, tag: "meta_attributes", name: name) }
+
+  static func migrationThreshold(_ rsc: String, configuration: CIBElement, defaults: [String: String]) -> String {
+    var value = defaults["migration-threshold"] ?? "1000000"
+    configuration.firstElement(named: "resources")?.forEachDescendant { e in
+      if e.id == rsc, let v = metaValue(e, "migration-threshold") { value = v }
+    }
+    return Values.isInfinity(value) || value == "INFINITY" ? "1000000" : value
+  }
+
+  /// One `lrm_rsc_op`, with the fields status output needs.
+  struct Op {
+    var key: String
+    var task: String
+    var intervalMs: Int
+    var rc: Int
+    var expectedRC: Int
+    var opStatus: Int
+    var callId: Int
+    var callIdText: String
+    var exitReason: String
+    var lastRCChange: Int64?
+    var queueTime: String
+    var execTime: String
+
+    init(_ e: CIBElement) {
+      key = e[attribute: "operation_key"] ?? e.id ?? ""
+      task = e[attribute: "operation"] ?? ""
+      intervalMs = Int(e[attribute: "interval"] ?? "0") ?? 0
+      rc = Int(e[attribute: "rc-code"] ?? "0") ?? 0
+      opStatus = Int(e[attribute: "op-status"] ?? "0") ?? 0
+      callIdText = e[attribute: "call-id"] ?? "0"
+      callId = Int(callIdText) ?? 0
+      exitReason = e[attribute: "exit-reason"] ?? ""
+      lastRCChange = e[attribute: "last-rc-change"].flatMap { Int64($0) }
+      queueTime = e[attribute: "queue-time"] ?? "0"
+      execTime = e[attribute: "exec-time"] ?? "0"
+      // transition-key = "action:transition:expected-rc:uuid"
+      let parts = (e[attribute: "transition-key"] ?? "").split(separator: ":")
+      expectedRC = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
+    }
+
+    var isFailure: Bool { callId >= 0 && (opStatus != 0 || rc != expectedRC) && !(task == "monitor" && intervalMs == 0 && rc == 7) }
+  }
+
+  /// The instance's state on `node` after replaying its history in call-id order.
+  static func placement(_ ops: [Op], node: String) -> StatusModel.Placement? {
+    var role = StatusModel.Role.stopped
+    var failed = false
+    for op in ops where op.callId >= 0 {
+      let ok = op.opStatus == 0 && op.rc == 0
+      switch op.task {
+      case "start", "migrate_from":
+        if ok { role = .started; failed = false } else { role = .started; failed = true }
+      case "stop", "migrate_to":
+        if ok { role = .stopped; failed = false } else { failed = true }
+      case "promote":
+        if ok { role = .promoted; failed = false } else { failed = true }
+      case "demote":
+        if ok { role = .unpromoted; failed = false } else { failed = true }
+      case "monitor":
+        if op.opStatus != 0 {
+          failed = true
+        } else if op.rc == 0 {
+          if role == .stopped || role == .promoted && op.intervalMs == 0 { role = .started }
+          if op.intervalMs == 0 { failed = false }
+        } else if op.rc == 8 {
+          role = .promoted
+        } else if op.rc == 7 {
+          if op.intervalMs == 0 { role = .stopped; failed = false } else { failed = true }
+        } else {
+          failed = true
+        }
+      default:
+        break
+      }
+    }
+    if role == .stopped && !failed { return nil }
+    return StatusModel.Placement(node: node, role: role == .stopped ? .started : role, failed: failed)
+  }
+}

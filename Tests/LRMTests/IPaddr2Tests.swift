@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import LRM
+
+/// The user's VIP: ocf:heartbeat:IPaddr2 on an interface inside a network namespace this test creates and
+/// removes. Only addresses from TEST-NET-1 (192.0.2.0/24), only inside the namespace.
+@Suite(.serialized) struct IPaddr2Tests {
+  @Test func vipStartMonitorStopInsideANamespace() async throws {
+    guard isRoot() else {
+      print("IPaddr2Tests: skipped: creating a network namespace needs root (uid \(getuid()))")
+      return
+    }
+    let ns = "vigil-lrm-\(getpid())"
+    guard sh("ip netns add \(ns)") == 0 else {
+      print("IPaddr2Tests: skipped: `ip netns add` failed on this machine")
+      return
+    }
+    defer { sh("ip netns del \(ns)") }
+    // A dummy interface when the kernel has the module, otherwise one end of a veth pair (both inside the namespace).
+    if sh("ip -n \(ns) link add vigil0 type dummy") != 0 {
+      print("IPaddr2Tests: no dummy link type here, using a veth pair inside the namespace")
+      #expect(sh("ip -n \(ns) link add vigil0 type veth peer name vigil1 && ip -n \(ns) link set vigil1 up") == 0)
+    }
+    #expect(sh("ip -n \(ns) link set vigil0 up && ip -n \(ns) addr add 192.0.2.1/24 dev vigil0") == 0)
+
+    let runner = AgentRunner(roots: systemRoots, logger: testLogger)
+    let agent = try ResourceAgentName.parse("ocf:heartbeat:IPaddr2")
+    func call(_ a: AgentAction) -> AgentCall {
+      AgentCall(
+        resource: "vip", agent: agent, action: a,
+        parameters: [
+          .init("ip", "192.0.2.10"), .init("cidr_netmask", "24"), .init("nic", "vigil0"),
+          .init("network_namespace", ns),
+        ], timeout: .seconds(20))
+    }
+    func addresses() -> String { shOutput("ip -n \(ns) -4 addr show dev vigil0") }
+
+    #expect(await runner.run(call(.monitor)).ocf == .notRunning)
+    let start = await runner.run(call(.start))
+    #expect(start.ocf == .success, "\(start.summary)\n\(start.standardError)")
+    #expect(addresses().contains("192.0.2.10/24"))
+    #expect(await runner.run(call(.monitor)).ocf == .success)
+    let stop = await runner.run(call(.stop))
+    #expect(stop.ocf == .success)
+    #expect(!addresses().contains("192.0.2.10"))
+    #expect(await runner.run(call(.monitor)).ocf == .notRunning)
+    // The host's own interfaces never saw the address.
+    #expect(!shOutput("ip -4 addr").contains("192.0.2.10"))
+
+    // validate-all's reason reaches the caller.
+    var bad = call(.validateAll)
+    bad.parameters.append(.init("arp_count", "many"))
+    let invalid = await runner.run(bad)
+    #expect(invalid.ocf == .notConfigured)
+    #expect(invalid.exitReason == "Invalid OCF_RESKEY_arp_count [many]")
+  }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import LRM
-
-@Test func LRMModuleNamesItself() {
-  #expect(LRMModule.name == "LRM")
-}

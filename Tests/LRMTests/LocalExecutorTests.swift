@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+@testable import LRM
+
+/// The executor shell with real Dummy agents and a manual clock: recurring monitors without sleeping.
+@Suite(.serialized) struct LocalExecutorTests {
+  @Test func recurringMonitorReportsTheChangeWhenTheResourceDies() async throws {
+    let dir = TempDir("executor")
+    defer { dir.remove() }
+    let clock = ManualClock()
+    let runner = AgentRunner(roots: systemRoots, logger: testLogger)
+    let executor = LocalExecutor(limits: ExecutorLimits(concurrentOperationsMax: 4), clock: clock, logger: testLogger) {
+      await runner.run($0)
+    }
+    var reports = executor.reports.makeAsyncIterator()
+    let dummy = try ResourceAgentName.parse("ocf:heartbeat:Dummy")
+    let state = "\(dir.path)/r.state"
+    let params: [AgentCall.Parameter] = [.init("state", state)]
+
+    await executor.request(AgentCall(resource: "r", agent: dummy, action: .start, parameters: params))
+    let started = try #require(await reports.next())
+    #expect(started.key.action == .start && started.result.ocf == .success)
+
+    let monitor = AgentCall(resource: "r", agent: dummy, action: .monitor, parameters: params, interval: .seconds(10))
+    await executor.request(monitor)
+    let first = try #require(await reports.next())
+    #expect(first.key == OperationKey(monitor) && first.result.ocf == .success)
+
+    // Three more intervals with the resource healthy: the monitor runs each time but reports nothing.
+    for _ in 0..<3 {
+      try await waitUntil { clock.sleeperCount == 1 }
+      clock.advance(by: .seconds(10))
+    }
+    // The resource dies behind the cluster's back: the next run reports "not running", once.
+    try await waitUntil { clock.sleeperCount == 1 }
+    try FileManager.default.removeItem(atPath: state)
+    clock.advance(by: .seconds(10))
+    let failed = try #require(await reports.next())
+    #expect(failed.key == OperationKey(monitor))
+    #expect(failed.result.ocf == .notRunning)
+
+    await executor.cancel(OperationKey(monitor))
+    let cancelled = try #require(await reports.next())
+    #expect(cancelled.result.status == .cancelled)
+    await executor.shutdown()
+    #expect(await reports.next() == nil)
+  }
+
+  /// Polls a condition the shell reaches asynchronously (a timer armed after a real agent ran), bounded.
+  func waitUntil(_ condition: @Sendable () -> Bool) async throws {
+    for _ in 0..<2000 {
+      if condition() { return }
+      try await Task.sleep(for: .milliseconds(5))
+    }
+    Issue.record("condition not reached within 10 s")
+  }
+}

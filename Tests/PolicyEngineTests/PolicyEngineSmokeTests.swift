@@ -1,6 +1,0 @@
-import Testing
-@testable import PolicyEngine
-
-@Test func PolicyEngineModuleNamesItself() {
-  #expect(PolicyEngineModule.name == "PolicyEngine")
-}

@@ -1,0 +1,67 @@
+import Testing
+
+@testable import PolicyEngine
+
+@Test func scoreAdditionSaturatesAndMinusInfinityWins() {
+  #expect(ScoreMath.add(ScoreMath.infinity, ScoreMath.minusInfinity) == ScoreMath.minusInfinity)
+  #expect(ScoreMath.add(999_999, 5) == ScoreMath.infinity)
+  #expect(ScoreMath.add(-999_999, -5) == ScoreMath.minusInfinity)
+  #expect(ScoreMath.add(100, -30) == 70)
+  #expect(ScoreMath.parse("-INFINITY") == ScoreMath.minusInfinity)
+  #expect(ScoreMath.parse("+INFINITY") == ScoreMath.infinity)
+  #expect(ScoreMath.parse("abc") == nil)
+}
+
+@Test(arguments: [(Int64(0), Int64(5)), (Int64(-7), Int64(3)), (Int64(999_998), Int64(999_998))])
+func scoreAdditionIsCommutativeWithinRange(a: Int64, b: Int64) {
+  let x = Int(a), y = Int(b)
+  #expect(ScoreMath.add(x, y) == ScoreMath.add(y, x))
+  #expect(ScoreMath.add(x, y) == min(max(x + y, ScoreMath.minusInfinity), ScoreMath.infinity))
+}
+
+@Test func isoDatesParseWithOffsetsAndOrdinals() {
+  #expect(ISODate.parse("1970-01-01") == 0)
+  #expect(ISODate.parse("1970-002") == 86_400)
+  #expect(ISODate.parse("2019-09-20 15:10:52 +00:00") == 1_568_992_252)
+  #expect(ISODate.parse("2019-09-20T17:10:52+02:00") == 1_568_992_252)
+  #expect(ISODate.parse("garbage") == nil)
+}
+
+@Test func ruleComparisonsAreTyped() {
+  let e = RuleEvaluator(now: 0, nodeAttributes: ["n": "10", "s": "abc"])
+  #expect(e.evaluate(.expression(attribute: "n", operation: "gt", value: "9", type: "integer", valueSource: nil)))
+  #expect(!e.evaluate(.expression(attribute: "n", operation: "gt", value: "9", type: "string", valueSource: nil)))
+  #expect(e.evaluate(.expression(attribute: "s", operation: "defined", value: nil, type: nil, valueSource: nil)))
+  #expect(e.evaluate(.expression(attribute: "x", operation: "not_defined", value: nil, type: nil, valueSource: nil)))
+}
+
+/// Built by hand, no XML: the stages run on the scheduler's own input type.
+@Test func stagesRunOnHandBuiltInput() {
+  var input = SchedulerInput()
+  input.clusterOptions = ["stonith-enabled": "false"]
+  input.nodes = [NodeConfig(id: "1", uname: "node1"), NodeConfig(id: "2", uname: "node2")]
+  var ip = ResourceConfig(id: "ip", variant: .primitive)
+  ip.agentClass = "ocf"; ip.agentProvider = "heartbeat"; ip.agentType = "IPaddr2"
+  var web = ip
+  web.id = "web"
+  var grp = ResourceConfig(id: "grp", variant: .group)
+  grp.children = [ip, web]
+  input.resources = [grp]
+  input.locations = [LocationConstraint(id: "l", resource: "web", node: "node2", score: 50)]
+  for n in ["1", "2"] {
+    var s = NodeStateRecord(id: n, uname: "node" + n)
+    s.inCCM = "true"; s.crmd = "online"; s.join = "member"; s.expected = "member"
+    input.nodeStates.append(s)
+  }
+  let result = schedule(input)
+  let summary = result.summaryLines.map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+  #expect(summary == ["Start ip ( node2 )", "Start web ( node2 )"])
+  let state = result.state
+  #expect(result.assignment.node[state.resourceByID["web"]!] == state.nodeByName["node2"])
+}
+
+@Test func unknownRootIsATypedError() {
+  #expect(throws: PolicyEngineError.notACIB(rootElement: "html")) {
+    _ = try CIBReader.read(.init("html"), now: 0)
+  }
+}
