@@ -60,6 +60,8 @@ public struct TransitionGraph: Sendable {
   public var fencing: [(node: Int, reason: String)]
   /// Action ids per primitive resource index.
   public var byResource: [[Int]]
+  /// Primitives whose changed parameters can be reloaded in place.
+  public var reloads: Set<Int> = []
 }
 
 /// Stage 4: current state + assignment -> actions (start/stop/promote/demote, fencing, probes).
@@ -68,7 +70,8 @@ public func scheduleActions(_ state: ClusterState, _ assignment: Assignment) -> 
   var b = ActionBuilder(state: state, assignment: assignment)
   b.build()
   b.propagate()
-  return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource)
+  return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource,
+                         reloads: b.reloads)
 }
 
 struct ActionBuilder {
@@ -79,6 +82,7 @@ struct ActionBuilder {
   var fencing: [(node: Int, reason: String)] = []
   var byResource: [[Int]]
   var fencedNodes: Set<Int> = []
+  var reloads: Set<Int> = []
 
   init(state: ClusterState, assignment: Assignment) {
     self.state = state
@@ -154,9 +158,15 @@ struct ActionBuilder {
     if let n = next, let c = state.currentNode(r), c != n { needStop = true }
     if rsc.failed && rsc.stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
+    var reload = false
+    if let c = state.currentNode(r), next == c, let r0 = rsc.definitionChanged[c] {
+      if r0 { reload = true } else { needStop = true }
+    }
     if !managed {
       needStop = false
+      reload = false
     }
+    if reload { reloads.insert(r) }
     let promotable = state.isPromotableInstance(r)
 
     // Stops (and demotes) on current nodes.

@@ -417,6 +417,11 @@ public struct CIBReader {
     rec.migrateSource = op[attribute: "migrate_source"]
     rec.migrateTarget = op[attribute: "migrate_target"]
     rec.operationKey = op[attribute: "operation_key"]
+    rec.opDigest = op[attribute: "op-digest"]
+    rec.restartDigest = op[attribute: "op-restart-digest"]
+    rec.forceRestart = op[attribute: "op-force-restart"]
+    rec.secureParams = op[attribute: "op-secure-params"]
+    rec.secureDigest = op[attribute: "op-secure-digest"]
     return rec
   }
 }
