@@ -174,7 +174,6 @@ struct ActionBuilder {
       var stopRequired = needStop
       if let n = next, n == c, !multiple, !(rsc.failed && rsc.stopOnFail) { stopRequired = false }
       if !managed { stopRequired = false }
-      if fencedNodes.contains(c) && managed { stopRequired = true }
       let role = rsc.rolePerNode[c] ?? rsc.role
       if promotable && role == .promoted {
         let demoteRequired = stopRequired || nextRole < .promoted || next != c

@@ -115,7 +115,6 @@ struct StatusInterpreter {
       if !options.haveQuorum && nodes[i].online && options.noQuorumPolicy == .suicide {
         fence(i, "cluster does not have quorum")
       }
-      if nodes[i].unclean { nodes[i].online = false }
     }
     // Node health attributes (#health-*) adjust nothing here; scores stage reads them.
   }
