@@ -233,7 +233,7 @@ struct ActionBuilder {
       guard isTrue(rsc.meta["ordered"] ?? "true") else { continue }
       for i in kids.indices.dropFirst() {
         order(.resource(kids[i - 1], .start), .resource(kids[i], .start), [.impliesThen, .runnableLeft])
-        order(.resource(kids[i], .stop), .resource(kids[i - 1], .stop), [.impliesFirst])
+        order(.resource(kids[i], .stop), .resource(kids[i - 1], .stop), [.restart])
       }
     }
   }
@@ -484,18 +484,21 @@ struct ActionBuilder {
         changed = true
       }
     }
-    if o.flags.contains(.restart), case .action(let fid) = o.first, case .action(let tid) = o.then {
-      let first = actions[fid], then = actions[tid]
-      var reason = false
-      if !then.optional { reason = true }
-      if !then.runnable, let r = then.resource, state.resources[r].managed { reason = true }
+    if o.flags.contains(.restart), let tf = flags(o.then) {
+      let sameResource = resourceOf(o.first) == resourceOf(o.then)
+      var reason = !tf.optional
+      if !tf.runnable && sameResource, let r = resourceOf(o.then), state.resources[r].managed { reason = true }
       if reason {
-        if first.runnable && first.optional { actions[fid].optional = false; changed = true }
-        if !then.optional && actions[fid].optional { actions[fid].optional = false; changed = true }
+        for f in targets(o.first) where actions[f].optional && (actions[f].runnable || !tf.optional) {
+          actions[f].optional = false
+          changed = true
+        }
       }
-      if !actions[fid].optional && !actions[fid].runnable && actions[tid].runnable {
-        actions[tid].runnable = false
-        changed = true
+      if let f2 = flags(o.first), !f2.optional && !f2.runnable {
+        for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
+          actions[t].runnable = false
+          changed = true
+        }
       }
     }
     return changed
