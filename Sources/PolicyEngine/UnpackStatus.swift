@@ -246,11 +246,14 @@ struct StatusInterpreter {
       resources[index].children = kids
       resourceByID[child.id] = resourceByID[child.id] ?? kids.first
       cloneTemplates[index] = child
+      cloneByTemplate[child.id] = index
+      for m in child.children { cloneByTemplate[m.id] = index }
     }
     return index
   }
 
   var cloneTemplates: [Int: ResourceConfig] = [:]
+  var cloneByTemplate: [String: Int] = [:]
 
   func applyMeta(_ r: inout ResourceState) {
     let m = r.meta
@@ -324,6 +327,14 @@ struct StatusInterpreter {
     if found == nil, let colon = h.id.lastIndex(of: ":"), Int(h.id[h.id.index(after: colon)...]) != nil {
       let base = String(h.id[..<colon])
       if let f = resourceByID[base], isAnonymousCloneInstance(f) != nil { found = f }
+    }
+    if found == nil {
+      // A clone with no instances (clone-max=0) still owns its template's history, as orphans.
+      var base = h.id
+      if let colon = h.id.lastIndex(of: ":"), Int(h.id[h.id.index(after: colon)...]) != nil { base = String(h.id[..<colon]) }
+      if let clone = cloneByTemplate[base], !resources[clone].unique {
+        return findAnonymousInstance(clone: clone, base: base, node: node, history: h)
+      }
     }
     if let f = found, let clone = isAnonymousCloneInstance(f) {
       let base = resources[f].baseID
