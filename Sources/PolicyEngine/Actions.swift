@@ -277,18 +277,19 @@ struct ActionBuilder {
       // Deprecated restart-type=restart turns an optional order into a restarting one.
       let restartType = state.resources[t].meta["restart-type"] == "restart"
       if o.kind == .optional && restartType { flags.insert(.impliesThen) }
-      addResourceOrder(f, fa, t, ta, flags)
+      addResourceOrder(f, fa, t, ta, flags, pairInstances: o.requireAll && state.resources[f].meta["clone-min"] == nil)
       if o.symmetrical && o.kind != .serialize {
         var inv: OrderingFlags = o.kind == .mandatory ? [.impliesFirst] : []
         if o.kind == .optional && restartType { inv.insert(.impliesFirst) }
-        addResourceOrder(t, inverse(ta), f, inverse(fa), inv)
+        addResourceOrder(t, inverse(ta), f, inverse(fa), inv, pairInstances: true)
       }
     }
   }
 
-  mutating func addResourceOrder(_ f: Int, _ fa: ActionTask, _ t: Int, _ ta: ActionTask, _ flags: OrderingFlags) {
+  mutating func addResourceOrder(_ f: Int, _ fa: ActionTask, _ t: Int, _ ta: ActionTask, _ flags: OrderingFlags,
+                                 pairInstances: Bool) {
     let fr = state.resources[f], tr = state.resources[t]
-    if fr.variant == .clone && tr.variant == .clone && tr.interleave {
+    if pairInstances && fr.variant == .clone && tr.variant == .clone && tr.interleave {
       // Interleaved clones: each 'then' instance follows the 'first' instance on its own node.
       for ti in tr.children {
         let node = nodeOfInstance(ti)

@@ -149,6 +149,8 @@ public struct OrderConstraint: Sendable, Equatable {
   public var thenAction: String
   public var kind: OrderKind
   public var symmetrical: Bool
+  /// require-all=false: 'then' needs only one runnable 'first' instance.
+  public var requireAll: Bool = true
   public init(id: String, first: String, firstAction: String = "start", then: String, thenAction: String = "start",
               kind: OrderKind = .mandatory, symmetrical: Bool = true) {
     self.id = id; self.first = first; self.firstAction = firstAction; self.then = then
