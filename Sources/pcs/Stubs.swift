@@ -5,12 +5,6 @@ func runMoveBan(_ cmd: some PcsCommand, words: [String], ban: Bool, promoted: Bo
 func runClear(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource clear") }
 func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
 func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runConstraintList(_ cmd: some PcsCommand, kind: String?, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint") }
-func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint location") }
-func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint colocation") }
-func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint order") }
-func runConstraintDelete(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("constraint delete") }
-func runConstraintRef(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("constraint ref") }
 func runNodeAttribute(_ cmd: some PcsCommand, words: [String], utilization: Bool, filterName: String?) throws(PcsFailure) { throw cmd.notYetImplemented("node attribute") }
 func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
