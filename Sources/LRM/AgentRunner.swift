@@ -103,7 +103,9 @@ public struct AgentRunner: Sendable {
   public var limits: RunnerLimits
   public var logger: Logger
 
-  public init(roots: AgentRoots = .system, limits: RunnerLimits = RunnerLimits(), logger: Logger) {
+  public init(
+    roots: AgentRoots = .system, limits: RunnerLimits = RunnerLimits(), logger: Logger = Logger(label: "vigil.lrm")
+  ) {
     // A fence agent that exits before reading its stdin must make our write fail with EPIPE, not kill the
     // node's daemon with SIGPIPE (Pacemaker's daemons ignore it too).
     signal(SIGPIPE, SIG_IGN)

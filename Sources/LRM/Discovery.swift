@@ -98,11 +98,17 @@ public struct LSBHeader: Sendable, Equatable {
       if line.hasPrefix("### END INIT INFO") { break }
       guard inBlock, line.hasPrefix("#") else { continue }
       let body = line.dropFirst()
-      if (body.hasPrefix("\t") || body.hasPrefix("  ")), lastKey == "Description" {
-        // Kept with its indentation, as Pacemaker does (pcs later turns the newline into a space).
-        var continuation = String(body)
-        while let l = continuation.last, l.isWhitespace { continuation.removeLast() }
-        description = (description ?? "") + "\n" + continuation
+      if lastKey == "Description" {
+        if body.hasPrefix("\t") || body.hasPrefix("  ") {
+          // Kept with its indentation, as Pacemaker does (pcs later turns the newline into a space).
+          var continuation = String(body)
+          while let l = continuation.last, l.isWhitespace { continuation.removeLast() }
+          description = (description ?? "") + "\n" + continuation
+          continue
+        }
+        // Pacemaker's reader consumes the first line after a Description block without reading it (so a
+        // Short-Description right after Description is not seen); mirrored so `pcs resource list` matches.
+        lastKey = nil
         continue
       }
       let content = body.trimmingCharacters(in: .whitespaces)

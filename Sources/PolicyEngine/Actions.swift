@@ -148,10 +148,10 @@ struct ActionBuilder {
     let nextRole = assignment.nextRole[r]
     let current = rsc.runningOn
     let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
-    let multiple = current.count > 1
+    let multiple = current.filter { !fencedNodes.contains($0) }.count > 1
     var needStop = false
     if multiple { needStop = true }
-    if let n = next, let c = current.first, c != n { needStop = true }
+    if let n = next, let c = state.currentNode(r), c != n { needStop = true }
     if rsc.failed && rsc.stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
     if !managed {
@@ -265,9 +265,13 @@ struct ActionBuilder {
       case .optional, .serialize:
         flags = []
       }
+      // Deprecated restart-type=restart turns an optional order into a restarting one.
+      let restartType = state.resources[t].meta["restart-type"] == "restart"
+      if o.kind == .optional && restartType { flags.insert(.impliesThen) }
       addResourceOrder(f, fa, t, ta, flags)
       if o.symmetrical && o.kind != .serialize {
-        let inv: OrderingFlags = o.kind == .mandatory ? [.impliesFirst] : []
+        var inv: OrderingFlags = o.kind == .mandatory ? [.impliesFirst] : []
+        if o.kind == .optional && restartType { inv.insert(.impliesFirst) }
         addResourceOrder(t, inverse(ta), f, inverse(fa), inv)
       }
     }
@@ -375,7 +379,49 @@ struct ActionBuilder {
       for o in orderings {
         if apply(o) { changed = true }
       }
+      if blockColocationDependents() { changed = true }
     }
+  }
+
+  func isBlockedStop(_ h: ActionHandle, _ r: Int) -> Bool {
+    let task: ActionTask
+    switch h {
+    case .action(let id): task = actions[id].task
+    case .resource(_, let t): task = t
+    }
+    guard task == .stop else { return false }
+    return state.allPrimitives(under: r).contains { state.resources[$0].blocked && !state.resources[$0].managed }
+  }
+
+  /// Mandatory colocations: a dependent cannot start where its primary cannot start at all
+  /// (Pacemaker's pcmk__block_colocation_dependents).
+  mutating func blockColocationDependents() -> Bool {
+    var changed = false
+    for c in state.input.colocations where c.score >= ScoreMath.infinity {
+      guard let d = constraintResource(state, c.dependent), let p = constraintResource(state, c.primary) else { continue }
+      let primaryRole = c.primaryRole.flatMap { Role(text: $0) }
+      let task: ActionTask = primaryRole == .promoted ? .promote : .start
+      var prims: [Int] = []
+      if state.resources[p].variant == .group {
+        prims = state.resources[p].children
+      } else {
+        prims = state.allPrimitives(under: p)
+      }
+      guard !prims.isEmpty else { continue }
+      var allUnrunnable = true
+      for x in prims {
+        let list = primitiveActions(x, task)
+        if list.isEmpty || list.contains(where: { actions[$0].runnable }) { allUnrunnable = false; break }
+      }
+      guard allUnrunnable else { continue }
+      let depTask: ActionTask = c.dependentRole.flatMap { Role(text: $0) } == .promoted ? .promote : .start
+      for t in targets(.resource(d, depTask)) where actions[t].runnable {
+        actions[t].runnable = false
+        actions[t].reason = "colocation with \(state.resources[p].id)"
+        changed = true
+      }
+    }
+    return changed
   }
 
   func resourceOf(_ h: ActionHandle) -> Int? {
@@ -418,6 +464,14 @@ struct ActionBuilder {
     if o.flags.contains(.impliesFirst), let tf = flags(o.then), !tf.optional {
       for f in targets(o.first) where actions[f].optional {
         actions[f].optional = false
+        changed = true
+      }
+    }
+    // A blocked, unmanaged resource's unrunnable stop holds back everything ordered after it.
+    if !o.flags.intersection([.impliesThen, .impliesFirst, .restart]).isEmpty, !ff.runnable,
+       let fr = resourceOf(o.first), isBlockedStop(o.first, fr) {
+      for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
+        actions[t].runnable = false
         changed = true
       }
     }

@@ -168,7 +168,7 @@ struct Assigner {
     return false
   }
 
-  func currentNode(_ r: Int) -> Int? { state.resources[r].runningOn.first }
+  func currentNode(_ r: Int) -> Int? { state.currentNode(r) }
 
   func nodeAttribute(_ n: Int, _ attr: String?) -> String? {
     guard let attr else { return state.nodes[n].name }
@@ -493,6 +493,7 @@ struct Assigner {
                              onlyPositive: true, thisWithMode: false)
       allowed[r] = table
     }
+    if clone.promotable { addPromotionScores(r) }
     logScores("pcmk__clone_allocate", r)
 
     // Instances inherit the clone's colocations.
@@ -548,7 +549,7 @@ struct Assigner {
 
   func currentNodeOfInstance(_ inst: Int) -> Int? {
     let prims = state.allPrimitives(under: inst)
-    for p in prims { if let n = state.resources[p].runningOn.first { return n } }
+    for p in prims { if let n = state.currentNode(p) { return n } }
     return nil
   }
 
@@ -654,69 +655,141 @@ struct Assigner {
 
   // MARK: promotion
 
+  /// Promotion score of an instance on a node from the `master-<id>` node attribute (crm_master), or nil when
+  /// none applies; cloned groups sum their members.
+  func promotionScore(_ inst: Int, _ n: Int) -> Int? {
+    let rsc = state.resources[inst]
+    if !rsc.isPrimitive {
+      var total = 0
+      var any = false
+      for c in rsc.children {
+        if let s = promotionScore(c, n) { total = ScoreMath.add(total, s); any = true }
+      }
+      return any ? total : nil
+    }
+    guard promotionScoreApplies(inst, n) else { return nil }
+    let attrs = state.nodes[n].attributes
+    if let v = attrs["master-\(rsc.id)"] { return ScoreMath.parseOrZero(v) }
+    if let v = attrs["master-\(rsc.baseID)"] { return ScoreMath.parseOrZero(v) }
+    return nil
+  }
+
+  func promotionScoreApplies(_ inst: Int, _ n: Int) -> Bool {
+    let rsc = state.resources[inst]
+    guard let clone = state.isInClone(inst) else { return false }
+    func allowedHere() -> Bool { (allowed[inst][n] ?? ScoreMath.minusInfinity) >= 0 }
+    if !state.resources[clone].unique {
+      let same = state.allPrimitives(under: clone).filter { state.resources[$0].baseID == rsc.baseID }
+      let active = same.first { state.resources[$0].runningOn.contains(n) }
+      if active == inst { return allowedHere() }
+      if active == nil && same.contains(where: { state.resources[$0].knownOn.contains(n) }) { return allowedHere() }
+    }
+    if rsc.runningOn.isEmpty && rsc.knownOn.isEmpty { return allowedHere() }
+    if rsc.knownOn.contains(n) || rsc.runningOn.contains(n) { return allowedHere() }
+    return false
+  }
+
+  /// Before placing a promotable clone's instances, positive promotion scores raise node preferences.
+  mutating func addPromotionScores(_ r: Int) {
+    for inst in state.resources[r].children {
+      for n in 0..<nodeCount where allowed[inst][n] != nil && available(n) {
+        guard let score = promotionScore(inst, n) else { continue }
+        if score > 0 { allowed[inst][n] = ScoreMath.add(allowed[inst][n]!, score) }
+        if score > priority[inst] { priority[inst] = score }
+      }
+    }
+  }
+
+  /// Pacemaker's pcmk__set_instance_roles: promotion priorities, sort, then promote the first eligible ones.
   mutating func setPromotableRoles(_ r: Int) {
     let clone = state.resources[r]
-    var candidates: [(inst: Int, node: Int, score: Int)] = []
+    var sortIndex = [Int: Int]()
+    var prio = [Int: Int]()
     for inst in clone.children {
-      guard let n = locationOf(inst) else { continue }
-      let prims = state.allPrimitives(under: inst)
-      var score = 0
-      // Promotion score: the master-<id> node attribute (crm_master), plus role locations, plus
-      // stickiness-like preference for the currently promoted instance.
-      for p in prims {
-        let base = state.resources[p].baseID
-        let attrName = "master-\(base)"
-        if let v = state.nodes[n].attributes[attrName] ?? state.nodes[n].attributes["master-\(state.resources[p].id)"] {
-          score = ScoreMath.add(score, ScoreMath.parseOrZero(v))
-        } else if state.resources[p].role == .promoted && state.resources[p].runningOn.contains(n) {
-          score = ScoreMath.add(score, 0)
-        } else if state.resources[p].runningOn.isEmpty || !state.resources[p].runningOn.contains(n) {
-          // No preference recorded.
+      guard let n = locationOf(inst) else { sortIndex[inst] = 0; prio[inst] = priority[inst]; continue }
+      let explicit = initialNextRole(inst)
+      var p: Int
+      switch explicit {
+      case .unpromoted, .stopped:
+        p = ScoreMath.minusInfinity
+      case .promoted:
+        p = priority[inst]
+      default:
+        p = promotionScore(inst, n) ?? -1
+      }
+      for loc in roleLocations[inst] where loc.node == n && loc.role == .promoted {
+        p = ScoreMath.add(p, loc.score)
+      }
+      for c in thisWith[r] where c.dependentRole == .promoted || c.dependentRole == .unpromoted {
+        guard let pn = locationOf(c.primary) else { continue }
+        let same = nodeAttribute(pn, c.nodeAttribute)?.lowercased() == nodeAttribute(n, c.nodeAttribute)?.lowercased()
+        if !same {
+          if c.score >= ScoreMath.infinity && c.dependentRole == .promoted { p = ScoreMath.minusInfinity }
+          continue
         }
-        for loc in roleLocations[p] where loc.node == n {
-          if loc.role == .promoted { score = ScoreMath.add(score, loc.score) }
-        }
+        if c.primaryRole != .unknown && c.primaryRole != roleOf(c.primary) { continue }
+        p = ScoreMath.add((c.dependentRole == .unpromoted ? -1 : 1) * c.score, p)
       }
-      if state.resources[inst].role == .promoted && currentNodeOfInstance(inst) == n {
-        score = ScoreMath.add(score, max(state.resources[inst].stickiness, 0))
-      }
-      // Colocations with a promoted role on this clone's dependents/primaries.
-      for c in thisWith[r] where c.dependentRole == .promoted {
-        if let pn = locationOf(c.primary), c.primaryRole == .unknown || roleOf(c.primary) == c.primaryRole {
-          if pn == n { score = ScoreMath.add(score, c.score) } else if c.score >= ScoreMath.infinity {
-            score = ScoreMath.minusInfinity
-          }
-        } else if c.score >= ScoreMath.infinity {
-          score = ScoreMath.minusInfinity
-        }
-      }
-      if instanceFailed(inst) { score = ScoreMath.minusInfinity }
-      if state.resources[inst].targetRole.map({ $0 < .promoted }) == true || nextRole[inst] == .unpromoted && state.resources[inst].targetRole == .unpromoted {
-        score = ScoreMath.minusInfinity
-      }
-      candidates.append((inst, n, score))
-      promotionLines.append("\(state.resources[inst].id) promotion score on \(state.nodes[n].name): \(ScoreMath.text(score))")
+      prio[inst] = p
+      sortIndex[inst] = explicit == .promoted ? ScoreMath.infinity : p
     }
-    let ordered = stableSorted(candidates) { a, b in
-      if a.score != b.score { return a.score > b.score }
-      return (state.resources[a.inst].instanceNumber ?? 0) < (state.resources[b.inst].instanceNumber ?? 0)
+    // Merge per-node preferences into the clone's scores.
+    var weights = allowed[r]
+    for inst in clone.children {
+      guard let si = sortIndex[inst], si >= 0, let n = locationOf(inst) else { continue }
+      weights[n] = ScoreMath.add(si, weights[n] ?? 0)
+    }
+    for c in thisWith[r] where c.dependentRole == .promoted {
+      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      addColocatedNodeScores(c.primary, into: &weights, attr: c.nodeAttribute, factor: factor, onlyPositive: false,
+                             thisWithMode: false)
+    }
+    for c in withThis[r] where c.primaryRole == .promoted && (c.influence || clone.runningOn.isEmpty) {
+      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      addColocatedNodeScores(c.dependent, into: &weights, attr: c.nodeAttribute, factor: factor, onlyPositive: true,
+                             thisWithMode: false)
+    }
+    for inst in clone.children {
+      let managed = state.resources[inst].managed
+      if !managed && state.resources[inst].role == .promoted {
+        sortIndex[inst] = ScoreMath.infinity
+      } else if let n = locationOf(inst), let si = sortIndex[inst], si >= 0 {
+        sortIndex[inst] = weights[n] ?? si
+      }
+    }
+    let ordered = stableSorted(sortInstances(clone.children, clone: r)) { a, b in
+      let sa = sortIndex[a] ?? 0, sb = sortIndex[b] ?? 0
+      if sa != sb { return sa > sb }
+      return state.resources[a].role > state.resources[b].role
     }
     var promoted = 0
     var perNode = [Int](repeating: 0, count: nodeCount)
-    let canPromote = state.options.haveQuorum || state.options.noQuorumPolicy == .ignore
-    for c in ordered {
+    for inst in ordered {
+      if let n = locationOf(inst) {
+        let score = sortIndex[inst] ?? 0
+        promotionLines.append("\(state.resources[inst].id) promotion score on \(state.nodes[n].name): \(ScoreMath.text(score))")
+      }
       var role = Role.unpromoted
-      if c.score >= 0 && promoted < clone.promotedMax && perNode[c.node] < clone.promotedNodeMax
-        && (canPromote || state.resources[c.inst].role == .promoted) {
-        role = .promoted
-        promoted += 1
-        perNode[c.node] += 1
+      if (sortIndex[inst] ?? 0) >= 0 && (promoted < clone.promotedMax || !clone.managed), let n = locationOf(inst) {
+        var ok = true
+        let managed = state.resources[inst].managed
+        if !managed && state.resources[inst].role != .promoted { ok = false }
+        if managed && (prio[inst] ?? 0) < 0 { ok = false }
+        if !available(n) { ok = false }
+        if allowed[r][n] == nil { ok = false }
+        if managed && perNode[n] >= clone.promotedNodeMax { ok = false }
+        if ok && state.resources[inst].role < .promoted && !state.options.haveQuorum
+          && state.options.noQuorumPolicy == .freeze { ok = false }
+        if ok {
+          role = .promoted
+          promoted += 1
+          perNode[n] += 1
+        }
       }
-      for x in subtree(c.inst) where nextRole[x] != .stopped || !state.resources[x].isPrimitive {
-        if state.resources[x].isPrimitive && assigned[x] == nil { continue }
-        let limit = state.resources[x].targetRole
-        nextRole[x] = (limit != nil && limit! < role && limit! != .started) ? limit! : role
+      for x in subtree(inst) where state.resources[x].isPrimitive && assigned[x] != nil {
+        nextRole[x] = role
       }
+      nextRole[inst] = role
     }
   }
 }

@@ -197,6 +197,17 @@ public struct ClusterState: Sendable {
     return nil
   }
 
+  /// The node a resource is considered active on: the first clean one if any (pe__find_active_on).
+  public func currentNode(_ r: Int) -> Int? {
+    let on = resources[r].runningOn
+    return on.first { nodes[$0].online && !nodes[$0].unclean } ?? on.first
+  }
+
+  /// Nodes a resource is active on that are clean (not about to be fenced).
+  public func cleanActiveCount(_ r: Int) -> Int {
+    resources[r].runningOn.filter { !nodes[$0].unclean }.count
+  }
+
   public func isPromotableInstance(_ r: Int) -> Bool {
     if let c = isInClone(r) { return resources[c].promotable }
     return false

@@ -123,7 +123,7 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
   // Failure thresholds: failcount >= migration-threshold bans the node (the whole anonymous clone).
   for r in state.resources where r.isPrimitive {
     for (n, count) in r.failCounts.sorted(by: { $0.key < $1.key }) {
-      guard count > 0 else { continue }
+      guard count > 0, !r.failureIgnored else { continue }
       if r.failureTimeoutS > 0, let last = r.lastFailure[n], last + Int64(r.failureTimeoutS) <= state.input.now {
         continue
       }

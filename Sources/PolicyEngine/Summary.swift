@@ -38,7 +38,7 @@ func summaryOrder(_ state: ClusterState) -> [Int] {
 
 func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r: Int) -> [SummaryLine] {
   let rsc = state.resources[r]
-  let current = rsc.runningOn.first
+  let current = state.currentNode(r)
   let next = a.node[r]
   let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
   if !managed || (current == nil && next == nil) { return [] }

@@ -750,5 +750,24 @@ struct StatusInterpreter {
     for i in resources.indices where resources[i].isPrimitive && resources[i].role == .unknown {
       resources[i].role = .stopped
     }
+    // Active on more than one node: multiple-active decides (clone instances are per node already).
+    for i in resources.indices where resources[i].isPrimitive && resources[i].runningOn.count > 1 {
+      switch resources[i].multipleActive {
+      case "block":
+        resources[i].managed = false
+        resources[i].blocked = true
+        // A group configured to block blocks as a whole.
+        if let p = resources[i].parent, resources[p].variant == .group, resources[p].meta["multiple-active"] == "block" {
+          for m in resources[p].children {
+            resources[m].managed = false
+            resources[m].blocked = true
+          }
+        }
+      case "stop_only":
+        resources[i].nextRoleFromStatus = .stopped
+      default:
+        break
+      }
+    }
   }
 }

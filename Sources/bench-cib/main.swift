@@ -31,10 +31,17 @@ func peakRSSKiB() -> Int {
   while fgets(&line, Int32(line.count), f) != nil {
     let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     if s.hasPrefix("VmHWM:") {
-      return Int(s.dropFirst(6).split(separator: " ").first ?? "") ?? -1
+      return Int(s.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") ?? -1
     }
   }
   return -1
+}
+
+/// CPU time of this process, in ms: on a shared, loaded machine it says more about our code than wall time.
+func cpuMs() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
 }
 
 func ms(_ d: Duration) -> Double {
@@ -51,9 +58,12 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
   let baselineKiB = peakRSSKiB()
   var parseMs: [Double] = []
   var serializeMs: [Double] = []
+  var parseCpuMs: [Double] = []
+  var serializeCpuMs: [Double] = []
   var bytes = 0
   var elements = 0
   for _ in 0..<runs {
+    let c0 = cpuMs()
     let t0 = clock.now
     let root: CIBElement
     do {
@@ -63,8 +73,12 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
       return 1
     }
     let t1 = clock.now
+    let c1 = cpuMs()
     let text = CIBXML.serializeBytes(root)
     let t2 = clock.now
+    let c2 = cpuMs()
+    parseCpuMs.append(c1 - c0)
+    serializeCpuMs.append(c2 - c1)
     parseMs.append(ms(t1 - t0))
     serializeMs.append(ms(t2 - t1))
     bytes = text.count
@@ -72,6 +86,8 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
   }
   parseMs.sort()
   serializeMs.sort()
+  parseCpuMs.sort()
+  serializeCpuMs.sort()
   var st = stat()
   _ = stat(path, &st)
   let p = "\(label)."
@@ -82,6 +98,8 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
   print("\(p)runs=\(runs)")
   print("\(p)parse_ms_min=\(fmt(parseMs.first!)) \(p)parse_ms_median=\(fmt(parseMs[parseMs.count / 2]))")
   print("\(p)serialize_ms_min=\(fmt(serializeMs.first!)) \(p)serialize_ms_median=\(fmt(serializeMs[serializeMs.count / 2]))")
+  print("\(p)parse_cpu_ms_min=\(fmt(parseCpuMs.first!)) \(p)parse_cpu_ms_median=\(fmt(parseCpuMs[parseCpuMs.count / 2]))")
+  print("\(p)serialize_cpu_ms_min=\(fmt(serializeCpuMs.first!)) \(p)serialize_cpu_ms_median=\(fmt(serializeCpuMs[serializeCpuMs.count / 2]))")
   print("\(p)peak_rss_mib=\(fmt(Double(peakRSSKiB()) / 1024)) \(p)baseline_rss_mib=\(fmt(Double(baselineKiB) / 1024))")
   return 0
 }

@@ -115,6 +115,17 @@ enum Backend {
   }
 }
 
+/// Refuses a write whose result has validation errors that the current CIB did not have (Pacemaker refuses
+/// any result that fails its schema; a file that already had problems can still be edited, but not made worse).
+func rejectNewValidationErrors(current: CIBElement, updated: CIBElement) throws(Failure) {
+  let before = Set(validateCIB(current).filter { $0.severity == .error })
+  let introduced = validateCIB(updated).filter { $0.severity == .error && !before.contains($0) }
+  guard !introduced.isEmpty else { return }
+  throw Failure(
+    exit: .config,
+    lines: ["Call failed: Update does not conform to the configured schema"] + introduced.map { "  \($0)" })
+}
+
 func readObject(_ source: CibadminOptions.XMLSource?, command: String) throws(Failure) -> CIBElement {
   guard let source else {
     throw Failure(
@@ -222,6 +233,7 @@ func run(_ arguments: [String]) throws(Failure) {
   } catch {
     throw callFailed(error)
   }
+  try rejectNewValidationErrors(current: current, updated: updated)
   try backend.save(updated)
 }
 

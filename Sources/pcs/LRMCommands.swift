@@ -6,6 +6,10 @@ import ArgumentParser
 // stonith groups splice these lists in. pcs refuses `-f` for describe:
 // `try rejectUnsupportedOptions(in: args, alsoRefuseFile: true)`.
 extension Pcs {
-  static let lrmResourceCommands: [any ParsableCommand.Type] = []
-  static let lrmStonithCommands: [any ParsableCommand.Type] = []
+  static let lrmResourceCommands: [any ParsableCommand.Type] = [
+    ResourceDescribe.self, ResourceAgents.self, ResourceList.self, ResourceStandards.self, ResourceProviders.self,
+    ResourceDebugStart.self, ResourceDebugStop.self, ResourceDebugMonitor.self, ResourceDebugPromote.self,
+    ResourceDebugDemote.self,
+  ]
+  static let lrmStonithCommands: [any ParsableCommand.Type] = [StonithList.self, StonithDescribe.self]
 }

@@ -158,6 +158,11 @@ import Testing
     (["-Q", "-o"], 64, "requires an argument"),
     (["-Q", "extra"], 64, "unexpected argument 'extra'"),
     ([], 64, "no command"),
+    // Writes whose result fails validateCIB are refused like Pacemaker's schema failures.
+    (["-C", "-o", "resources", "-X", "<primitive id=\"child_rsc1\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>"], 78, "child_rsc1"),
+    (["-C", "-o", "constraints", "-X", "<rsc_location id=\"l2\" rsc=\"nonexistent\" node=\"node1\" score=\"5\"/>"], 78, "nonexistent"),
+    (["-C", "-o", "resources", "-X", "<primitive id=\"x\" class=\"bogus\" type=\"y\"/>"], 78, "bogus"),
+    (["-C", "-o", "constraints", "-X", "<rsc_location id=\"l3\" rsc=\"rsc1\" node=\"node1\" score=\"lots\"/>"], 78, "lots"),
   ] as [([String], Int32, String)])
   func badRequestsLeaveTheFileUnchanged(arguments: [String], status: Int32, message: String) throws {
     let dir = try CoreTestPaths.temporaryFolder("cibadmin-bad")

@@ -151,3 +151,36 @@ import Testing
     }
   }
 }
+
+/// When Pacemaker's own cibadmin is installed, our serializer must print exactly what it prints.
+@Suite struct CorePacemakerComparisonTests {
+  static let pacemakerCibadmin = "/usr/sbin/cibadmin"
+
+  @Test(
+    .enabled(if: FileManager.default.isExecutableFile(atPath: pacemakerCibadmin)),
+    arguments: ["group3.xml", "simple1.xml", "params-6.xml", "bundle-order-startup-clone.xml"])
+  func serializerMatchesInstalledPacemaker(name: String) throws {
+    let file = CoreTestPaths.corpus + "/" + name
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Self.pacemakerCibadmin)
+    process.arguments = ["-Q"]
+    process.environment = ["CIB_file": file, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    try #require(process.terminationStatus == 0)
+    #expect(CIBXML.serialize(try CIBXML.parse(fileAt: file)) == String(decoding: data, as: UTF8.self), "\(name)")
+  }
+}
+
+@Suite struct CoreXMLLimitTests {
+  @Test func nestingDeeperThanTheLimitIsAnError() throws {
+    let ok = String(repeating: "<a>", count: 200) + String(repeating: "</a>", count: 200)
+    #expect(throws: Never.self) { try CIBXML.parse(ok) }
+    let deep = String(repeating: "<a>\n", count: 300) + String(repeating: "</a>", count: 300)
+    #expect(throws: CIBError.self) { try CIBXML.parse(deep) }
+  }
+}

@@ -54,7 +54,7 @@ func sampleCIB() -> CIBElement {
             ])
         ]),
       CIBElement("rsc_colocation", ["id": "col1", "rsc": "grp", "with-rsc": "vip", "score": "INFINITY", "rsc-role": "Started"]),
-      CIBElement("rsc_order", ["id": "ord1", "first": "vip", "then": "grp", "kind": "mandatory", "then-action": "start"]),
+      CIBElement("rsc_order", ["id": "ord1", "first": "vip", "then": "grp", "kind": "Mandatory", "then-action": "start"]),
       CIBElement(
         "rsc_order", ["id": "ord2", "kind": "Optional"],
         children: [

@@ -202,3 +202,22 @@ func badInputIsReportedWithItsID(bad: BadCase) {
   #expect(issues.first?.message.contains("n9") == true)
   #expect(throws: Never.self) { try requireValidCIB(doc) }
 }
+
+@Test func missingFencingIsCrmVerifysStartupError() throws {
+  var doc = cib()
+  // Drop the stonith device: stonith-enabled defaults to true.
+  var config = doc.firstElement(named: "configuration")!
+  let r = config.childIndex(named: "resources")!
+  guard case .element(var resources) = config.children[r] else { return }
+  resources.children.removeAll { if case .element(let e) = $0 { e.id == "fence1" } else { false } }
+  config.children[r] = .element(resources)
+  doc.children[doc.childIndex(named: "configuration")!] = .element(config)
+  let issues = validateCIB(doc)
+  #expect(issues.map(\.kind) == [.fencingNotConfigured])
+  #expect(issues[0].message.hasPrefix("Resource start-up disabled since no STONITH resources have been defined"))
+  // Writers may still store it (pcs does); the scheduler is the one that refuses to start resources.
+  try requireValidCIB(doc)
+  // With stonith-enabled=false the check is off.
+  let off = cib(properties: [CIBElement("nvpair", ["id": "o-se", "name": "stonith-enabled", "value": "false"])])
+  #expect(validateCIB(off) == [])
+}

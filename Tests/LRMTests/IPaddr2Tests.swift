@@ -1,3 +1,4 @@
+import CIB
 import Foundation
 import Testing
 @testable import LRM
@@ -46,6 +47,23 @@ import Testing
     #expect(await runner.run(call(.monitor)).ocf == .notRunning)
     // The host's own interfaces never saw the address.
     #expect(!shOutput("ip -4 addr").contains("192.0.2.10"))
+
+    // The same VIP through `pcs resource debug-start|debug-monitor|debug-stop`, its parameters from a CIB.
+    let doc = try CIBXML.parse(
+      """
+      <cib admin_epoch="0" epoch="1" num_updates="0"><configuration><crm_config/><nodes/><resources>
+      <primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2"><instance_attributes id="vip-ia">
+      <nvpair id="vip-ip" name="ip" value="192.0.2.20"/><nvpair id="vip-mask" name="cidr_netmask" value="24"/>
+      <nvpair id="vip-nic" name="nic" value="vigil0"/><nvpair id="vip-ns" name="network_namespace" value="\(ns)"/>
+      </instance_attributes></primitive></resources><constraints/></configuration><status/></cib>
+      """)
+    for (action, expected) in [(DebugAction.start, Int32(0)), (.monitor, 0), (.stop, 0), (.monitor, 7)] {
+      let c = try action.call(in: doc, resource: "vip")
+      let r = await runner.run(c)
+      #expect(action.exitStatus(r) == expected, "\(action.rawValue): \(action.report(c, r, full: true))")
+      if action == .start { #expect(addresses().contains("192.0.2.20/24")) }
+    }
+    #expect(!addresses().contains("192.0.2.20"))
 
     // validate-all's reason reaches the caller.
     var bad = call(.validateAll)

@@ -153,7 +153,7 @@ public struct LocationConstraint: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("rsc", rsc?.rawValue)
     e.write("rsc-pattern", rscPattern)
     e.write("role", roleText)
@@ -217,7 +217,7 @@ public struct ColocationConstraint: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("rsc", rsc?.rawValue)
     e.write("with-rsc", withRsc?.rawValue)
     e.write("score", scoreText)
@@ -281,7 +281,7 @@ public struct OrderConstraint: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("first", first?.rawValue)
     e.write("then", then?.rawValue)
     e.write("kind", kindText)
@@ -323,7 +323,7 @@ public struct TicketConstraint: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("rsc", rsc?.rawValue)
     e.write("rsc-role", rscRoleText)
     e.write("ticket", ticket?.rawValue)

@@ -27,6 +27,13 @@ extension CIBElement {
     if self[attribute: name] != value { self[attribute: name] = value }
   }
 
+  /// Writes a non-optional field (an id, a uname): an empty value for an attribute the source never had
+  /// means "absent", so a document without it round-trips unchanged.
+  mutating func writeRequired(_ name: String, _ value: String) {
+    if value.isEmpty, self[attribute: name] == nil { return }
+    write(name, value)
+  }
+
   /// Puts each list's elements into the child slots its kind occupies, in order: the k-th element of
   /// a kind replaces the k-th child of that kind, surplus children of the kind are removed, and extra
   /// elements go right after the kind's last slot (or at the end when the kind had none).

@@ -36,8 +36,8 @@ public struct Node: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
-    e.write("uname", uname.rawValue)
+    e.writeRequired("id", id.rawValue)
+    e.writeRequired("uname", uname.rawValue)
     e.write("type", type)
     e.write("description", description)
     e.write("score", scoreText)
@@ -114,7 +114,7 @@ public struct Tag: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
+    e.writeRequired("id", id)
     let old = source.elements(named: "obj_ref")
     let refs = references.enumerated().map { i, r in
       if i < old.count, old[i][attribute: "id"] == r { return old[i] }
@@ -155,7 +155,7 @@ public struct Alert: Equatable, Sendable {
 
     public func encoded() -> CIBElement {
       var e = source
-      e.write("id", id)
+      e.writeRequired("id", id)
       e.write("value", value)
       e.write("description", description)
       e.mergeChildren([
@@ -178,7 +178,7 @@ public struct Alert: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
+    e.writeRequired("id", id)
     e.write("path", path)
     e.write("description", description)
     e.mergeChildren([

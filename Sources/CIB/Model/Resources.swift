@@ -108,7 +108,7 @@ public struct Primitive: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("class", resourceClass)
     e.write("provider", provider)
     e.write("type", type)
@@ -192,7 +192,7 @@ public struct Group: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("description", description)
     e.mergeChildren([
       ChildSlots("meta_attributes", metaAttributes.map { $0.encoded() }),
@@ -250,7 +250,7 @@ public struct Clone: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.name = isLegacyMaster ? "master" : "clone"
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("description", description)
     // Only the first primitive/group is the child; later ones (invalid) keep their slots untouched.
     if let index = e.children.firstIndex(where: {
@@ -300,7 +300,7 @@ public struct Bundle: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("description", description)
     e.mergeChildren([
       ChildSlots(Bundle.containerNames, container.map { [$0.element] } ?? []),

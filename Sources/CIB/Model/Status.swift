@@ -41,7 +41,7 @@ public struct TicketState: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("granted", granted)
     e.write("standby", standby)
     e.write("last-granted", lastGranted)
@@ -114,7 +114,7 @@ public struct NodeState: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("uname", uname?.rawValue)
     e.write("in_ccm", inCCM)
     e.write("crmd", crmd)
@@ -172,7 +172,7 @@ public struct LRMResource: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id.rawValue)
+    e.writeRequired("id", id.rawValue)
     e.write("class", resourceClass)
     e.write("provider", provider)
     e.write("type", type)
@@ -298,7 +298,7 @@ public struct LRMResourceOperation: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
+    e.writeRequired("id", id)
     e.write("operation_key", operationKey)
     e.write("operation", operation)
     e.write("crm-debug-origin", crmDebugOrigin)

@@ -36,6 +36,13 @@ public struct CIBValidationIssue: Equatable, Hashable, Sendable, CustomStringCon
     case invalidEnumValue
     case emptyConstraint
     case unknownNode
+    case duplicateOperation
+    /// stonith-enabled (default true) without any stonith resource: crm_verify's start-up error.
+    case fencingNotConfigured
+
+    /// Whether `requireValidCIB` refuses a document with this error. Pacemaker and pcs accept writes
+    /// of a CIB without fencing devices (one adds them later); the scheduler refuses to start resources.
+    public var blocksWrites: Bool { self != .fencingNotConfigured }
   }
 
   public var severity: Severity
@@ -78,10 +85,13 @@ public func validateCIB(_ root: CIBElement) -> [CIBValidationIssue] {
   return validator.issues
 }
 
-/// For writers (pcs, cibadmin): throws when the document has any error, so nothing invalid is saved.
+/// For writers (pcs, cibadmin): throws when the document has an error that makes it invalid to store
+/// (every error except `fencingNotConfigured`, see `Kind.blocksWrites`), so nothing invalid is saved.
 public func requireValidCIB(_ root: CIBElement) throws(CIBValidationError) {
   let issues = validateCIB(root)
-  if issues.contains(where: { $0.severity == .error }) { throw CIBValidationError(issues: issues) }
+  if issues.contains(where: { $0.severity == .error && $0.kind.blocksWrites }) {
+    throw CIBValidationError(issues: issues)
+  }
 }
 
 /// Resource classes Pacemaker 2.1.5 knows (`crm_resource --list-standards` plus the legacy ones).
@@ -133,6 +143,7 @@ struct Validator {
   var templateIDs: Set<String> = []
   var tagIDs: Set<String> = []
   var nodeNames: Set<String> = []
+  var nodeIDsSeen: Set<String> = []
 
   mutating func report(
     _ severity: CIBValidationIssue.Severity, _ kind: CIBValidationIssue.Kind, _ e: CIBElement, _ message: String
@@ -155,7 +166,33 @@ struct Validator {
       return
     }
     index(configuration)
+    for state in root.firstElement(named: "status")?.elements(named: "node_state") ?? [] {
+      if let uname = state[attribute: "uname"] { nodeNames.insert(uname) }
+    }
     check(configuration)
+    checkFencingConfigured(configuration)
+  }
+
+  /// Pacemaker's unpack_resources check: with stonith-enabled true (the default) and no stonith
+  /// primitive anywhere, no resource is started. Wording follows crm_verify's three error lines.
+  mutating func checkFencingConfigured(_ configuration: CIBElement) {
+    func option(_ name: String) -> String? {
+      for set in configuration.firstElement(named: "crm_config")?.elements(named: "cluster_property_set") ?? [] {
+        if let v = set.elements(named: "nvpair").first(where: { $0[attribute: "name"] == name })?[attribute: "value"] {
+          return v
+        }
+      }
+      return nil
+    }
+    let stonithEnabled = option("stonith-enabled").flatMap(parseBoolean) ?? true
+    // have-watchdog=true means SBD watchdog self-fencing, which counts as a fencing device.
+    let watchdog = option("have-watchdog").flatMap(parseBoolean) ?? false
+    guard stonithEnabled, !watchdog, !primitiveClassByID.values.contains("stonith") else { return }
+    issues.append(CIBValidationIssue(
+      severity: .error, kind: .fencingNotConfigured, element: "crm_config", id: nil,
+      message: "Resource start-up disabled since no STONITH resources have been defined. Either configure some "
+        + "or disable STONITH with the stonith-enabled option (NOTE: clusters with shared data need STONITH "
+        + "to ensure data integrity)"))
   }
 
   // MARK: - Pass 1: every id, once.
@@ -165,10 +202,23 @@ struct Validator {
       switch e.name {
       case "primitive", "group", "clone", "master", "bundle":
         if let id = e.id { resourceIDs.insert(id) }
-        if e.name == "primitive", let id = e.id { primitiveClassByID[id] = e[attribute: "class"] ?? "" }
+        if e.name == "primitive", let id = e.id {
+          primitiveClassByID[id] = e[attribute: "class"] ?? ""
+          // A Pacemaker Remote connection names a node after itself.
+          if e[attribute: "type"] == "remote", e[attribute: "provider"] == "pacemaker" { nodeNames.insert(id) }
+        }
+        // Each bundle replica is a guest node named <bundle>-<n>.
+        if e.name == "bundle", let id = e.id {
+          let replicas = e.elements.first { Bundle.containerNames.contains($0.name) }
+            .flatMap { parseInteger($0[attribute: "replicas"]) } ?? 1
+          for n in 0..<max(0, min(replicas, 1000)) { nodeNames.insert("\(id)-\(n)") }
+        }
       case "template": if let id = e.id { templateIDs.insert(id) }
       case "tag": if let id = e.id { tagIDs.insert(id) }
       case "node": if let uname = e[attribute: "uname"] { nodeNames.insert(uname) }
+      case "nvpair":
+        // A guest node is named by its resource's remote-node meta attribute.
+        if e[attribute: "name"] == "remote-node", let v = e[attribute: "value"] { nodeNames.insert(v) }
       default: break
       }
     }
@@ -213,7 +263,9 @@ struct Validator {
   mutating func checkDuplicates(_ e: CIBElement, _ seen: inout [String: String]) {
     for child in e.children {
       guard case .element(let c) = child else { continue }
-      if let id = c.id, !CIBElementKinds.referencing.contains(c.name), c[attribute: "id-ref"] == nil {
+      if let id = c.id, !CIBElementKinds.referencing.contains(c.name), !CIBElementKinds.textIDs.contains(c.name),
+        c[attribute: "id-ref"] == nil
+      {
         if id.isEmpty {
           report(.error, .missingID, c, "the id is empty: give this \(c.name) a unique, non-empty id")
         } else if let first = seen[id] {
@@ -251,15 +303,25 @@ struct Validator {
 
   mutating func checkMetaValue(_ pair: CIBElement, name: String, value: String) {
     if metaScoreAttributes.contains(name), Score(parsing: value) == nil {
-      report(.error, .invalidScore, pair,
-             "\(name)=\"\(value)\" is not a score: use an integer, INFINITY or -INFINITY")
+      // Pacemaker reads meta scores with char2score: "1.0" counts as 1 (a warning), "lots" as 0 (an error here).
+      do throws(ScoreParseError) { _ = try Score(validating: value) } catch {
+        if case .trailingCharacters = error {
+          report(.warning, .invalidScore, pair,
+                 "\(name)=\"\(value)\" is read as \(Score(lenient: value)): write a plain integer, INFINITY or -INFINITY")
+        } else {
+          report(.error, .invalidScore, pair,
+                 "\(name)=\"\(value)\" is not a score: use an integer, INFINITY or -INFINITY")
+        }
+      }
+    } else if value == "#default" {
+      return  // Pacemaker's "use the default" marker
     } else if metaBooleanAttributes.contains(name), parseBoolean(value) == nil {
       report(.error, .invalidBoolean, pair, "\(name)=\"\(value)\" is not a boolean: use true or false")
     } else if metaTimeAttributes.contains(name) {
       do throws(DurationParseError) { _ = try Milliseconds(interval: value) } catch {
         report(.error, .invalidDuration, pair, "\(name): \(error.message)")
       }
-    } else if let allowed = metaEnumAttributes[name], !allowed.contains(value.lowercased()) {
+    } else if let allowed = metaEnumAttributes[name], value != "#default", !allowed.contains(value.lowercased()) {
       report(.error, .invalidEnumValue, pair,
              "\(name)=\"\(value)\" is not one of \(allowed.sorted().joined(separator: ", "))")
     }
@@ -332,19 +394,27 @@ struct Validator {
     }
   }
 
+  /// The schema's score type: an integer, INFINITY, +INFINITY or -INFINITY (the health names red,
+  /// yellow and green are for node-health options only).
   mutating func checkScoreAttribute(_ e: CIBElement, _ name: String) {
     guard let v = e[attribute: name] else { return }
-    do throws(ScoreParseError) { _ = try Score(validating: v) } catch {
+    do throws(ScoreParseError) {
+      _ = try Score(validating: v)
+      if ["red", "yellow", "green"].contains(v.lowercased()) { throw .notANumber(v) }
+    } catch {
       report(.error, .invalidScore, e,
              "\(name)=\"\(v)\" is not a score: use an integer, INFINITY or -INFINITY")
     }
   }
 
+  /// Roles as the schema spells them (case matters; Master and Slave are still accepted).
+  static let schemaRoles: Set<String> = ["Stopped", "Started", "Promoted", "Unpromoted", "Master", "Slave"]
+
   mutating func checkRole(_ e: CIBElement, _ name: String) {
     guard let v = e[attribute: name] else { return }
-    if Role(parsing: v) == nil {
+    if !Validator.schemaRoles.contains(v) {
       report(.error, .invalidEnumValue, e,
-             "\(name)=\"\(v)\" is not a role: use Stopped, Started, Unpromoted or Promoted")
+             "\(name)=\"\(v)\" is not a role: use Stopped, Started, Unpromoted or Promoted (case matters)")
     }
   }
 
@@ -359,8 +429,9 @@ struct Validator {
     guard let v = e[attribute: name] else { return }
     let ok = caseInsensitive ? allowed.contains { $0.lowercased() == v.lowercased() } : allowed.contains(v)
     if !ok {
+      let reset = e.name == "rsc_order" && name == "kind" ? " (Pacemaker resets it to Mandatory)" : ""
       report(.error, .invalidEnumValue, e,
-             "\(name)=\"\(v)\" is not valid: use one of \(allowed.sorted().joined(separator: ", "))")
+             "\(name)=\"\(v)\" is not valid\(reset): use one of \(allowed.sorted().joined(separator: ", "))")
     }
   }
 
@@ -389,6 +460,12 @@ struct Validator {
   }
 
   mutating func checkNode(_ node: CIBElement) {
+    if let id = node.id {
+      if nodeIDsSeen.contains(id) {
+        report(.error, .duplicateID, node, "node id \"\(id)\" is used by another node: give each node its own id")
+      }
+      nodeIDsSeen.insert(id)
+    }
     if node[attribute: "uname"] == nil {
       report(.error, .missingAttribute, node, "node has no uname: add uname=\"<node name>\"")
     }
@@ -480,7 +557,21 @@ struct Validator {
       }
     }
     checkMetaSets(p)
-    for op in p.firstElement(named: "operations")?.elements(named: "op") ?? [] { checkOperation(op) }
+    // Pacemaker's is_op_dup: one name+interval combination per resource.
+    var seenOps: [String: String] = [:]
+    for op in p.firstElement(named: "operations")?.elements(named: "op") ?? [] {
+      checkOperation(op)
+      guard let name = op[attribute: "name"], op[attribute: "id-ref"] == nil,
+        let interval = try? Milliseconds(interval: op[attribute: "interval"] ?? "0"), interval > .zero
+      else { continue }  // Pacemaker only checks recurring operations
+      let key = "\(name)_\(interval.value)"
+      if let first = seenOps[key] {
+        report(.error, .duplicateOperation, op,
+               "operation \(op.id ?? "") is duplicate of \(first) (do not use same name and interval combination more than once per resource): remove one or change its interval")
+      } else {
+        seenOps[key] = op.id ?? ""
+      }
+    }
   }
 
   mutating func checkOperation(_ op: CIBElement) {
@@ -515,8 +606,10 @@ struct Validator {
 
   // MARK: Constraints
 
-  /// A constraint may name a resource, or a tag standing for resources.
-  func isResourceOrTag(_ id: String) -> Bool { resourceIDs.contains(id) || tagIDs.contains(id) }
+  /// A constraint may name a resource, a template (standing for the primitives built from it) or a tag.
+  func isResourceOrTag(_ id: String) -> Bool {
+    resourceIDs.contains(id) || templateIDs.contains(id) || tagIDs.contains(id)
+  }
 
   mutating func checkResourceReference(_ c: CIBElement, _ attribute: String, required: Bool) {
     guard let v = c[attribute: attribute] else {
@@ -527,7 +620,7 @@ struct Validator {
     }
     if !isResourceOrTag(v) {
       report(.error, .unknownReference, c,
-             "attribute \(attribute) references an unknown ID \"\(v)\": no resource has that id; create it or correct the name")
+             "IDREF attribute \(attribute) references an unknown ID \"\(v)\": no resource has that id; create it or correct the name")
     }
   }
 
@@ -543,7 +636,7 @@ struct Validator {
       checkRole(set, "role")
       checkScoreAttribute(set, "score")
       checkEnum(set, "action", OrderConstraint.actions)
-      checkEnum(set, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)), caseInsensitive: true)
+      checkEnum(set, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)))
       let refs = set.elements(named: "resource_ref")
       if refs.isEmpty {
         report(.error, .emptyConstraint, set, "the resource set is empty: add <resource_ref id=\"...\"/> elements")
@@ -594,14 +687,17 @@ struct Validator {
       checkScoreAttribute(c, "score")
       checkRole(c, "rsc-role")
       checkRole(c, "with-rsc-role")
-      checkBoolean(c, "influence")
+      if let v = c[attribute: "influence"], parseBoolean(v) == nil {
+        report(.error, .invalidBoolean, c,
+               "influence=\"\(v)\" is an invalid value for influence (Pacemaker uses the default): use true or false")
+      }
     case "rsc_order":
       if !hasSets {
         checkResourceReference(c, "first", required: true)
         checkResourceReference(c, "then", required: true)
       }
       checkScoreAttribute(c, "score")
-      checkEnum(c, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)), caseInsensitive: true)
+      checkEnum(c, "kind", Set(OrderConstraint.Kind.allCases.map(\.rawValue)))
       checkEnum(c, "first-action", OrderConstraint.actions)
       checkEnum(c, "then-action", OrderConstraint.actions)
       checkBoolean(c, "symmetrical")
@@ -658,6 +754,9 @@ struct Validator {
 enum CIBElementKinds {
   /// Elements whose `id` attribute points at another element instead of defining one.
   static let referencing: Set<String> = ["resource_ref", "obj_ref", "role"]
+  /// Elements whose id is plain text in the schema, not an XML ID: a node's id may equal a resource's
+  /// (a remote node is named after its connection resource). Node ids are checked among nodes only.
+  static let textIDs: Set<String> = ["node", "acl_target", "acl_user", "acl_group"]
   /// Elements the schema requires an id on.
   static let requiringID: Set<String> = [
     "primitive", "group", "clone", "master", "bundle", "template", "rsc_location", "rsc_colocation",

@@ -51,8 +51,11 @@ public enum CIBXML {
     // only (not the global handler), so concurrent parses on other threads are unaffected.
     ctxt.pointee.sax.pointee.serror = { _, _ in }
     // NONET: never fetch DTDs or entities over the network. NOBLANKS: skip ignorable blanks early (we drop
-    // whitespace-only text anyway). Deliberately not RECOVER, not NOENT (no external entity expansion).
-    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOBLANKS.rawValue)
+    // whitespace-only text anyway). COMPACT: short text (most attribute values) stored inside libxml2's nodes,
+    // fewer mallocs. HUGE: lifts libxml2's 10 MB lookup limit; our own limits (inputBytesMax, depth) bound it.
+    // Deliberately not RECOVER, not NOENT (no external entity expansion).
+    let options = Int32(
+      XML_PARSE_NONET.rawValue | XML_PARSE_NOBLANKS.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_HUGE.rawValue)
     let doc = sourceName.withCString { name in
       xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), name, nil, options)
     }
@@ -65,7 +68,7 @@ public enum CIBXML {
       throw .malformedXML(line: 1, column: 1, message: "Document has no root element")
     }
     var converter = TreeConverter(doc: doc)
-    return converter.element(root)
+    return try converter.element(root, depth: 1)
   }
 
   private static func error(from ctxt: xmlParserCtxtPtr) -> CIBError {
@@ -95,7 +98,16 @@ private struct TreeConverter {
     return s
   }
 
-  mutating func element(_ node: xmlNodePtr) -> CIBElement {
+  /// Deepest nesting accepted, as libxml2's own default (XML_PARSE_HUGE raises libxml2's to 2048); real CIBs
+  /// nest fewer than 15 levels. Also bounds this recursive walk's stack use.
+  static let depthMax = 256
+
+  mutating func element(_ node: xmlNodePtr, depth: Int) throws(CIBError) -> CIBElement {
+    guard depth <= Self.depthMax else {
+      throw .malformedXML(
+        line: Int(xmlGetLineNo(node)), column: 1,
+        message: "Excessive depth in document: \(Self.depthMax) levels is the limit")
+    }
     let n = node.pointee
     let elementName = name(n.name, prefix: n.ns?.pointee.prefix)
     var attributes: [CIBAttribute] = []
@@ -117,7 +129,7 @@ private struct TreeConverter {
     while let child = c {
       switch child.pointee.type {
       case XML_ELEMENT_NODE:
-        children.append(.element(element(child)))
+        children.append(.element(try element(child, depth: depth + 1)))
       case XML_TEXT_NODE:
         if let content = child.pointee.content, !isWhitespaceOnly(content) {
           appendText(String(cString: content), to: &children)
