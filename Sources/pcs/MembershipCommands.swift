@@ -4,6 +4,6 @@ import ArgumentParser
 // Add one type per subcommand (conforming to `PcsCommand`, with `@OptionGroup var global: GlobalOptions`)
 // in files of your own and list them here; the root command and the status group splice these lists in.
 extension Pcs {
-  static let membershipCommands: [any ParsableCommand.Type] = []
-  static let membershipStatusCommands: [any ParsableCommand.Type] = []
+  static let membershipCommands: [any ParsableCommand.Type] = [QuorumCommand.self]
+  static let membershipStatusCommands: [any ParsableCommand.Type] = [StatusCorosync.self]
 }
