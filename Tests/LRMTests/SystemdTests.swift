@@ -24,13 +24,18 @@ import Testing
       ExecStart=/bin/sleep 300
 
       """.write(toFile: "\(Self.cachedRoot)/etc/systemd/system/vigil-lrm-test.service", atomically: true, encoding: .utf8)
-    let boot = shOutput("\(Repo.agents)/systemd/systemd-ns boot \(Self.cachedRoot) 2>/dev/null")
+    let boot = await shOutput("\(Repo.agents)/systemd/systemd-ns boot \(Self.cachedRoot) 2>/dev/null")
       .trimmingCharacters(in: .whitespacesAndNewlines)
     guard let pid = Int32(boot) else {
       print("SystemdTests: skipped: systemd did not boot in a namespace here (see /tmp/vigil-systemd-ns.log)")
       return
     }
-    defer { sh("\(Repo.agents)/systemd/systemd-ns stop \(pid)") }
+    let outcome = await Result { () async throws in try await unitLifecycle(systemdPID: pid) }
+    await sh("\(Repo.agents)/systemd/systemd-ns stop \(pid)")
+    try outcome.get()
+  }
+
+  func unitLifecycle(systemdPID pid: Int32) async throws {
     // systemctl of the namespace: the same calling convention, entered into that systemd's namespaces.
     let dir = TempDir("systemd")
     defer { dir.remove() }
@@ -49,7 +54,7 @@ import Testing
     let active = await runner.run(call(.monitor))
     #expect(active.code == .systemd(.active) && active.ocf == .success)
     // The unit's process really runs inside the namespace's systemd.
-    #expect(shOutput("nsenter -t \(pid) -m -p -r -w /bin/systemctl show -p MainPID --value vigil-lrm-test.service")
+    #expect(await shOutput("nsenter -t \(pid) -m -p -r -w /bin/systemctl show -p MainPID --value vigil-lrm-test.service")
       .trimmingCharacters(in: .whitespacesAndNewlines) != "0")
     let stop = await runner.run(call(.stop))
     #expect(stop.code == .systemd(.jobDone))
