@@ -60,6 +60,8 @@ public struct TransitionGraph: Sendable {
   public var fencing: [(node: Int, reason: String)]
   /// Action ids per primitive resource index.
   public var byResource: [[Int]]
+  /// Primitives whose changed parameters can be reloaded in place.
+  public var reloads: Set<Int> = []
 }
 
 /// Stage 4: current state + assignment -> actions (start/stop/promote/demote, fencing, probes).
@@ -68,7 +70,8 @@ public func scheduleActions(_ state: ClusterState, _ assignment: Assignment) -> 
   var b = ActionBuilder(state: state, assignment: assignment)
   b.build()
   b.propagate()
-  return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource)
+  return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource,
+                         reloads: b.reloads)
 }
 
 struct ActionBuilder {
@@ -79,6 +82,7 @@ struct ActionBuilder {
   var fencing: [(node: Int, reason: String)] = []
   var byResource: [[Int]]
   var fencedNodes: Set<Int> = []
+  var reloads: Set<Int> = []
 
   init(state: ClusterState, assignment: Assignment) {
     self.state = state
@@ -154,9 +158,15 @@ struct ActionBuilder {
     if let n = next, let c = state.currentNode(r), c != n { needStop = true }
     if rsc.failed && rsc.stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
+    var reload = false
+    if let c = state.currentNode(r), next == c, let r0 = rsc.definitionChanged[c] {
+      if r0 { reload = true } else { needStop = true }
+    }
     if !managed {
       needStop = false
+      reload = false
     }
+    if reload { reloads.insert(r) }
     let promotable = state.isPromotableInstance(r)
 
     // Stops (and demotes) on current nodes.
@@ -164,7 +174,6 @@ struct ActionBuilder {
       var stopRequired = needStop
       if let n = next, n == c, !multiple, !(rsc.failed && rsc.stopOnFail) { stopRequired = false }
       if !managed { stopRequired = false }
-      if fencedNodes.contains(c) && managed { stopRequired = true }
       let role = rsc.rolePerNode[c] ?? rsc.role
       if promotable && role == .promoted {
         let demoteRequired = stopRequired || nextRole < .promoted || next != c
@@ -224,7 +233,7 @@ struct ActionBuilder {
       guard isTrue(rsc.meta["ordered"] ?? "true") else { continue }
       for i in kids.indices.dropFirst() {
         order(.resource(kids[i - 1], .start), .resource(kids[i], .start), [.impliesThen, .runnableLeft])
-        order(.resource(kids[i], .stop), .resource(kids[i - 1], .stop), [.impliesFirst])
+        order(.resource(kids[i], .stop), .resource(kids[i - 1], .stop), [.restart])
       }
     }
   }
@@ -268,18 +277,19 @@ struct ActionBuilder {
       // Deprecated restart-type=restart turns an optional order into a restarting one.
       let restartType = state.resources[t].meta["restart-type"] == "restart"
       if o.kind == .optional && restartType { flags.insert(.impliesThen) }
-      addResourceOrder(f, fa, t, ta, flags)
+      addResourceOrder(f, fa, t, ta, flags, pairInstances: o.requireAll && state.resources[f].meta["clone-min"] == nil)
       if o.symmetrical && o.kind != .serialize {
         var inv: OrderingFlags = o.kind == .mandatory ? [.impliesFirst] : []
         if o.kind == .optional && restartType { inv.insert(.impliesFirst) }
-        addResourceOrder(t, inverse(ta), f, inverse(fa), inv)
+        addResourceOrder(t, inverse(ta), f, inverse(fa), inv, pairInstances: true)
       }
     }
   }
 
-  mutating func addResourceOrder(_ f: Int, _ fa: ActionTask, _ t: Int, _ ta: ActionTask, _ flags: OrderingFlags) {
+  mutating func addResourceOrder(_ f: Int, _ fa: ActionTask, _ t: Int, _ ta: ActionTask, _ flags: OrderingFlags,
+                                 pairInstances: Bool) {
     let fr = state.resources[f], tr = state.resources[t]
-    if fr.variant == .clone && tr.variant == .clone && tr.interleave {
+    if pairInstances && fr.variant == .clone && tr.variant == .clone && tr.interleave {
       // Interleaved clones: each 'then' instance follows the 'first' instance on its own node.
       for ti in tr.children {
         let node = nodeOfInstance(ti)
@@ -475,18 +485,21 @@ struct ActionBuilder {
         changed = true
       }
     }
-    if o.flags.contains(.restart), case .action(let fid) = o.first, case .action(let tid) = o.then {
-      let first = actions[fid], then = actions[tid]
-      var reason = false
-      if !then.optional { reason = true }
-      if !then.runnable, let r = then.resource, state.resources[r].managed { reason = true }
+    if o.flags.contains(.restart), let tf = flags(o.then) {
+      let sameResource = resourceOf(o.first) == resourceOf(o.then)
+      var reason = !tf.optional
+      if !tf.runnable && sameResource, let r = resourceOf(o.then), state.resources[r].managed { reason = true }
       if reason {
-        if first.runnable && first.optional { actions[fid].optional = false; changed = true }
-        if !then.optional && actions[fid].optional { actions[fid].optional = false; changed = true }
+        for f in targets(o.first) where actions[f].optional && (actions[f].runnable || !tf.optional) {
+          actions[f].optional = false
+          changed = true
+        }
       }
-      if !actions[fid].optional && !actions[fid].runnable && actions[tid].runnable {
-        actions[tid].runnable = false
-        changed = true
+      if let f2 = flags(o.first), !f2.optional && !f2.runnable {
+        for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
+          actions[t].runnable = false
+          changed = true
+        }
       }
     }
     return changed

@@ -182,11 +182,32 @@ struct Assigner {
   mutating func run() {
     let order = stableSorted(state.topLevel) { state.resources[$0].priority > state.resources[$1].priority }
     for r in order { _ = assignResource(r, prefer: nil) }
+    inhibitUnpairedInterleavedInstances()
     // Anything never reached (e.g. dependency loops) stays where it is if unmanaged, else stops.
     for r in state.resources.indices where provisional[r] { provisional[r] = false }
     for r in state.resources.indices where state.resources[r].isPrimitive {
       if assigned[r] == nil { nextRole[r] = .stopped } else if nextRole[r] == .unknown || nextRole[r] == .stopped {
         nextRole[r] = state.isPromotableInstance(r) ? .unpromoted : .started
+      }
+    }
+  }
+
+  /// Mandatory orders between interleaved clones: a 'then' instance with no 'first' instance on its node
+  /// cannot be active (Pacemaker unassigns it).
+  mutating func inhibitUnpairedInterleavedInstances() {
+    for o in state.input.orders where o.kind == .mandatory && o.symmetrical && o.requireAll {
+      guard o.firstAction == "start" || o.firstAction == "promote",
+            let f = constraintResource(state, o.first), let t = constraintResource(state, o.then),
+            state.resources[f].variant == .clone, state.resources[t].variant == .clone,
+            state.resources[t].interleave, state.resources[f].meta["clone-min"] == nil else { continue }
+      let firstNodes = Set(state.resources[f].children.compactMap { locationOf($0) })
+      for inst in state.resources[t].children {
+        guard let n = locationOf(inst), !firstNodes.contains(n) else { continue }
+        for x in subtree(inst) where assigned[x] != nil {
+          nodeLoad[assigned[x]!] -= state.resources[x].isPrimitive ? 1 : 0
+          assigned[x] = nil
+          nextRole[x] = .stopped
+        }
       }
     }
   }

@@ -146,6 +146,10 @@ public struct ResourceState: Sendable, Equatable {
   public var partialMigrationSource: Int?
   public var partialMigrationTarget: Int?
   public var migrateFromDoneOn: Int?
+  /// Nodes where the recorded definition digest no longer matches: true = reload suffices, false = restart.
+  public var definitionChanged: [Int: Bool] = [:]
+  /// instance_attributes, for definition digests.
+  public var parameters: [String: String] = [:]
 
   public var isPrimitive: Bool { variant == .primitive }
 }

@@ -149,6 +149,8 @@ public struct OrderConstraint: Sendable, Equatable {
   public var thenAction: String
   public var kind: OrderKind
   public var symmetrical: Bool
+  /// require-all=false: 'then' needs only one runnable 'first' instance.
+  public var requireAll: Bool = true
   public init(id: String, first: String, firstAction: String = "start", then: String, thenAction: String = "start",
               kind: OrderKind = .mandatory, symmetrical: Bool = true) {
     self.id = id; self.first = first; self.firstAction = firstAction; self.then = then
@@ -192,6 +194,12 @@ public struct OperationRecord: Sendable, Equatable {
   public var migrateSource: String?
   public var migrateTarget: String?
   public var operationKey: String?
+  public var opDigest: String?
+  public var restartDigest: String?
+  /// Parameters that force a restart (op-force-restart); the others can be reloaded.
+  public var forceRestart: String?
+  public var secureParams: String?
+  public var secureDigest: String?
   public init(id: String, task: String, intervalMs: Int = 0, callID: Int = 0, rc: Int = 0, opStatus: Int = 0,
               targetRC: Int = 0) {
     self.id = id; self.task = task; self.intervalMs = intervalMs; self.callID = callID; self.rc = rc

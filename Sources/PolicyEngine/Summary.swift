@@ -91,6 +91,9 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
   if role == nextRole {
     guard let n = next else { return [] }
     _ = n
+    if g.reloads.contains(r) && (start == nil || start!.optional) {
+      return [item("Reload", current, next, start)]
+    }
     if start == nil || start!.optional {
       if let d = demote, let p = promote, !d.optional, !p.optional {
         return [item("Re-promote", current, next, p)]

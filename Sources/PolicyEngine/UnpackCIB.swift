@@ -329,12 +329,12 @@ public struct CIBReader {
     let symmetricalDefault = kind != .serialize
     let symmetrical = c[attribute: "symmetrical"].map(isTrue) ?? symmetricalDefault
     if let first = c[attribute: "first"], let then = c[attribute: "then"] {
-      return [
-        OrderConstraint(
-          id: id, first: first, firstAction: c[attribute: "first-action"] ?? "start", then: then,
-          thenAction: c[attribute: "then-action"] ?? c[attribute: "first-action"] ?? "start", kind: kind,
-          symmetrical: symmetrical)
-      ]
+      var o = OrderConstraint(
+        id: id, first: first, firstAction: c[attribute: "first-action"] ?? "start", then: then,
+        thenAction: c[attribute: "then-action"] ?? c[attribute: "first-action"] ?? "start", kind: kind,
+        symmetrical: symmetrical)
+      o.requireAll = isTrue(c[attribute: "require-all"] ?? "true")
+      return [o]
     }
     var out: [OrderConstraint] = []
     var last: (refs: [String], action: String, sequential: Bool)?
@@ -417,6 +417,11 @@ public struct CIBReader {
     rec.migrateSource = op[attribute: "migrate_source"]
     rec.migrateTarget = op[attribute: "migrate_target"]
     rec.operationKey = op[attribute: "operation_key"]
+    rec.opDigest = op[attribute: "op-digest"]
+    rec.restartDigest = op[attribute: "op-restart-digest"]
+    rec.forceRestart = op[attribute: "op-force-restart"]
+    rec.secureParams = op[attribute: "op-secure-params"]
+    rec.secureDigest = op[attribute: "op-secure-digest"]
     return rec
   }
 }

@@ -115,7 +115,6 @@ struct StatusInterpreter {
       if !options.haveQuorum && nodes[i].online && options.noQuorumPolicy == .suicide {
         fence(i, "cluster does not have quorum")
       }
-      if nodes[i].unclean { nodes[i].online = false }
     }
     // Node health attributes (#health-*) adjust nothing here; scores stage reads them.
   }
@@ -213,6 +212,7 @@ struct StatusInterpreter {
     r.agentClass = cfg.agentClass
     r.agent = cfg.agentText
     r.operations = cfg.operations
+    r.parameters = cfg.instanceAttributes
     for (k, v) in cfg.utilization { r.utilization[k] = Int(v) ?? 0 }
     applyMeta(&r)
     resources.append(r)
@@ -246,11 +246,14 @@ struct StatusInterpreter {
       resources[index].children = kids
       resourceByID[child.id] = resourceByID[child.id] ?? kids.first
       cloneTemplates[index] = child
+      cloneByTemplate[child.id] = index
+      for m in child.children { cloneByTemplate[m.id] = index }
     }
     return index
   }
 
   var cloneTemplates: [Int: ResourceConfig] = [:]
+  var cloneByTemplate: [String: Int] = [:]
 
   func applyMeta(_ r: inout ResourceState) {
     let m = r.meta
@@ -324,6 +327,14 @@ struct StatusInterpreter {
     if found == nil, let colon = h.id.lastIndex(of: ":"), Int(h.id[h.id.index(after: colon)...]) != nil {
       let base = String(h.id[..<colon])
       if let f = resourceByID[base], isAnonymousCloneInstance(f) != nil { found = f }
+    }
+    if found == nil {
+      // A clone with no instances (clone-max=0) still owns its template's history, as orphans.
+      var base = h.id
+      if let colon = h.id.lastIndex(of: ":"), Int(h.id[h.id.index(after: colon)...]) != nil { base = String(h.id[..<colon]) }
+      if let clone = cloneByTemplate[base], !resources[clone].unique {
+        return findAnonymousInstance(clone: clone, base: base, node: node, history: h)
+      }
     }
     if let f = found, let clone = isAnonymousCloneInstance(f) {
       let base = resources[f].baseID
@@ -597,6 +608,44 @@ struct StatusInterpreter {
     }
     processState(r, node: node, onFail: onFail)
     if savedRole > resources[r].role { resources[r].role = savedRole }
+    checkDefinition(r, node: node, ops: ops)
+  }
+
+  /// Pacemaker's check of operation definitions since the last start: a changed digest means restart (or
+  /// reload, when only reloadable parameters changed).
+  mutating func checkDefinition(_ r: Int, node: Int, ops: [OperationRecord]) {
+    guard resources[r].runningOn.contains(node), !resources[r].isOrphan else { return }
+    var start = -1, stop = -1, impliedMonitor = -1, impliedClone = -1
+    for (i, op) in ops.enumerated() {
+      if op.task == "stop" && op.opStatus == 0 { stop = i }
+      else if op.task == "start" || op.task == "migrate_from" { start = i }
+      else if impliedMonitor <= stop && op.task == "monitor" && (op.rc == 0 || op.rc == 8) { impliedMonitor = i }
+      else if op.task == "promote" || op.task == "demote" { impliedClone = i }
+    }
+    if start == -1 { start = impliedClone != -1 ? impliedClone : impliedMonitor }
+    guard start >= 0, start >= stop else { return }
+    let params = resources[r].parameters
+    let all = OperationDigest.digest(params)
+    for op in ops[start...] where op.intervalMs == 0 {
+      guard ["monitor", "start", "promote", "migrate_from"].contains(op.task) else { continue }
+      var restartChanged = false
+      if let restartDigest = op.restartDigest {
+        let keep = Set((op.forceRestart ?? "").split(separator: " ").map(String.init))
+        restartChanged = OperationDigest.digest(params.filter { keep.contains($0.key) }) != restartDigest
+      }
+      if !restartChanged && op.opDigest == all { continue }
+      // Simulations see sanitized secrets: a change only there is not a change.
+      if let secure = op.secureDigest, let list = op.secureParams {
+        let hidden = Set(list.split(separator: " ").map(String.init))
+        let visible = params.filter { !hidden.contains($0.key) }
+        if OperationDigest.digest(visible) == secure { continue }
+        // Older controllers hashed fence devices without Pacemaker's own pcmk_* parameters.
+        if resources[r].agentClass == "stonith",
+           OperationDigest.digest(visible.filter { !$0.key.hasPrefix("pcmk_") }) == secure { continue }
+      }
+      let reload = !restartChanged && op.restartDigest != nil && !resources[r].failed
+      resources[r].definitionChanged[node] = reload
+    }
   }
 
   mutating func updateState(_ r: Int, op: OperationRecord, rc: Int, lastFailureKey: inout String?,

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Resource definition digests, as Pacemaker records them in `op-digest`: the MD5 of the resource's parameters
+/// serialized as `<parameters name="value" .../>` (names sorted, CRM_meta_* dropped).
+///
+/// Why it exists: a running resource whose parameters changed since its last start must restart ("resource
+/// definition change"); comparing our digest with the recorded one is how the scheduler notices.
+enum OperationDigest {
+  static func parameters(_ params: [String: String]) -> String {
+    var s = " <parameters"
+    for (k, v) in params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+    where !k.hasPrefix("CRM_meta_") && k != "id" && k != "crm_feature_set" && k != "op-digest"
+      && k != "pcmk_external_ip" {
+      s += " \(k)=\"\(escape(v))\""
+    }
+    s += "/>\n"
+    return s
+  }
+
+  static func digest(_ params: [String: String]) -> String { MD5.hex(Array(parameters(params).utf8)) }
+
+  static func escape(_ v: String) -> String {
+    var out = ""
+    for ch in v {
+      switch ch {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "\n": out += "&#10;"
+      case "\r": out += "&#13;"
+      case "\t": out += "&#9;"
+      default: out.append(ch)
+      }
+    }
+    return out
+  }
+}
+
+/// MD5 (RFC 1321), only to reproduce Pacemaker's digests; never used for security.
+enum MD5 {
+  static let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                            5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
+                            4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                            6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
+  static let k: [UInt32] = (0..<64).map { i in
+    UInt32(truncatingIfNeeded: Int64(abs(sin(Double(i + 1))) * 4_294_967_296.0))
+  }
+
+  static func hex(_ message: [UInt8]) -> String {
+    var a0: UInt32 = 0x6745_2301, b0: UInt32 = 0xefcd_ab89, c0: UInt32 = 0x98ba_dcfe, d0: UInt32 = 0x1032_5476
+    var msg = message
+    let bitLength = UInt64(message.count) &* 8
+    msg.append(0x80)
+    while msg.count % 64 != 56 { msg.append(0) }
+    for i in 0..<8 { msg.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
+    var m = [UInt32](repeating: 0, count: 16)
+    for chunk in stride(from: 0, to: msg.count, by: 64) {
+      for i in 0..<16 {
+        let j = chunk + i * 4
+        m[i] = UInt32(msg[j]) | UInt32(msg[j + 1]) << 8 | UInt32(msg[j + 2]) << 16 | UInt32(msg[j + 3]) << 24
+      }
+      var a = a0, b = b0, c = c0, d = d0
+      for i in 0..<64 {
+        var f: UInt32
+        var g: Int
+        switch i {
+        case 0..<16: f = (b & c) | (~b & d); g = i
+        case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
+        case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
+        default: f = c ^ (b | ~d); g = (7 * i) % 16
+        }
+        f = f &+ a &+ k[i] &+ m[g]
+        a = d; d = c; c = b
+        b = b &+ ((f << s[i]) | (f >> (32 - s[i])))
+      }
+      a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
+    }
+    var out = ""
+    for v in [a0, b0, c0, d0] {
+      for i in 0..<4 {
+        let byte = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))
+        out += String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+      }
+    }
+    return out
+  }
+}
