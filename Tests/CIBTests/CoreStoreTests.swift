@@ -153,8 +153,10 @@ import Testing
     var expected = 1
     var killedBeforeCommit = 0
     var completed = 0
+    var tornStatesSeen = 0
     for trial in 2...101 {
       let delay = UInt32(rng.next() % UInt64(windowMicros))
+      let namesBefore = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
       let process = Process()
       process.executableURL = URL(fileURLWithPath: CoreCibadmin.binary)
       process.arguments = modify(trial)
@@ -168,6 +170,14 @@ import Testing
       usleep(delay)
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
+      // Evidence that kills land mid-write: a temp file, or a version without its digest, left behind.
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+      let fresh = names.filter { !namesBefore.contains($0) }
+      if fresh.contains(where: { $0.contains(".tmp.") })
+        || fresh.contains(where: { $0.hasSuffix(".xml") && !names.contains($0 + ".sha256") })
+      {
+        tornStatesSeen += 1
+      }
 
       let loaded: CIBStore.Loaded?
       do {
@@ -190,7 +200,7 @@ import Testing
       #expect(loaded.root.name == "cib")
       #expect(loaded.root.element(of: .status) != nil)
     }
-    print("kill-test seed=\(seed) window_us=\(windowMicros) completed=\(completed) killed_before_commit=\(killedBeforeCommit)")
+    print("kill-test seed=\(seed) window_us=\(windowMicros) completed=\(completed) killed_before_commit=\(killedBeforeCommit) torn_states_seen=\(tornStatesSeen)")
     #expect(completed + killedBeforeCommit == 100)
   }
 }
