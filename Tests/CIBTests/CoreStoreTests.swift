@@ -118,7 +118,8 @@ import Testing
 }
 
 /// SIGKILL a real writer (our cibadmin on a durable store) at random points of its run, 100 times; the store
-/// must always open, and open exactly the version before or after the killed write.
+/// must always open, and open exactly the version before or after the killed write. Half the kills are aimed at
+/// the write itself (after the writer's temp file appears); the test prints how many left a torn state behind.
 @Suite struct CoreStoreKillTests {
   @Test func killedWriterNeverLeavesTheStoreUnreadable() throws {
     let seed = UInt64(ProcessInfo.processInfo.environment["VIGIL_KILL_SEED"] ?? "") ?? 20_261_121
@@ -167,7 +168,20 @@ import Testing
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
-      usleep(delay)
+      if trial % 2 == 0 {
+        // Anywhere in the run: startup, parse, edit, write.
+        usleep(delay)
+      } else {
+        // Aimed at the write: wait until the writer's temp file appears, then up to 20 ms more
+        // (the XML, its fsync, the rename, the digest and the folder fsync happen in that span).
+        let deadline = ContinuousClock.now + .microseconds(Int64(windowMicros) * 2)
+        while ContinuousClock.now < deadline {
+          let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+          if names.contains(where: { $0.contains(".tmp.") && !namesBefore.contains($0) }) { break }
+          usleep(50)
+        }
+        usleep(UInt32(rng.next() % 20_000))
+      }
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
       // Evidence that kills land mid-write: a temp file, or a version without its digest, left behind.
