@@ -110,7 +110,7 @@ let package = Package(
     .testTarget(
       name: "MembershipTests",
       dependencies: ["Membership", .product(name: "PropertyBased", package: "swift-property-based")]),
-    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"]),
+    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
   ]

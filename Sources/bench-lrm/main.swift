@@ -133,6 +133,21 @@ let capacitySeconds = microseconds(clock.now - c0) / 1e6
 await capacity.shutdown()
 print(String(format: "monitor_capacity_per_s=%.0f", Double(capacityRuns) / capacitySeconds))
 
+// A hung agent: ignores SIGTERM and keeps a child in its group; the bound is "gone within timeout + 1 s".
+let hungTimeout = Duration.seconds(1)
+let hung = Invocation(
+  executable: "/bin/sh", arguments: ["-c", "trap '' TERM; sleep 600 & sleep 601"],
+  environment: [(name: "PATH", value: "/usr/bin:/bin")], standardInput: nil, immediateResult: nil)
+var hungSamples: [Duration] = []
+for _ in 0..<5 {
+  let h0 = clock.now
+  let r = await runner.execute(hung, timeout: hungTimeout, bytesMax: 64 * 1024)
+  precondition(r.status == .timedOut, "the hung agent was not reported as timed out: \(r.summary)")
+  hungSamples.append(clock.now - h0)
+}
+print(String(format: "hung_agent_timeout_ms=%.0f", microseconds(hungTimeout) / 1e3))
+print(String(format: "hung_agent_gone_ms_max=%.0f", microseconds(hungSamples.max()!) / 1e3))
+
 var usage = rusage()
 getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
 print("peak_rss_kb=\(usage.ru_maxrss)")
