@@ -60,6 +60,20 @@ struct BadCase: Sendable, CustomStringConvertible {
 }
 
 let badCases: [BadCase] = [
+  BadCase(name: "promoted target-role on a plain primitive",
+          document: cib(resources: [CIBElement("primitive", ["id": "plain", "class": "lsb", "type": "x"], children: [
+            CIBElement("meta_attributes", ["id": "plain-meta"], children: [
+              CIBElement("nvpair", ["id": "plain-tr", "name": "target-role", "value": "Promoted"])])])]),
+          kind: .roleNeedsPromotable, id: "plain-tr", messageContains: "only makes sense for promotable clones"),
+  BadCase(name: "stop with on-fail=stop",
+          document: cib(resources: [op(["id": "stop-stop", "name": "stop", "interval": "0", "on-fail": "stop"])]),
+          kind: .onFailNotAllowed, id: "stop-stop", messageContains: "not allowed for stop"),
+  BadCase(name: "duplicate recurring operation",
+          document: cib(resources: [CIBElement("primitive", ["id": "dupops", "class": "lsb", "type": "x"], children: [
+            CIBElement("operations", [:], children: [
+              CIBElement("op", ["id": "dup-a", "name": "monitor", "interval": "10s", "role": "Promoted"]),
+              CIBElement("op", ["id": "dup-b", "name": "monitor", "interval": "10000ms", "role": "Unpromoted"])])])]),
+          kind: .duplicateOperation, id: "dup-b", messageContains: "dup-b is duplicate of dup-a"),
   BadCase(name: "duplicate id", document: cib(resources: [CIBElement("primitive", ["id": "d1", "class": "lsb", "type": "x"])]),
           kind: .duplicateID, id: "d1", messageContains: "already used by a primitive"),
   BadCase(name: "location to unknown resource",
@@ -220,4 +234,16 @@ func badInputIsReportedWithItsID(bad: BadCase) {
   // With stonith-enabled=false the check is off.
   let off = cib(properties: [CIBElement("nvpair", ["id": "o-se", "name": "stonith-enabled", "value": "false"])])
   #expect(validateCIB(off) == [])
+}
+
+@Test func promotedTargetRoleInsideAPromotableCloneIsFine() {
+  let promotable = CIBElement("clone", ["id": "pc"], children: [
+    CIBElement("meta_attributes", ["id": "pc-meta"], children: [
+      CIBElement("nvpair", ["id": "pc-prom", "name": "promotable", "value": "true"]),
+      CIBElement("nvpair", ["id": "pc-tr", "name": "target-role", "value": "Promoted"])]),
+    CIBElement("primitive", ["id": "pc-child", "class": "ocf", "provider": "pacemaker", "type": "Stateful"], children: [
+      CIBElement("meta_attributes", ["id": "pc-child-meta"], children: [
+        CIBElement("nvpair", ["id": "pc-child-tr", "name": "target-role", "value": "Unpromoted"])])]),
+  ])
+  #expect(validateCIB(cib(resources: [promotable])) == [])
 }

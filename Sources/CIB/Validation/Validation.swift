@@ -37,6 +37,10 @@ public struct CIBValidationIssue: Equatable, Hashable, Sendable, CustomStringCon
     case emptyConstraint
     case unknownNode
     case duplicateOperation
+    /// target-role Promoted/Unpromoted on a resource that is not (inside) a promotable clone.
+    case roleNeedsPromotable
+    /// on-fail not allowed for the operation (stop cannot on-fail=stop; demote only for promote/promoted monitor).
+    case onFailNotAllowed
     /// stonith-enabled (default true) without any stonith resource: crm_verify's start-up error.
     case fencingNotConfigured
 
@@ -144,6 +148,8 @@ struct Validator {
   var tagIDs: Set<String> = []
   var nodeNames: Set<String> = []
   var nodeIDsSeen: Set<String> = []
+  /// While checking a resource tree: whether its top-level resource is promotable (nil outside resources).
+  var topIsPromotable: Bool?
 
   mutating func report(
     _ severity: CIBValidationIssue.Severity, _ kind: CIBValidationIssue.Kind, _ e: CIBElement, _ message: String
@@ -237,7 +243,11 @@ struct Validator {
       case "nodes":
         for node in section.elements(named: "node") { checkNode(node) }
       case "resources":
-        for r in section.elements { checkResource(r, parent: nil) }
+        for r in section.elements {
+          topIsPromotable = isPromotable(r)
+          checkResource(r, parent: nil)
+          topIsPromotable = nil
+        }
       case "constraints":
         for c in section.elements { checkConstraint(c) }
       case "rsc_defaults", "op_defaults":
@@ -324,6 +334,11 @@ struct Validator {
     } else if let allowed = metaEnumAttributes[name], value != "#default", !allowed.contains(value.lowercased()) {
       report(.error, .invalidEnumValue, pair,
              "\(name)=\"\(value)\" is not one of \(allowed.sorted().joined(separator: ", "))")
+    } else if name == "target-role", topIsPromotable == false,
+      ["promoted", "unpromoted", "master", "slave"].contains(value.lowercased())
+    {
+      report(.error, .roleNeedsPromotable, pair,
+             "target-role=\"\(value)\" only makes sense for promotable clones (Pacemaker ignores it): use Started or Stopped, or make the clone promotable")
     }
   }
 
@@ -522,6 +537,22 @@ struct Validator {
     }
   }
 
+  /// A legacy master, a clone with meta promotable=true, or a bundle with promoted-max > 0.
+  func isPromotable(_ r: CIBElement) -> Bool {
+    switch r.name {
+    case "master": return true
+    case "clone":
+      return r.elements(named: "meta_attributes").contains { set in
+        set.elements(named: "nvpair").contains { $0[attribute: "name"] == "promotable" && parseBoolean($0[attribute: "value"]) == true }
+      }
+    case "bundle":
+      let container = r.elements.first { Bundle.containerNames.contains($0.name) }
+      let max = parseInteger(container?[attribute: "promoted-max"]) ?? parseInteger(container?[attribute: "masters"]) ?? 0
+      return max > 0
+    default: return false
+    }
+  }
+
   mutating func checkMetaSets(_ r: CIBElement) {
     for set in r.elements {
       if set.name == "meta_attributes" { checkAttributeSet(set, meta: true) }
@@ -597,6 +628,16 @@ struct Validator {
     }
     checkRole(op, "role")
     checkEnum(op, "on-fail", Operation.onFailValues)
+    if let onFail = op[attribute: "on-fail"], let name = op[attribute: "name"] {
+      let promotedMonitor = name == "monitor" && ["Promoted", "Master"].contains(op[attribute: "role"] ?? "")
+      if name == "stop", onFail == "stop" {
+        report(.error, .onFailNotAllowed, op,
+               "on-fail=\"stop\" is not allowed for stop (Pacemaker resets it to the default): remove it, or use block or fence")
+      } else if onFail == "demote", name != "promote", !promotedMonitor {
+        report(.error, .onFailNotAllowed, op,
+               "on-fail=\"demote\" is only allowed for promote and for monitors with role=\"Promoted\" (Pacemaker resets it to the default)")
+      }
+    }
     checkBoolean(op, "enabled")
     checkBoolean(op, "record-pending")
     for set in op.elements where set.name == "meta_attributes" || set.name == "instance_attributes" {
@@ -685,6 +726,12 @@ struct Validator {
         report(.error, .missingAttribute, c, "the colocation has no score: add score=\"INFINITY\" (or another score)")
       }
       checkScoreAttribute(c, "score")
+      if let a = c[attribute: "rsc"], let b = c[attribute: "with-rsc"],
+        templateIDs.contains(a) || tagIDs.contains(a), templateIDs.contains(b) || tagIDs.contains(b)
+      {
+        report(.error, .conflictingAttributes, c,
+               "rsc \"\(a)\" and with-rsc \"\(b)\" are both templates or tags, and two templates or tags cannot be colocated (Pacemaker ignores the constraint): name a resource on one side")
+      }
       checkRole(c, "rsc-role")
       checkRole(c, "with-rsc-role")
       if let v = c[attribute: "influence"], parseBoolean(v) == nil {
