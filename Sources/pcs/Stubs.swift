@@ -1,27 +1,10 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
 func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
-func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("delete") }
-func runResourceTargetRole(_ cmd: some PcsCommand, words: [String], enable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("enable/disable") }
-func runResourceManage(_ cmd: some PcsCommand, words: [String], manage: Bool, monitor: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("manage/unmanage") }
-func runResourceUpdate(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource update") }
-func runResourceMeta(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource meta") }
-func runUngroup(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("ungroup") }
-func runGroupList(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource group list") }
-func runClone(_ cmd: some PcsCommand, words: [String], promotable: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("clone") }
-func runUnclone(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("unclone") }
-func runOpAdd(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource op add") }
-func runOpRemove(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource op remove") }
 func runMoveBan(_ cmd: some PcsCommand, words: [String], ban: Bool, promoted: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("move/ban") }
 func runClear(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource clear") }
 func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
 func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runConstraintList(_ cmd: some PcsCommand, kind: String?, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint") }
-func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint location") }
-func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint colocation") }
-func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("constraint order") }
-func runConstraintDelete(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("constraint delete") }
-func runConstraintRef(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("constraint ref") }
 func runNodeAttribute(_ cmd: some PcsCommand, words: [String], utilization: Bool, filterName: String?) throws(PcsFailure) { throw cmd.notYetImplemented("node attribute") }
 func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }

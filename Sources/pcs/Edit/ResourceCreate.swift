@@ -153,6 +153,7 @@ enum ResourceCreateEdit {
     let kind = stonith ? "stonith" : "resource"
     var allowed = metadata.parameters.map(\.name)
     if stonith { allowed += Agents.fencedParameters }
+    if agent.standard == "ocf" { allowed += ["trace_ra", "trace_file"] }
     let allowedSet = Set(allowed)
     let given = pairs.map(\.0)
     let unknown = given.filter { !allowedSet.contains($0) }

@@ -1,11 +1,16 @@
 import CIB
+import PolicyEngine
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Reads the status section (and the configuration it refers to) into a `StatusModel`.
 ///
-/// Why pcs has its own reader: the issue asks for one unpacker of the status section shared with the
-/// PolicyEngine; that unpacker (`interpretStatus`) was not on main when this was written, so this small,
-/// isolated reader covers what crm_mon prints (roles from the operation history ordered by call id, failed
-/// operations, fail counts) and nothing the scheduler needs. Replace it with the PolicyEngine's when it lands.
+/// One unpacker of the status section: where each resource runs, in which role, whether it failed, and each
+/// node's state (online, unclean, standby, maintenance) come from the PolicyEngine's `interpretStatus`, the
+/// same stage the scheduler starts from. This file only adds what crm_mon prints and the scheduler does not
+/// need: the failed operation records as written, fail-count/last-failure attributes, and summary lines.
 enum StatusReader {
   static func read(_ cib: CIBElement) -> StatusModel {
     let configuration = cib.firstElement(named: "configuration") ?? CIBElement("configuration")
@@ -33,20 +38,32 @@ enum StatusReader {
       }
     }
 
+    // Roles and node states: the PolicyEngine's interpretation of the status section.
+    let interpreted = interpret(cib)
     var onlineNodes = Set<String>()
-    for n in configuredNodes {
-      guard let name = n[attribute: "uname"], let s = stateByName[name] else { continue }
-      if nodeOnline(s) { onlineNodes.insert(name) }
-    }
-
-    // Placements per primitive id, from the histories on online nodes.
     var placements: [String: [StatusModel.Placement]] = [:]
+    var engineNode: [String: PolicyEngine.NodeState] = [:]
+    if let state = interpreted {
+      for n in state.nodes {
+        engineNode[n.name] = n
+        if n.online { onlineNodes.insert(n.name) }
+      }
+      for r in state.resources where r.isPrimitive {
+        for nodeIndex in r.runningOn.sorted() {
+          let node = state.nodes[nodeIndex].name
+          let role: StatusModel.Role
+          switch r.rolePerNode[nodeIndex] ?? r.role {
+          case .promoted: role = .promoted
+          case .unpromoted: role = .unpromoted
+          default: role = .started
+          }
+          placements[r.baseID, default: []].append(StatusModel.Placement(node: node, role: role, failed: r.failed))
+        }
+      }
+    }
     var failed: [StatusModel.FailedOperation] = []
     for h in history {
       let ops = h.lrm.elements(named: "lrm_rsc_op").map(Op.init).sorted { $0.callId < $1.callId }
-      if onlineNodes.contains(h.node), let p = placement(ops, node: h.node) {
-        placements[h.resource, default: []].append(p)
-      }
       for op in ops where op.isFailure {
         failed.append(
           StatusModel.FailedOperation(
@@ -117,9 +134,8 @@ enum StatusReader {
       guard let name = n[attribute: "uname"] else { continue }
       let s = stateByName[name]
       var state: StatusModel.Node.State
-      if let s {
-        state = nodeOnline(s) ? .online : .offline
-        if !nodeOnline(s) && s[attribute: "in_ccm"] == "true" { state = .pending }
+      if let e = engineNode[name] {
+        state = e.online ? .online : (e.unclean ? .uncleanOffline : (e.pending ? .pending : .offline))
       } else {
         state = (stonithEnabled && startupFencing) ? .uncleanOffline : .offline
       }
@@ -150,7 +166,8 @@ enum StatusReader {
       }
       nodes.append(
         .init(
-          name: name, id: n.id ?? name, state: state, standby: flag("standby"), maintenance: flag("maintenance"),
+          name: name, id: n.id ?? name, state: state, standby: engineNode[name]?.standby ?? flag("standby"),
+          maintenance: engineNode[name]?.maintenance ?? flag("maintenance"),
           hasActiveResources: activeNodes.contains(name),
           featureSetKnown: transient.contains { $0.name == "#feature-set" },
           attributes: shown.sorted { $0.0 < $1.0 }.map { (name: $0.0, value: $0.1) }, failCounts: fc))
@@ -185,10 +202,6 @@ enum StatusReader {
   }
 
   static func isTrue(_ v: String) -> Bool { ["1", "true", "yes", "on", "y"].contains(v.lowercased()) }
-
-  static func nodeOnline(_ s: CIBElement) -> Bool {
-    s[attribute: "in_ccm"] == "true" && s[attribute: "crmd"] == "online" && (s[attribute: "join"] ?? "member") == "member"
-  }
 
   static func clusterProperties(_ configuration: CIBElement) -> [String: String] {
     var out: [String: String] = [:]
@@ -251,39 +264,9 @@ enum StatusReader {
     var isFailure: Bool { callId >= 0 && (opStatus != 0 || rc != expectedRC) && !(task == "monitor" && intervalMs == 0 && rc == 7) }
   }
 
-  /// The instance's state on `node` after replaying its history in call-id order.
-  static func placement(_ ops: [Op], node: String) -> StatusModel.Placement? {
-    var role = StatusModel.Role.stopped
-    var failed = false
-    for op in ops where op.callId >= 0 {
-      let ok = op.opStatus == 0 && op.rc == 0
-      switch op.task {
-      case "start", "migrate_from":
-        if ok { role = .started; failed = false } else { role = .started; failed = true }
-      case "stop", "migrate_to":
-        if ok { role = .stopped; failed = false } else { failed = true }
-      case "promote":
-        if ok { role = .promoted; failed = false } else { failed = true }
-      case "demote":
-        if ok { role = .unpromoted; failed = false } else { failed = true }
-      case "monitor":
-        if op.opStatus != 0 {
-          failed = true
-        } else if op.rc == 0 {
-          if role == .stopped || role == .promoted && op.intervalMs == 0 { role = .started }
-          if op.intervalMs == 0 { failed = false }
-        } else if op.rc == 8 {
-          role = .promoted
-        } else if op.rc == 7 {
-          if op.intervalMs == 0 { role = .stopped; failed = false } else { failed = true }
-        } else {
-          failed = true
-        }
-      default:
-        break
-      }
-    }
-    if role == .stopped && !failed { return nil }
-    return StatusModel.Placement(node: node, role: role == .stopped ? .started : role, failed: failed)
+  /// The PolicyEngine's first stage on this CIB (nil if it cannot read it: status then shows nothing running).
+  static func interpret(_ cib: CIBElement) -> PolicyEngine.ClusterState? {
+    guard let input = try? CIBReader.read(cib, now: Int64(time(nil))) else { return nil }
+    return interpretStatus(input)
   }
 }
