@@ -127,8 +127,9 @@ import Testing
     let dir = try CoreTestPaths.temporaryFolder("store-kill")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = CIBStore(directory: dir, versionsKept: 5)
-    // A large CIB so a write takes long enough to be interrupted in the middle.
-    let initial = try CIBXML.parse(fileAt: CoreTestPaths.corpus + "/params-6.xml")
+    // A mid-sized CIB (250 KB): big enough that a write spans a few ms, small enough that 100 debug-build
+    // writers do not load the machine for the tests that run beside this one.
+    let initial = try CIBXML.parse(fileAt: CoreTestPaths.corpus + "/coloc-clone-stays-active.xml")
     try store.save(initial)
     let env = ["VIGIL_CIB_STORE": dir]
 
@@ -172,7 +173,7 @@ import Testing
         // Anywhere in the run: startup, parse, edit, write.
         usleep(delay)
       } else {
-        // Aimed at the write: wait until the writer's temp file appears, then up to 20 ms more
+        // Aimed at the write: wait until the writer's temp file appears, then up to 10 ms more
         // (the XML, its fsync, the rename, the digest and the folder fsync happen in that span).
         let deadline = ContinuousClock.now + .microseconds(Int64(windowMicros) * 2)
         while ContinuousClock.now < deadline {
@@ -180,7 +181,7 @@ import Testing
           if names.contains(where: { $0.contains(".tmp.") && !namesBefore.contains($0) }) { break }
           usleep(50)
         }
-        usleep(UInt32(rng.next() % 20_000))
+        usleep(UInt32(rng.next() % 10_000))
       }
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
