@@ -38,8 +38,10 @@ enum NodeEdit {
       if pairs.allSatisfy({ $0.1.isEmpty }) { return }
       let nodeId = cib[path: node].id ?? uname
       let setId = ids.allocate(Ids.sanitize(tag == "utilization" ? "nodes-\(nodeId)-utilization" : "nodes-\(nodeId)"))
-      cib.insert(CIBElement(tag, ["id": setId]), into: node, at: 0)
-      setPath = node + [0]
+      // instance_attributes go first (pcs's arrange_first_nvset); utilization is appended.
+      let index = tag == "utilization" ? cib[path: node].children.count : 0
+      cib.insert(CIBElement(tag, ["id": setId]), into: node, at: index)
+      setPath = node + [index]
     }
     NVSets.update(&cib, set: setPath, pairs: pairs, ids: &ids)
   }
