@@ -75,3 +75,9 @@ APT_PACKAGES += resource-agents fence-agents iproute2 procps
 bench-lrm: deps
 	$(SWIFT) build -c release --product bench-lrm
 	.build/release/bench-lrm
+
+# --- pcs (Sources/pcs): median time of create and status, ours vs the real /usr/sbin/pcs -----------------
+.PHONY: bench-pcs
+bench-pcs: deps
+	$(SWIFT) build -c release --product pcs
+	python3 scripts/bench-pcs.py
