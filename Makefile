@@ -70,7 +70,7 @@ bench-membership: deps
 	.build/release/bench-membership
 
 # --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
-APT_PACKAGES += resource-agents fence-agents iproute2 procps
+APT_PACKAGES += resource-agents fence-agents iproute2 procps debootstrap util-linux
 .PHONY: bench-lrm
 bench-lrm: deps
 	$(SWIFT) build -c release --product bench-lrm
@@ -81,3 +81,17 @@ bench-lrm: deps
 bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
 	python3 scripts/bench-pcs.py
+
+# A debootstrap'd root for the systemd tests (booted as PID 1 of a private PID + mount namespace), cached;
+# without network or root this only prints why, and the systemd test says it is skipped.
+LRM_SYSTEMD_ROOT := /var/cache/vigil-lrm/systemd-root
+.PHONY: lrm-systemd-root
+test: lrm-systemd-root
+lrm-systemd-root:
+	@if [ -x $(LRM_SYSTEMD_ROOT)/lib/systemd/systemd ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] || ! command -v debootstrap >/dev/null; then \
+	  echo "lrm-systemd-root: skipped (needs root and debootstrap)"; exit 0; fi; \
+	mkdir -p $(dir $(LRM_SYSTEMD_ROOT)) && rm -rf $(LRM_SYSTEMD_ROOT).tmp && \
+	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm $(LRM_SYSTEMD_ROOT).tmp >/dev/null 2>&1 \
+	  && mv $(LRM_SYSTEMD_ROOT).tmp $(LRM_SYSTEMD_ROOT) \
+	  || echo "lrm-systemd-root: debootstrap failed; the systemd test will be skipped"

@@ -206,7 +206,12 @@ public struct AgentRunner: Sendable {
       }
       group.addTask {
         do { try await Task.sleep(for: timeout) } catch { return .timerDone }
-        let pid = shared.leader.load(ordering: .acquiring)
+        // The spawn publishes the pid right after fork/exec; wait for it (bounded) rather than miss the kill.
+        var pid = shared.leader.load(ordering: .acquiring)
+        for _ in 0..<1000 where pid == 0 {
+          try? await Task.sleep(for: .milliseconds(1))
+          pid = shared.leader.load(ordering: .acquiring)
+        }
         guard pid > 0 else { return .timerDone }
         // Record what the agent is stuck on before killing it.
         shared.forensics.withLock { $0 = TimeoutForensics(processes: processesInSession(pid), lastOutputLines: []) }

@@ -25,7 +25,7 @@ public actor MetadataCatalog {
   private let timeout: Duration
   private var cache: [ResourceAgentName: AgentMetadata] = [:]
 
-  public init(runner: AgentRunner, entriesMax: Int = 1024, timeout: Duration = .seconds(5)) {
+  public init(runner: AgentRunner, entriesMax: Int = 1024, timeout: Duration = .seconds(30)) {
     precondition(entriesMax > 0)
     self.runner = runner
     self.entriesMax = entriesMax

@@ -152,6 +152,9 @@ public struct MembershipCore: Sendable {
   private var unordered: [(seq: UInt64, payload: [UInt8])] = []
   private var nextSenderSequence: UInt64 = 1
   private var lastDataSent: Duration = .zero
+  private var lastDataProgress: Duration = .zero
+  /// The highest sequence number the coordinator gave one of its own messages.
+  private var ownOrderedUpTo: UInt64 = 0
   /// Messages handed to the coordinator in a view that ended before they were ordered and delivered.
   public private(set) var abortedBroadcasts = 0
   /// Install messages ignored because they contradicted this node's own acknowledgement (never seen in simulation).
@@ -166,6 +169,9 @@ public struct MembershipCore: Sendable {
     var memberReceived: [NodeID: UInt64] = [:]
     var stable: UInt64 = 0
     var lastRetransmit: [NodeID: Duration] = [:]
+    /// When each member's received point last advanced: only a member stuck for a retransmit interval gets a
+    /// retransmission from the tick (acks in flight are not losses).
+    var lastProgress: [NodeID: Duration] = [:]
   }
   private var coordinator: Coordinator?
 
@@ -251,10 +257,15 @@ public struct MembershipCore: Sendable {
         }
       }
     }
-    if !unordered.isEmpty && !frozen && now - lastDataSent >= timing.dataRetransmit {
-      sendUnordered(from: 0, &fx)
+    // Retransmit unordered data only when the sequencer made no progress on it for a while, and only the oldest
+    // datagram's worth: the sequencer accepts a sender's messages in order, so that is what unblocks it.
+    if !unordered.isEmpty && !frozen && now - lastDataSent >= timing.dataRetransmit
+      && now - lastDataProgress >= timing.dataRetransmit
+    {
+      sendUnordered(from: 0, maxPackets: 1, &fx)
     }
     if coordinator != nil { coordinatorRetransmit(&fx) }
+    if unordered.isEmpty { pumpSendQueue(&fx) }
     fx.append(.scheduleTick(after: timing.tickInterval))
   }
 
@@ -362,6 +373,7 @@ public struct MembershipCore: Sendable {
     abortedBroadcasts += unordered.count
     unordered = []
     nextSenderSequence = 1
+    ownOrderedUpTo = 0
     changeNeededSince = nil
     coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
     votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
@@ -445,7 +457,11 @@ public struct MembershipCore: Sendable {
     guard started, !frozen, sendQueueHead < sendQueue.count, unordered.count < config.limits.senderWindowMax else {
       return
     }
+    // The coordinator orders its own messages at once, so "one batch in flight" would mean one message per batch;
+    // it waits instead until its previous batch is stable, which batches under load and costs nothing when idle.
+    if coordinator != nil && ownOrderedUpTo > stableKnown { return }
     let start = unordered.count
+    if start == 0 { lastDataProgress = now }
     while sendQueueHead < sendQueue.count && unordered.count < config.limits.senderWindowMax {
       unordered.append((nextSenderSequence, sendQueue[sendQueueHead]))
       nextSenderSequence += 1
@@ -458,10 +474,12 @@ public struct MembershipCore: Sendable {
     sendUnordered(from: start, &fx)
   }
 
-  private mutating func sendUnordered(from start: Int, _ fx: inout [MembershipEffect]) {
+  private mutating func sendUnordered(from start: Int, maxPackets: Int = .max, _ fx: inout [MembershipEffect]) {
     lastDataSent = now
     var i = start
-    while i < unordered.count {
+    var packets = 0
+    while i < unordered.count && packets < maxPackets {
+      packets += 1
       var bytes = 0
       var payloads: [[UInt8]] = []
       let first = unordered[i].seq
@@ -483,8 +501,11 @@ public struct MembershipCore: Sendable {
 
   private mutating func onData(_ from: Member, _ d: DataBatch, _ fx: inout [MembershipEffect]) {
     guard var c = coordinator, d.view == view.id, !frozen, view.contains(from) else { return }
+    coordinator = nil  // edit a unique copy: the log must not be copied on every append
     var expected = c.expectedSender[from.id] ?? 1
     var fresh: [OrderedEntry] = []
+    // Members that had everything start their "no progress" clock now.
+    for m in view.members where (c.memberReceived[m.id] ?? 0) >= c.nextSequence - 1 { c.lastProgress[m.id] = now }
     for (i, payload) in d.payloads.enumerated() {
       let seq = d.firstSequence + UInt64(i)
       if seq < expected { continue }
@@ -492,6 +513,7 @@ public struct MembershipCore: Sendable {
       if c.log.count >= config.limits.coordinatorLogMax { break }
       let entry = OrderedEntry(sequence: c.nextSequence, sender: from.id, senderSequence: seq, payload: payload)
       c.nextSequence += 1
+      if from.id == me.id { ownOrderedUpTo = entry.sequence }
       c.log.append(entry)
       fresh.append(entry)
       expected += 1
@@ -520,7 +542,11 @@ public struct MembershipCore: Sendable {
 
   private mutating func noteMemberReceived(_ id: NodeID, _ r: UInt64, _ fx: inout [MembershipEffect]) {
     guard var c = coordinator else { return }
-    if r > c.memberReceived[id] ?? 0 { c.memberReceived[id] = r }
+    coordinator = nil  // edit a unique copy (see onData)
+    if r > c.memberReceived[id] ?? 0 {
+      c.memberReceived[id] = r
+      c.lastProgress[id] = now
+    }
     var stable = c.nextSequence - 1
     for m in view.members { stable = min(stable, m.id == me.id ? received : c.memberReceived[m.id] ?? 0) }
     guard stable > c.stable else {
@@ -541,6 +567,7 @@ public struct MembershipCore: Sendable {
     }
     stableKnown = max(stableKnown, stable)
     deliver(upTo: min(received, stableKnown), &fx)
+    if unordered.isEmpty { pumpSendQueue(&fx) }
   }
 
   private mutating func onOrderedAck(_ from: Member, _ a: OrderedAck, _ fx: inout [MembershipEffect]) {
@@ -553,15 +580,18 @@ public struct MembershipCore: Sendable {
     guard let c = coordinator else { return }
     for m in view.members where m.id != me.id {
       let r = c.memberReceived[m.id] ?? 0
-      if r < c.nextSequence - 1 { retransmit(to: m.id, after: r, minInterval: config.timing.dataRetransmit, &fx) }
+      let stuckSince = c.lastProgress[m.id] ?? .zero
+      if r < c.nextSequence - 1 && now - stuckSince >= config.timing.dataRetransmit {
+        retransmit(to: m.id, after: r, minInterval: config.timing.dataRetransmit, &fx)
+      }
     }
   }
 
   private mutating func retransmit(to id: NodeID, after r: UInt64, minInterval: Duration, _ fx: inout [MembershipEffect]) {
-    guard var c = coordinator else { return }
-    if let last = c.lastRetransmit[id], now - last < minInterval { return }
-    c.lastRetransmit[id] = now
-    coordinator = c
+    guard coordinator != nil else { return }
+    if let last = coordinator!.lastRetransmit[id], now - last < minInterval { return }
+    coordinator!.lastRetransmit[id] = now
+    let c = coordinator!
     let from = max(r + 1, c.logBase)
     guard from < c.nextSequence else { return }
     let startIndex = Int(from - c.logBase)
@@ -580,12 +610,15 @@ public struct MembershipCore: Sendable {
       if e.sequence > received + 1 && buffer[received + 1] == nil { gap = true }
     }
     let before = received
+    var ownUpTo: UInt64 = 0
     while let e = buffer[received + 1] {
       received += 1
-      if e.sender == me.id, let first = unordered.first, first.seq <= e.senderSequence {
-        let n = unordered.prefix { $0.seq <= e.senderSequence }.count
-        unordered.removeFirst(n)
-      }
+      if e.sender == me.id { ownUpTo = max(ownUpTo, e.senderSequence) }
+    }
+    if ownUpTo > 0, let first = unordered.first, first.seq <= ownUpTo {
+      let n = unordered.prefix { $0.seq <= ownUpTo }.count
+      unordered.removeFirst(n)
+      lastDataProgress = now
     }
     if o.stable > stableKnown { stableKnown = o.stable }
     deliver(upTo: min(received, stableKnown), &fx)

@@ -62,7 +62,8 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
   var serializeCpuMs: [Double] = []
   var bytes = 0
   var elements = 0
-  for _ in 0..<runs {
+  var lastRoot = CIBElement("cib")
+  for run in 0..<runs {
     let c0 = cpuMs()
     let t0 = clock.now
     let root: CIBElement
@@ -83,6 +84,7 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
     serializeMs.append(ms(t2 - t1))
     bytes = text.count
     if elements == 0 { root.forEachDescendant { _ in elements += 1 } }
+    if run == runs - 1 { lastRoot = root }  // keeping earlier trees would inflate peak RSS
   }
   parseMs.sort()
   serializeMs.sort()
@@ -100,7 +102,36 @@ func measureOne(label: String, path: String, runs: Int) -> Int32 {
   print("\(p)serialize_ms_min=\(fmt(serializeMs.first!)) \(p)serialize_ms_median=\(fmt(serializeMs[serializeMs.count / 2]))")
   print("\(p)parse_cpu_ms_min=\(fmt(parseCpuMs.first!)) \(p)parse_cpu_ms_median=\(fmt(parseCpuMs[parseCpuMs.count / 2]))")
   print("\(p)serialize_cpu_ms_min=\(fmt(serializeCpuMs.first!)) \(p)serialize_cpu_ms_median=\(fmt(serializeCpuMs[serializeCpuMs.count / 2]))")
-  print("\(p)peak_rss_mib=\(fmt(Double(peakRSSKiB()) / 1024)) \(p)baseline_rss_mib=\(fmt(Double(baselineKiB) / 1024))")
+  let peakParseKiB = peakRSSKiB()
+  // Diff and patch at this size: every recorded operation (lrm_rsc_op) gets a new last-rc-change (1800000000) and every
+  // tenth node_state loses its history; then the patch applied to the original must give the edited document.
+  func touch(_ e: inout CIBElement, index: Int) {
+    if e.name == "lrm_rsc_op" { e[attribute: "last-rc-change"] = "1800000000" }
+    if e.name == "node_state", index % 10 == 0 {
+      e.children = []
+      return
+    }
+    for i in e.children.indices {
+      guard case .element(var child) = e.children[i] else { continue }
+      e.children[i] = .text("")
+      touch(&child, index: i)
+      e.children[i] = .element(child)
+    }
+  }
+  var edited = lastRoot
+  touch(&edited, index: 1)
+  let d0 = clock.now
+  let diff = CIBDiff(from: lastRoot, to: edited)
+  let d1 = clock.now
+  let patched = try? diff.apply(to: lastRoot)
+  let d2 = clock.now
+  guard patched == edited else {
+    writeStderr("bench-cib: \(path): patch(old, diff(old, new)) != new\n")
+    return 1
+  }
+  print("\(p)diff_operations=\(diff.operations.count) \(p)diff_ms=\(fmt(ms(d1 - d0))) \(p)patch_ms=\(fmt(ms(d2 - d1)))")
+  print("\(p)peak_rss_with_diff_mib=\(fmt(Double(peakRSSKiB()) / 1024))")
+  print("\(p)peak_rss_mib=\(fmt(Double(peakParseKiB) / 1024)) \(p)baseline_rss_mib=\(fmt(Double(baselineKiB) / 1024))")
   return 0
 }
 

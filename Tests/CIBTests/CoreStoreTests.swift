@@ -118,7 +118,8 @@ import Testing
 }
 
 /// SIGKILL a real writer (our cibadmin on a durable store) at random points of its run, 100 times; the store
-/// must always open, and open exactly the version before or after the killed write.
+/// must always open, and open exactly the version before or after the killed write. Half the kills are aimed at
+/// the write itself (after the writer's temp file appears); the test prints how many left a torn state behind.
 @Suite struct CoreStoreKillTests {
   @Test func killedWriterNeverLeavesTheStoreUnreadable() throws {
     let seed = UInt64(ProcessInfo.processInfo.environment["VIGIL_KILL_SEED"] ?? "") ?? 20_261_121
@@ -126,8 +127,9 @@ import Testing
     let dir = try CoreTestPaths.temporaryFolder("store-kill")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = CIBStore(directory: dir, versionsKept: 5)
-    // A large CIB so a write takes long enough to be interrupted in the middle.
-    let initial = try CIBXML.parse(fileAt: CoreTestPaths.corpus + "/params-6.xml")
+    // A mid-sized CIB (250 KB): big enough that a write spans a few ms, small enough that 100 debug-build
+    // writers do not load the machine for the tests that run beside this one.
+    let initial = try CIBXML.parse(fileAt: CoreTestPaths.corpus + "/coloc-clone-stays-active.xml")
     try store.save(initial)
     let env = ["VIGIL_CIB_STORE": dir]
 
@@ -153,8 +155,10 @@ import Testing
     var expected = 1
     var killedBeforeCommit = 0
     var completed = 0
+    var tornStatesSeen = 0
     for trial in 2...101 {
       let delay = UInt32(rng.next() % UInt64(windowMicros))
+      let namesBefore = Set((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
       let process = Process()
       process.executableURL = URL(fileURLWithPath: CoreCibadmin.binary)
       process.arguments = modify(trial)
@@ -165,9 +169,30 @@ import Testing
       process.standardOutput = FileHandle.nullDevice
       process.standardError = FileHandle.nullDevice
       try process.run()
-      usleep(delay)
+      if trial % 2 == 0 {
+        // Anywhere in the run: startup, parse, edit, write.
+        usleep(delay)
+      } else {
+        // Aimed at the write: wait until the writer's temp file appears, then up to 10 ms more
+        // (the XML, its fsync, the rename, the digest and the folder fsync happen in that span).
+        let deadline = ContinuousClock.now + .microseconds(Int64(windowMicros) * 2)
+        while ContinuousClock.now < deadline {
+          let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+          if names.contains(where: { $0.contains(".tmp.") && !namesBefore.contains($0) }) { break }
+          usleep(50)
+        }
+        usleep(UInt32(rng.next() % 10_000))
+      }
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
+      // Evidence that kills land mid-write: a temp file, or a version without its digest, left behind.
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+      let fresh = names.filter { !namesBefore.contains($0) }
+      if fresh.contains(where: { $0.contains(".tmp.") })
+        || fresh.contains(where: { $0.hasSuffix(".xml") && !names.contains($0 + ".sha256") })
+      {
+        tornStatesSeen += 1
+      }
 
       let loaded: CIBStore.Loaded?
       do {
@@ -190,7 +215,7 @@ import Testing
       #expect(loaded.root.name == "cib")
       #expect(loaded.root.element(of: .status) != nil)
     }
-    print("kill-test seed=\(seed) window_us=\(windowMicros) completed=\(completed) killed_before_commit=\(killedBeforeCommit)")
+    print("kill-test seed=\(seed) window_us=\(windowMicros) completed=\(completed) killed_before_commit=\(killedBeforeCommit) torn_states_seen=\(tornStatesSeen)")
     #expect(completed + killedBeforeCommit == 100)
   }
 }

@@ -184,3 +184,32 @@ import Testing
     #expect(throws: CIBError.self) { try CIBXML.parse(deep) }
   }
 }
+
+/// The SAX fast path and the libxml2-tree path must build the same tree.
+@Suite struct CoreXMLPathTests {
+  @Test func saxAndTreePathsAgreeOnTheWholeCorpus() throws {
+    var failures: [String] = []
+    for file in try CoreTestPaths.corpusFiles() {
+      let text = try String(contentsOfFile: file, encoding: .utf8)
+      if try CIBXML.parse(text) != CIBXML.parseWithTreeForTesting(text) { failures.append(file) }
+    }
+    #expect(failures.isEmpty, "\(failures.count) differ: \(failures.prefix(5))")
+  }
+
+  @Test(arguments: [
+    "<cib a=\"x &amp; y &#38; z &lt; &#10;\"><x>t &amp; u</x><!--c--><?p d?><![CDATA[a]]><![CDATA[b]]></cib>",
+    "<cib>\n  <a>  text  </a>\n  <b>x<!--c-->y</b>\n</cib>",
+    "<cib xmlns:v=\"urn:vigil\"><v:x v:attr=\"1\"/></cib>",
+    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><cib a=\"\u{e9}\"/>",
+  ])
+  func saxAndTreePathsAgree(text: String) throws {
+    #expect(try CIBXML.parse(text) == CIBXML.parseWithTreeForTesting(text))
+  }
+
+  /// A DOCTYPE sends the document down the tree path, where internal entities are expanded.
+  @Test func doctypeWithInternalEntityUsesTheTreePath() throws {
+    let root = try CIBXML.parse("<!DOCTYPE cib [<!ENTITY who \"world\">]><cib a=\"hello &who;\"><x>hi &who;</x></cib>")
+    #expect(root[attribute: "a"] == "hello world")
+    #expect(root.elements.first?.text == "hi world")
+  }
+}

@@ -155,7 +155,7 @@ import Testing
     let pid = try String(contentsOfFile: "/tmp/vigil-lsb-test.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     // (A killed child of a container's init may linger as a zombie that `kill -0` still finds, so the pid file
     // is pointed at a pid that cannot exist, which is what a crashed daemon's stale pid file looks like.)
-    sh("kill \(pid)")
+    await sh("kill \(pid)")
     let pidMax = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "4194304"
     try "\(pidMax)\n".write(toFile: "/tmp/vigil-lsb-test.pid", atomically: true, encoding: .utf8)
     let dead = await runner.run(call(.monitor))

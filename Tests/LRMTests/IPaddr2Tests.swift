@@ -12,17 +12,23 @@ import Testing
       return
     }
     let ns = "vigil-lrm-\(getpid())"
-    guard sh("ip netns add \(ns)") == 0 else {
+    guard await sh("ip netns add \(ns)") == 0 else {
       print("IPaddr2Tests: skipped: `ip netns add` failed on this machine")
       return
     }
-    defer { sh("ip netns del \(ns)") }
+    // Removed however the body ends (an async cleanup cannot sit in a defer).
+    let outcome = await Result { () async throws in try await vipLifecycle(inNamespace: ns) }
+    await sh("ip netns del \(ns)")
+    try outcome.get()
+  }
+
+  func vipLifecycle(inNamespace ns: String) async throws {
     // A dummy interface when the kernel has the module, otherwise one end of a veth pair (both inside the namespace).
-    if sh("ip -n \(ns) link add vigil0 type dummy") != 0 {
+    if await sh("ip -n \(ns) link add vigil0 type dummy") != 0 {
       print("IPaddr2Tests: no dummy link type here, using a veth pair inside the namespace")
-      #expect(sh("ip -n \(ns) link add vigil0 type veth peer name vigil1 && ip -n \(ns) link set vigil1 up") == 0)
+      #expect(await sh("ip -n \(ns) link add vigil0 type veth peer name vigil1 && ip -n \(ns) link set vigil1 up") == 0)
     }
-    #expect(sh("ip -n \(ns) link set vigil0 up && ip -n \(ns) addr add 192.0.2.1/24 dev vigil0") == 0)
+    #expect(await sh("ip -n \(ns) link set vigil0 up && ip -n \(ns) addr add 192.0.2.1/24 dev vigil0") == 0)
 
     let runner = AgentRunner(roots: systemRoots, logger: testLogger)
     let agent = try ResourceAgentName.parse("ocf:heartbeat:IPaddr2")
@@ -34,19 +40,19 @@ import Testing
           .init("network_namespace", ns),
         ], timeout: .seconds(20))
     }
-    func addresses() -> String { shOutput("ip -n \(ns) -4 addr show dev vigil0") }
+    func addresses() async -> String { await shOutput("ip -n \(ns) -4 addr show dev vigil0") }
 
     #expect(await runner.run(call(.monitor)).ocf == .notRunning)
     let start = await runner.run(call(.start))
     #expect(start.ocf == .success, "\(start.summary)\n\(start.standardError)")
-    #expect(addresses().contains("192.0.2.10/24"))
+    #expect(await addresses().contains("192.0.2.10/24"))
     #expect(await runner.run(call(.monitor)).ocf == .success)
     let stop = await runner.run(call(.stop))
     #expect(stop.ocf == .success)
-    #expect(!addresses().contains("192.0.2.10"))
+    #expect(!(await addresses()).contains("192.0.2.10"))
     #expect(await runner.run(call(.monitor)).ocf == .notRunning)
     // The host's own interfaces never saw the address.
-    #expect(!shOutput("ip -4 addr").contains("192.0.2.10"))
+    #expect(!(await shOutput("ip -4 addr")).contains("192.0.2.10"))
 
     // The same VIP through `pcs resource debug-start|debug-monitor|debug-stop`, its parameters from a CIB.
     let doc = try CIBXML.parse(
@@ -61,9 +67,9 @@ import Testing
       let c = try action.call(in: doc, resource: "vip")
       let r = await runner.run(c)
       #expect(action.exitStatus(r) == expected, "\(action.rawValue): \(action.report(c, r, full: true))")
-      if action == .start { #expect(addresses().contains("192.0.2.20/24")) }
+      if action == .start { #expect(await addresses().contains("192.0.2.20/24")) }
     }
-    #expect(!addresses().contains("192.0.2.20"))
+    #expect(!(await addresses()).contains("192.0.2.20"))
 
     // validate-all's reason reaches the caller.
     var bad = call(.validateAll)
@@ -71,5 +77,12 @@ import Testing
     let invalid = await runner.run(bad)
     #expect(invalid.ocf == .notConfigured)
     #expect(invalid.exitReason == "Invalid OCF_RESKEY_arp_count [many]")
+  }
+}
+
+extension Result where Failure == any Error {
+  /// Runs an async throwing body and keeps its outcome, so cleanup can run before the error is rethrown.
+  init(_ body: () async throws -> Success) async {
+    do { self = .success(try await body()) } catch { self = .failure(error) }
   }
 }

@@ -31,28 +31,21 @@ let testRoots = AgentRoots(ocfRoot: "\(Repo.agents)/ocf", initDirectory: "\(Repo
 
 func isRoot() -> Bool { getuid() == 0 }
 
-/// Runs a command for test setup (ip netns…), returning its exit status.
+/// Runs a shell command for test setup (ip netns…) through the LRM's own runner: async, so it never blocks one
+/// of the few threads of Swift's cooperative pool (a blocked pool thread starves every other test's timers).
 @discardableResult
-func sh(_ command: String) -> Int32 {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: "/bin/sh")
-  p.arguments = ["-c", command]
-  p.standardOutput = FileHandle.nullDevice
-  p.standardError = FileHandle.nullDevice
-  try? p.run()
-  p.waitUntilExit()
-  return p.terminationStatus
+func sh(_ command: String) async -> Int32 {
+  await shResult(command).ocf.exitCode
 }
 
-func shOutput(_ command: String) -> String {
-  let p = Process()
-  let pipe = Pipe()
-  p.executableURL = URL(fileURLWithPath: "/bin/sh")
-  p.arguments = ["-c", command]
-  p.standardOutput = pipe
-  p.standardError = FileHandle.nullDevice
-  try? p.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  return String(decoding: data, as: UTF8.self)
+func shOutput(_ command: String) async -> String {
+  await shResult(command).standardOutput
+}
+
+private func shResult(_ command: String) async -> OperationResult {
+  let runner = AgentRunner(logger: testLogger)
+  let invocation = Invocation(
+    executable: "/bin/sh", arguments: ["-c", command],
+    environment: [(name: "PATH", value: AgentRoots.system.path)])
+  return await runner.execute(invocation, timeout: .seconds(60), bytesMax: 1 << 20)
 }

@@ -18,18 +18,23 @@ enum FileIO {
     guard fstat(fd, &st) == 0 else { throw .fileUnreadable(path: path, reason: errnoText()) }
     let size = Int(st.st_size)
     guard size <= bytesMax else { throw .documentTooLarge(bytes: size, bytesMax: bytesMax) }
-    var result = [UInt8](repeating: 0, count: size)
-    var filled = 0
-    while filled < size {
-      let n = result.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw .fileUnreadable(path: path, reason: errnoText())
+    // Uninitialized: no memset of a buffer that read(2) fills anyway (measurable at 10 MB).
+    var failure: CIBError?
+    let result = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+      var filled = 0
+      while filled < size {
+        let n = read(fd, buffer.baseAddress! + filled, size - filled)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = .fileUnreadable(path: path, reason: errnoText())
+          break
+        }
+        if n == 0 { break }  // the file shrank while we read it
+        filled += n
       }
-      if n == 0 { break }  // the file shrank while we read it
-      filled += n
+      initialized = filled
     }
-    if filled < size { result.removeLast(size - filled) }
+    if let failure { throw failure }
     return result
   }
 

@@ -43,6 +43,41 @@ public enum CIBXML {
     guard let base = buffer.baseAddress, buffer.count > 0 else {
       throw .malformedXML(line: 1, column: 1, message: "Document is empty")
     }
+    if let root = try parseWithSAX(base, count: buffer.count, sourceName: sourceName) { return root }
+    return try parseWithTree(base, count: buffer.count, sourceName: sourceName)
+  }
+
+  /// The fast path (see `SAXBuilder`). Returns nil when the document needs the tree path (it has a DOCTYPE).
+  private static func parseWithSAX(_ base: UnsafeRawPointer, count: Int, sourceName: String) throws(CIBError)
+    -> CIBElement?
+  {
+    guard let ctxt = xmlNewParserCtxt() else {
+      preconditionFailure("libxml2 could not allocate a parser context (out of memory)")
+    }
+    defer { xmlFreeParserCtxt(ctxt) }
+    let builder = SAXBuilder()
+    ctxt.pointee.sax.pointee = SAXBuilder.handler()
+    ctxt.pointee._private = Unmanaged.passUnretained(builder).toOpaque()
+    // NONET: never fetch anything over the network. HUGE: lifts libxml2's 10 MB lookup limit; our own limits
+    // (inputBytesMax, SAX depth) bound the work instead. Deliberately not RECOVER and not NOENT.
+    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue)
+    let doc = withExtendedLifetime(builder) {
+      sourceName.withCString { name in
+        xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(count), name, nil, options)
+      }
+    }
+    if let doc { xmlFreeDoc(doc) }
+    if builder.sawDoctype { return nil }
+    if let failure = builder.failure { throw failure }
+    guard ctxt.pointee.wellFormed != 0 else { throw error(from: ctxt) }
+    guard let root = builder.root else { return nil }
+    return root
+  }
+
+  /// The general path: libxml2 builds its tree (resolving DTD entities), then one walk converts it.
+  private static func parseWithTree(_ base: UnsafeRawPointer, count: Int, sourceName: String) throws(CIBError)
+    -> CIBElement
+  {
     guard let ctxt = xmlNewParserCtxt() else {
       preconditionFailure("libxml2 could not allocate a parser context (out of memory)")
     }
@@ -50,14 +85,12 @@ public enum CIBXML {
     // Keep libxml2 quiet on stderr: errors are reported through CIBError instead. `serror` on this context
     // only (not the global handler), so concurrent parses on other threads are unaffected.
     ctxt.pointee.sax.pointee.serror = { _, _ in }
-    // NONET: never fetch DTDs or entities over the network. NOBLANKS: skip ignorable blanks early (we drop
-    // whitespace-only text anyway). COMPACT: short text (most attribute values) stored inside libxml2's nodes,
-    // fewer mallocs. HUGE: lifts libxml2's 10 MB lookup limit; our own limits (inputBytesMax, depth) bound it.
-    // Deliberately not RECOVER, not NOENT (no external entity expansion).
+    // NOBLANKS: skip ignorable blanks early (we drop whitespace-only text anyway). COMPACT: short text stored
+    // inside libxml2's nodes, fewer mallocs. NONET, HUGE and no RECOVER/NOENT as on the SAX path.
     let options = Int32(
       XML_PARSE_NONET.rawValue | XML_PARSE_NOBLANKS.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_HUGE.rawValue)
     let doc = sourceName.withCString { name in
-      xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(buffer.count), name, nil, options)
+      xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(count), name, nil, options)
     }
     guard let doc, ctxt.pointee.wellFormed != 0 else {
       if let doc { xmlFreeDoc(doc) }
@@ -69,6 +102,15 @@ public enum CIBXML {
     }
     var converter = TreeConverter(doc: doc)
     return try converter.element(root, depth: 1)
+  }
+
+  /// Parses with libxml2's tree only (the path taken for documents with a DOCTYPE); tests compare both paths.
+  static func parseWithTreeForTesting(_ text: String) throws(CIBError) -> CIBElement {
+    var text = text
+    let result = text.withUTF8 { buffer in
+      Result { () throws(CIBError) in try parseWithTree(buffer.baseAddress!, count: buffer.count, sourceName: "input") }
+    }
+    return try result.get()
   }
 
   private static func error(from ctxt: xmlParserCtxtPtr) -> CIBError {
@@ -83,7 +125,7 @@ public enum CIBXML {
 
 /// One walk over libxml2's tree, building values. Names come from libxml2's dictionary, so the same
 /// pointer repeats for every `nvpair` or `id`; caching their Swift strings by pointer saves re-decoding.
-private struct TreeConverter {
+struct TreeConverter {
   let doc: xmlDocPtr
   var names: [UnsafeRawPointer: String] = [:]
 
