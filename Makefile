@@ -77,6 +77,8 @@ bench-lrm: deps
 	.build/release/bench-lrm
 
 # --- pcs (Sources/pcs): median time of create and status, ours vs the real /usr/sbin/pcs -----------------
+# fence-virt provides fence_xvm, the fence agent of the user's session (the pcs tests skip it when missing).
+APT_PACKAGES += fence-virt
 .PHONY: bench-pcs
 bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
