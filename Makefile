@@ -84,6 +84,18 @@ bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
 	python3 scripts/bench-pcs.py
 
+# --- CIB typed model (cib-model): decode/encode/validate time; reuses bench-cib's generated inputs in /tmp ---
+.PHONY: bench-model
+bench-model: deps
+	$(SWIFT) build -c release --product bench-model
+	@mkdir -p $(BENCH_CIB_DIR)
+	@test -f $(BENCH_CIB_DIR)/cib-10mb.xml || { python3 -c '$(BENCH_CIB_PLACEMENT)' 32 7600 $(BENCH_CIB_DIR)/placement-10mb.json && \
+	  python3 $(CONFORMANCE)/gen_large_cib.py --nodes 32 --primitives 7600 --groups 760 --locations 1500 \
+	  --colocations 1500 --orders 1500 --placement $(BENCH_CIB_DIR)/placement-10mb.json -o $(BENCH_CIB_DIR)/cib-10mb.xml; }
+	@.build/release/bench-model --runs $(BENCH_CIB_RUNS) \
+	  largest_corpus=$$(ls -S $(CONFORMANCE)/xml/*.xml | head -1) \
+	  gen_10mb=$(BENCH_CIB_DIR)/cib-10mb.xml
+
 # A debootstrap'd root for the systemd tests (booted as PID 1 of a private PID + mount namespace), cached;
 # without network or root this only prints why, and the systemd test says it is skipped.
 LRM_SYSTEMD_ROOT := /var/cache/vigil-lrm/systemd-root

@@ -152,12 +152,13 @@ import Testing
     #expect(running.code == .lsb(.status(.running)))
     #expect(running.ocf == .success)
     // A daemon that died behind the script's back leaves its pid file: status 1, "not running" for the cluster.
-    let pid = try String(contentsOfFile: "/tmp/vigil-lsb-test.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    let pidFile = await shOutput("\(Repo.agents)/init.d/vigil-lsb-test pidfile").trimmingCharacters(in: .whitespacesAndNewlines)
+    let pid = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     // (A killed child of a container's init may linger as a zombie that `kill -0` still finds, so the pid file
     // is pointed at a pid that cannot exist, which is what a crashed daemon's stale pid file looks like.)
     await sh("kill \(pid)")
     let pidMax = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "4194304"
-    try "\(pidMax)\n".write(toFile: "/tmp/vigil-lsb-test.pid", atomically: true, encoding: .utf8)
+    try "\(pidMax)\n".write(toFile: pidFile, atomically: true, encoding: .utf8)
     let dead = await runner.run(call(.monitor))
     #expect(dead.code == .lsb(.status(.deadPidFileExists)))
     #expect(dead.ocf == .notRunning)
