@@ -27,7 +27,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-conformance: build
+conformance: deps
+	$(SWIFT) build -c release --product crm_simulate
 	python3 $(CONFORMANCE)/run.py --binary .build/release/crm_simulate --tier $(TIER) -j 2
 
 bench: bench-cib
@@ -83,6 +84,40 @@ APT_PACKAGES += fence-virt
 bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
 	python3 scripts/bench-pcs.py
+
+# --- PolicyEngine (issue 3): scheduler conformance and benchmark ---
+# make conformance TIER=core|extended|full   (only crm_simulate is built, in release mode)
+# make bench-scheduler [BENCH_SCHED_SIZES="8x200 16x1000"] [BENCH_SCHED_REAL=0 to skip Pacemaker]
+# Inputs are generated into /tmp by ../shared/conformance/gen_large_cib.py, never committed. For each size it
+# prints Vigil's and Pacemaker's crm_simulate wall time and peak RSS on the same file, the ratio, and whether
+# both produce the same transition (compare.py: transition + placement).
+.PHONY: bench-scheduler crm-simulate-release
+BENCH_SCHED_DIR ?= /tmp/vigil-bench-scheduler
+BENCH_SCHED_SIZES ?= 8x200 16x1000 32x2000 64x5000
+BENCH_SCHED_REAL ?= 1
+crm-simulate-release: deps
+	$(SWIFT) build -c release --product crm_simulate
+
+bench-scheduler: crm-simulate-release
+	@mkdir -p $(BENCH_SCHED_DIR); \
+	printf '%-9s %10s %10s %10s %10s %8s %s\n' size vigil_s vigil_mb pcmk_s pcmk_mb ratio same_transition; \
+	for size in $(BENCH_SCHED_SIZES); do \
+	  n=$${size%x*}; p=$${size#*x}; g=$$((p / 10)); c=$$((p / 4)); f=$(BENCH_SCHED_DIR)/$$size.xml; \
+	  [ -f $$f ] || python3 $(CONFORMANCE)/gen_large_cib.py --nodes $$n --primitives $$p --groups $$g \
+	    --locations $$c --colocations $$c --orders $$c --clone-instances $$n --probes off --seed 1 -o $$f >/dev/null; \
+	  /usr/bin/time -f '%e %M' -o $(BENCH_SCHED_DIR)/$$size.vigil.time \
+	    .build/release/crm_simulate -x $$f -S > $(BENCH_SCHED_DIR)/$$size.vigil.txt; \
+	  read vs vk < $(BENCH_SCHED_DIR)/$$size.vigil.time; \
+	  if [ "$(BENCH_SCHED_REAL)" = 1 ] && [ -x /usr/sbin/crm_simulate ]; then \
+	    LC_ALL=C /usr/bin/time -f '%e %M' -o $(BENCH_SCHED_DIR)/$$size.pcmk.time \
+	      /usr/sbin/crm_simulate -x $$f -S > $(BENCH_SCHED_DIR)/$$size.pcmk.txt 2>/dev/null; \
+	    read ps pk < $(BENCH_SCHED_DIR)/$$size.pcmk.time; \
+	    same=$$(python3 $(CONFORMANCE)/compare.py diff $(BENCH_SCHED_DIR)/$$size.pcmk.txt $(BENCH_SCHED_DIR)/$$size.vigil.txt \
+	      | python3 -c 'import json,sys; v=json.load(sys.stdin); print("yes" if v["transition"]["match"] and v["placement"]["match"] else "no")'); \
+	    ratio=$$(python3 -c "print(f'{$$ps/max($$vs,0.01):.1f}x')"); \
+	  else ps=-; pk=0; ratio=-; same=-; fi; \
+	  printf '%-9s %10s %10d %10s %10d %8s %s\n' $$size $$vs $$((vk / 1024)) $$ps $$((pk / 1024)) $$ratio $$same; \
+	done
 
 # --- CIB typed model (cib-model): decode/encode/validate time; reuses bench-cib's generated inputs in /tmp ---
 .PHONY: bench-model
