@@ -77,6 +77,14 @@ bench-lrm: deps
 	$(SWIFT) build -c release --product bench-lrm
 	.build/release/bench-lrm
 
+# --- pcs (Sources/pcs): median time of create and status, ours vs the real /usr/sbin/pcs -----------------
+# fence-virt provides fence_xvm, the fence agent of the user's session (the pcs tests skip it when missing).
+APT_PACKAGES += fence-virt
+.PHONY: bench-pcs
+bench-pcs: deps
+	$(SWIFT) build -c release --product pcs
+	python3 scripts/bench-pcs.py
+
 # --- PolicyEngine (issue 3): scheduler conformance and benchmark ---
 # make conformance TIER=core|extended|full   (only crm_simulate is built, in release mode)
 # make bench-scheduler [BENCH_SCHED_SIZES="8x200 16x1000"] [BENCH_SCHED_REAL=0 to skip Pacemaker]
