@@ -27,7 +27,8 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-conformance: build
+conformance: deps
+	$(SWIFT) build -c release --product crm_simulate
 	python3 $(CONFORMANCE)/run.py --binary .build/release/crm_simulate --tier $(TIER) -j 2
 
 bench: bench-cib
@@ -75,6 +76,61 @@ APT_PACKAGES += resource-agents fence-agents iproute2 procps debootstrap util-li
 bench-lrm: deps
 	$(SWIFT) build -c release --product bench-lrm
 	.build/release/bench-lrm
+
+# --- pcs (Sources/pcs): median time of create and status, ours vs the real /usr/sbin/pcs -----------------
+# fence-virt provides fence_xvm, the fence agent of the user's session (the pcs tests skip it when missing).
+APT_PACKAGES += fence-virt
+.PHONY: bench-pcs
+bench-pcs: deps
+	$(SWIFT) build -c release --product pcs
+	python3 scripts/bench-pcs.py
+
+# --- PolicyEngine (issue 3): scheduler conformance and benchmark ---
+# make conformance TIER=core|extended|full   (only crm_simulate is built, in release mode)
+# make bench-scheduler [BENCH_SCHED_SIZES="8x200 16x1000"] [BENCH_SCHED_REAL=0 to skip Pacemaker]
+# Inputs are generated into /tmp by ../shared/conformance/gen_large_cib.py, never committed. For each size it
+# prints Vigil's and Pacemaker's crm_simulate wall time and peak RSS on the same file, the ratio, and whether
+# both produce the same transition (compare.py: transition + placement).
+.PHONY: bench-scheduler crm-simulate-release
+BENCH_SCHED_DIR ?= /tmp/vigil-bench-scheduler
+BENCH_SCHED_SIZES ?= 8x200 16x1000 32x2000 64x5000
+BENCH_SCHED_REAL ?= 1
+crm-simulate-release: deps
+	$(SWIFT) build -c release --product crm_simulate
+
+bench-scheduler: crm-simulate-release
+	@mkdir -p $(BENCH_SCHED_DIR); \
+	printf '%-9s %10s %10s %10s %10s %8s %s\n' size vigil_s vigil_mb pcmk_s pcmk_mb ratio same_transition; \
+	for size in $(BENCH_SCHED_SIZES); do \
+	  n=$${size%x*}; p=$${size#*x}; g=$$((p / 10)); c=$$((p / 4)); f=$(BENCH_SCHED_DIR)/$$size.xml; \
+	  [ -f $$f ] || python3 $(CONFORMANCE)/gen_large_cib.py --nodes $$n --primitives $$p --groups $$g \
+	    --locations $$c --colocations $$c --orders $$c --clone-instances $$n --probes off --seed 1 -o $$f >/dev/null; \
+	  /usr/bin/time -f '%e %M' -o $(BENCH_SCHED_DIR)/$$size.vigil.time \
+	    .build/release/crm_simulate -x $$f -S > $(BENCH_SCHED_DIR)/$$size.vigil.txt; \
+	  read vs vk < $(BENCH_SCHED_DIR)/$$size.vigil.time; \
+	  if [ "$(BENCH_SCHED_REAL)" = 1 ] && [ -x /usr/sbin/crm_simulate ]; then \
+	    LC_ALL=C /usr/bin/time -f '%e %M' -o $(BENCH_SCHED_DIR)/$$size.pcmk.time \
+	      /usr/sbin/crm_simulate -x $$f -S > $(BENCH_SCHED_DIR)/$$size.pcmk.txt 2>/dev/null; \
+	    read ps pk < $(BENCH_SCHED_DIR)/$$size.pcmk.time; \
+	    same=$$(python3 $(CONFORMANCE)/compare.py diff $(BENCH_SCHED_DIR)/$$size.pcmk.txt $(BENCH_SCHED_DIR)/$$size.vigil.txt \
+	      | python3 -c 'import json,sys; v=json.load(sys.stdin); print("yes" if v["transition"]["match"] and v["placement"]["match"] else "no")'); \
+	    ratio=$$(python3 -c "print(f'{$$ps/max($$vs,0.01):.1f}x')"); \
+	  else ps=-; pk=0; ratio=-; same=-; fi; \
+	  printf '%-9s %10s %10d %10s %10d %8s %s\n' $$size $$vs $$((vk / 1024)) $$ps $$((pk / 1024)) $$ratio $$same; \
+	done
+
+# --- CIB typed model (cib-model): decode/encode/validate time; reuses bench-cib's generated inputs in /tmp ---
+.PHONY: bench-model
+bench-model: deps
+	$(SWIFT) build -c release --product bench-model
+	@mkdir -p $(BENCH_CIB_DIR)
+	@test -f $(BENCH_CIB_DIR)/cib-10mb.xml || { python3 -c '$(BENCH_CIB_PLACEMENT)' 32 7600 $(BENCH_CIB_DIR)/placement-10mb.json && \
+	  python3 $(CONFORMANCE)/gen_large_cib.py --nodes 32 --primitives 7600 --groups 760 --locations 1500 \
+	  --colocations 1500 --orders 1500 --placement $(BENCH_CIB_DIR)/placement-10mb.json -o $(BENCH_CIB_DIR)/cib-10mb.xml; }
+	@.build/release/bench-model --runs $(BENCH_CIB_RUNS) \
+	  largest_corpus=$$(ls -S $(CONFORMANCE)/xml/*.xml | head -1) \
+	  gen_10mb=$(BENCH_CIB_DIR)/cib-10mb.xml
+
 # A debootstrap'd root for the systemd tests (booted as PID 1 of a private PID + mount namespace), cached;
 # without network or root this only prints why, and the systemd test says it is skipped.
 LRM_SYSTEMD_ROOT := /var/cache/vigil-lrm/systemd-root

@@ -95,6 +95,8 @@ let package = Package(
       ]),
     // make bench-cib: parse/serialize time and peak memory of the CIB module (release build).
     .executableTarget(name: "bench-cib", dependencies: ["CIB"]),
+    // make bench-model: decode/encode/validate time of the typed CIB model (release build).
+    .executableTarget(name: "bench-model", dependencies: ["CIB"]),
     .executableTarget(name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")]),
 
     // Membership's deterministic simulator, a node process for loopback tests, and its benchmark.

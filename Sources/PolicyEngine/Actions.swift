@@ -320,6 +320,39 @@ struct ActionBuilder {
   struct Flags { var optional: Bool; var runnable: Bool }
 
   /// Flags of a handle: a primitive's action(s), or the summary of a collective's children.
+  /// For a clone 'first', Pacemaker judges the clone by its instances on the 'then' action's node only.
+  func flags(_ h: ActionHandle, onNode node: Int?) -> Flags? {
+    guard let node, case .resource(let r, let task) = h, state.resources[r].variant == .clone else { return flags(h) }
+    var f = Flags(optional: true, runnable: false)
+    for c in state.resources[r].children {
+      let cf: Flags?
+      if state.resources[c].isPrimitive {
+        let list = primitiveActions(c, task).filter { actions[$0].node == node }
+        if list.isEmpty { continue }
+        cf = Flags(optional: list.allSatisfy { actions[$0].optional }, runnable: list.allSatisfy { actions[$0].runnable })
+      } else {
+        cf = flags(.resource(c, task))
+      }
+      guard let cf else { continue }
+      if !cf.optional { f.optional = false }
+      if cf.runnable { f.runnable = true }
+    }
+    return f
+  }
+
+  /// The node Pacemaker uses to scope a clone 'first': the 'then' action's node (a group's: its location).
+  func thenNode(_ h: ActionHandle) -> Int? {
+    switch h {
+    case .action(let id): return actions[id].node
+    case .resource(let r, _):
+      switch state.resources[r].variant {
+      case .primitive: return assignment.node[r]
+      case .group: return state.resources[r].children.lazy.compactMap { self.assignment.node[$0] }.first
+      case .clone: return nil
+      }
+    }
+  }
+
   func flags(_ h: ActionHandle) -> Flags? {
     switch h {
     case .action(let id): return Flags(optional: actions[id].optional, runnable: actions[id].runnable)
@@ -442,7 +475,7 @@ struct ActionBuilder {
   }
 
   mutating func apply(_ o: Ordering) -> Bool {
-    guard !o.flags.isEmpty, let ff = flags(o.first) else { return false }
+    guard !o.flags.isEmpty, let ff = flags(o.first, onNode: thenNode(o.then)) else { return false }
     var changed = false
     if o.flags.contains(.impliesThen) && !ff.optional {
       for t in targets(o.then) where actions[t].optional {
@@ -471,7 +504,9 @@ struct ActionBuilder {
         }
       }
     }
-    if o.flags.contains(.impliesFirst), let tf = flags(o.then), !tf.optional {
+    // Requiring a clone's stop pseudo-action does not reach its instances (Pacemaker updates only 'then' children).
+    let firstIsClone = resourceOf(o.first).map { state.resources[$0].variant == .clone } ?? false
+    if o.flags.contains(.impliesFirst), !firstIsClone, let tf = flags(o.then), !tf.optional {
       for f in targets(o.first) where actions[f].optional {
         actions[f].optional = false
         changed = true

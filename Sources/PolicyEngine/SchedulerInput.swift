@@ -7,6 +7,8 @@ public struct SchedulerInput: Sendable, Equatable {
   /// cluster_property_set name/value pairs, first set wins on duplicates (as Pacemaker's unpack does).
   public var clusterOptions: [String: String] = [:]
   public var haveQuorum: Bool = true
+  /// `no-quorum-panic` on the cib element.
+  public var quorumPanic: Bool = false
   public var dcUUID: String?
   public var nodes: [NodeConfig] = []
   public var resources: [ResourceConfig] = []

@@ -35,7 +35,8 @@ public struct CIBReader {
     var input = SchedulerInput()
     input.now = now
     input.dcUUID = root[attribute: "dc-uuid"]
-    input.haveQuorum = isTrue(root[attribute: "have-quorum"] ?? "true")
+    input.haveQuorum = isTrue(root[attribute: "have-quorum"] ?? "false")
+    input.quorumPanic = (Int(root[attribute: "no-quorum-panic"] ?? "0") ?? 0) != 0
 
     if let crm = configuration.firstElement(named: "crm_config") {
       for set in crm.elements(named: "cluster_property_set") {

@@ -68,7 +68,8 @@ struct StatusInterpreter {
     case "freeze": options.noQuorumPolicy = .freeze
     case "demote": options.noQuorumPolicy = .demote
     case "suicide":
-      options.noQuorumPolicy = options.stonithEnabled ? .suicide : .stop
+      // Only once the cluster has had quorum (or no-quorum-panic is set) does suicide apply.
+      options.noQuorumPolicy = options.stonithEnabled && (input.haveQuorum || input.quorumPanic) ? .suicide : .stop
     default: options.noQuorumPolicy = .stop
     }
   }
@@ -215,6 +216,10 @@ struct StatusInterpreter {
     r.parameters = cfg.instanceAttributes
     for (k, v) in cfg.utilization { r.utilization[k] = Int(v) ?? 0 }
     applyMeta(&r)
+    // A Promoted target role means nothing outside a promotable clone (Pacemaker ignores it).
+    if r.targetRole == .promoted, !(parent.map { inPromotable($0) } ?? false) || cfg.variant == .clone && !cfg.promotable {
+      if cfg.variant != .clone || !cfg.promotable { r.targetRole = nil }
+    }
     resources.append(r)
     if instance == nil || cfg.variant != .clone { resourceByID[r.id] = index }
     if instance != nil && resourceByID[cfg.id] == nil && parent.map({ resources[$0].variant }) == .clone {
@@ -233,7 +238,10 @@ struct StatusInterpreter {
       let nodeCount = max(nodes.count, 0)
       var c = resources[index]
       c.promotable = cfg.promotable
-      c.unique = isTrue(meta["globally-unique"] ?? "false")
+      // Only OCF and fencing agents can be globally unique; other classes force an anonymous clone.
+      let templates = child.variant == .group ? child.children : [child]
+      let uniqueCapable = templates.allSatisfy { $0.agentClass == "ocf" || $0.agentClass == "stonith" }
+      c.unique = isTrue(meta["globally-unique"] ?? "false") && uniqueCapable
       c.interleave = isTrue(meta["interleave"] ?? "false")
       c.ordered = isTrue(meta["ordered"] ?? "false")
       c.cloneMax = meta["clone-max"].flatMap { Int($0) } ?? nodeCount
@@ -250,6 +258,15 @@ struct StatusInterpreter {
       for m in child.children { cloneByTemplate[m.id] = index }
     }
     return index
+  }
+
+  func inPromotable(_ p: Int) -> Bool {
+    var i: Int? = p
+    while let x = i {
+      if resources[x].variant == .clone { return resources[x].promotable }
+      i = resources[x].parent
+    }
+    return false
   }
 
   var cloneTemplates: [Int: ResourceConfig] = [:]
@@ -762,8 +779,9 @@ struct StatusInterpreter {
         if let r = resourceByID[rid], resources[r].isPrimitive {
           if isAnonymousCloneInstance(r) != nil {
             let clone = isAnonymousCloneInstance(r)!
-            targets = allPrimitives(clone).filter { resources[$0].baseID == rid && resources[$0].runningOn.contains(n) }
-            if targets.isEmpty { targets = allPrimitives(clone).filter { resources[$0].baseID == rid } }
+            let base = resources[r].baseID
+            targets = allPrimitives(clone).filter { resources[$0].baseID == base && resources[$0].runningOn.contains(n) }
+            if targets.isEmpty { targets = allPrimitives(clone).filter { resources[$0].baseID == base } }
           } else {
             targets = [r]
           }

@@ -57,28 +57,36 @@ struct PcsFailure: Error, Sendable, Equatable {
   static func library(_ message: String) -> PcsFailure { library([message]) }
 }
 
-/// Errors and warnings collected while validating, the way pcs's library reports them: forceable errors
-/// become warnings under `--force`; if any error remains the command fails with the continue line.
+/// Errors and warnings reported while validating, the way pcs's library reports them: each item is printed
+/// as soon as it is found (so errors and warnings interleave exactly as pcs prints them); forceable errors
+/// become warnings under `--force`; if any error was reported the command fails with the continue line.
 struct Report {
   let force: Bool
-  private(set) var errors: [String] = []
+  private(set) var errorCount = 0
 
   init(force: Bool) { self.force = force }
 
   /// An error that `--force` turns into a warning.
   mutating func forceable(_ message: String) {
-    if force { Console.warn(message) } else { errors.append(message + ", use --force to override") }
+    if force {
+      Console.warn(message)
+    } else {
+      error(message + ", use --force to override")
+    }
   }
 
   /// An error that `--force` does not change.
-  mutating func error(_ message: String) { errors.append(message) }
+  mutating func error(_ message: String) {
+    Console.err("Error: " + message)
+    errorCount += 1
+  }
 
   func warn(_ message: String) { Console.warn(message) }
 
-  var hasErrors: Bool { !errors.isEmpty }
+  var hasErrors: Bool { errorCount > 0 }
 
-  /// Throws the collected errors, if any, in the order they were found.
+  /// Fails the command if any error was reported (they are already printed).
   func check() throws(PcsFailure) {
-    if !errors.isEmpty { throw PcsFailure.library(errors) }
+    if errorCount > 0 { throw PcsFailure(lines: [PcsFailure.continueLine]) }
   }
 }

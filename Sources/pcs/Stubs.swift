@@ -1,15 +1,10 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
-func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
-func runMoveBan(_ cmd: some PcsCommand, words: [String], ban: Bool, promoted: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("move/ban") }
-func runClear(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource clear") }
 func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
 func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runNodeAttribute(_ cmd: some PcsCommand, words: [String], utilization: Bool, filterName: String?) throws(PcsFailure) { throw cmd.notYetImplemented("node attribute") }
 func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
 func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("cluster verify") }
-func runConfig(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("config") }
 
 /// Commands that need a running cluster: pcs refuses `-f` for them.
 func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {

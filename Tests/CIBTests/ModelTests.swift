@@ -279,3 +279,37 @@ func sampleCIB() -> CIBElement {
   #expect(index.resolve(AttributeSet(decoding: CIBElement("meta_attributes", ["id-ref": "nope"]))) == nil)
   #expect(index.rules["loc1-rule"]?.score == .minusInfinity)
 }
+
+@Test func recordingAnOperationCreatesTheStatusWrappers() {
+  var state = NodeState(id: "3", uname: "n3")
+  var history = LRMResource(id: "vip", resourceClass: "ocf", provider: "heartbeat", type: "IPaddr2")
+  var op = LRMResourceOperation(id: "vip_last_0")
+  op.operationKey = "vip_start_0"
+  op.operation = "start"
+  op.rcCode = "0"
+  op.callID = "4"
+  history.operations = [op]
+  state.lrmResources = [history]
+  state.transientAttributes = [AttributeSet(kind: "instance_attributes", id: "status-3", pairs: [NVPair(id: "status-3-x", name: "x", value: "1")])]
+  let e = state.encoded()
+  #expect(e.elements.map(\.name) == ["transient_attributes", "lrm"])
+  #expect(e.firstElement(named: "lrm")?.id == "3")
+  let back = NodeState(decoding: e)
+  #expect(back.lrmResources.first?.operations.first?.operationKey == "vip_start_0")
+  #expect(back.lrmResources.first?.operations.first?.rcCodeValue == 0)
+  #expect(back.transientAttribute("x") == "1")
+  #expect(back.encoded() == e)
+}
+
+@Test func typedSettersWriteCanonicalSpellings() {
+  var o = OrderConstraint(id: "o", first: "a", then: "b")
+  o.kind = .serialize
+  var c = ColocationConstraint(id: "c", rsc: "a", withRsc: "b", score: Score(clamping: 2_000_000))
+  c.rscRole = .promoted
+  let oe = o.encoded()
+  let ce = c.encoded()
+  #expect(oe[attribute: "kind"] == "Serialize")
+  #expect(ce[attribute: "score"] == "INFINITY")
+  #expect(ce[attribute: "rsc-role"] == "Promoted")
+  #expect(oe.attributes.map(\.name) == ["id", "first", "then", "kind"])
+}

@@ -15,12 +15,13 @@ enum Fixtures {
     return list.filter { !$0.hasPrefix(".") }.sorted()
   }
 
-  static func run(_ name: String) throws -> SchedulerResult {
+  static func input(_ name: String) throws -> SchedulerInput {
     let text = try String(contentsOf: directory.appendingPathComponent(name).appendingPathComponent("cib.xml"), encoding: .utf8)
     let root = try CIBXML.parse(text)
-    let input = try CIBReader.read(root, now: 1_700_000_000)
-    return schedule(input)
+    return try CIBReader.read(root, now: 1_700_000_000)
   }
+
+  static func run(_ name: String) throws -> SchedulerResult { schedule(try input(name)) }
 
   static func expect(_ actual: String, matches file: String, in name: String) throws {
     let url = directory.appendingPathComponent(name).appendingPathComponent(file)

@@ -71,3 +71,16 @@ func scoreAdditionIsCommutativeWithinRange(a: Int64, b: Int64) {
   #expect(OperationDigest.digest([:]) == "f2317cad3d54cec5d7d7aa7d0bf35cf8")
   #expect(OperationDigest.digest(["delay": "20s"]) == "aac543f6f4d775af853b5cf2666f79aa")
 }
+
+@Test func verifyReportsMissingFencingDevicesAndUnfenceableNodes() throws {
+  let noDevice = interpretStatus(try Fixtures.input("fencing-enabled-without-device"))
+  let messages = verifyConfiguration(noDevice)
+  #expect(messages.filter { $0.severity == .error }.map(\.text).first
+    == "Resource start-up disabled since no STONITH resources have been defined")
+  let lost = interpretStatus(try Fixtures.input("fence-lost-node"))
+  #expect(verifyConfiguration(lost).map(\.line) == [
+    "(pe_fence_node) \twarning: Cluster node node1 will be fenced: peer is no longer part of the cluster"
+  ])
+  let clean = interpretStatus(try Fixtures.input("primitive-start"))
+  #expect(verifyConfiguration(clean).isEmpty)
+}

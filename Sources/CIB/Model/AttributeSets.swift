@@ -1,10 +1,7 @@
 /// One `nvpair`: a name and a value inside an attribute set. `value` may be absent (Pacemaker then
-/// treats the pair as unset), and an nvpair may be an `id-ref` to another.
+/// treats the pair as unset), and an nvpair may be an `id-ref` to another. A typed view over its element
+/// (there are many of them): decoding is free and encoding returns the element.
 public struct NVPair: Equatable, Sendable {
-  public var id: String?
-  public var name: String?
-  public var value: String?
-  public var idRef: String?
   public var source: CIBElement
 
   public init(id: String?, name: String, value: String?) {
@@ -14,22 +11,26 @@ public struct NVPair: Equatable, Sendable {
     self.value = value
   }
 
-  public init(decoding e: CIBElement) {
-    source = e
-    id = e[attribute: "id"]
-    name = e[attribute: "name"]
-    value = e[attribute: "value"]
-    idRef = e[attribute: "id-ref"]
+  public init(decoding e: CIBElement) { source = e }
+
+  public var id: String? {
+    get { source[attribute: "id"] }
+    set { source.write("id", newValue) }
+  }
+  public var name: String? {
+    get { source[attribute: "name"] }
+    set { source.write("name", newValue) }
+  }
+  public var value: String? {
+    get { source[attribute: "value"] }
+    set { source.write("value", newValue) }
+  }
+  public var idRef: String? {
+    get { source[attribute: "id-ref"] }
+    set { source.write("id-ref", newValue) }
   }
 
-  public func encoded() -> CIBElement {
-    var e = source
-    e.write("id", id)
-    e.write("name", name)
-    e.write("value", value)
-    e.write("id-ref", idRef)
-    return e
-  }
+  public func encoded() -> CIBElement { source }
 }
 
 /// A block of name/value pairs: `meta_attributes`, `instance_attributes`, `utilization` or

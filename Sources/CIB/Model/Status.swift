@@ -183,102 +183,113 @@ public struct LRMResource: Equatable, Sendable {
 }
 
 /// An `lrm_rsc_op`: one recorded operation result (the last of its kind, the last failure, or a
-/// recurring monitor). Every attribute is kept as text; typed readings are computed.
+/// recurring monitor). The most numerous element of a large CIB, so it is a typed view over its element:
+/// decoding is free, every attribute is read from (and written to) the element, and encoding returns it.
 public struct LRMResourceOperation: Equatable, Sendable {
-  public var id: String
-  public var operationKey: String?
-  public var operation: String?
-  public var crmDebugOrigin: String?
-  /// `crm_feature_set` (written with an underscore on lrm_rsc_op).
-  public var crmFeatureSet: String?
-  public var transitionKey: String?
-  public var transitionMagic: String?
-  public var exitReason: String?
-  public var onNode: String?
-  public var callID: String?
-  public var rcCode: String?
-  public var opStatus: String?
-  public var interval: String?
-  public var lastRCChange: String?
-  public var lastRun: String?
-  public var execTime: String?
-  public var queueTime: String?
-  public var opDigest: String?
-  public var opForceRestart: String?
-  public var opRestartDigest: String?
-  public var opSecureParams: String?
-  public var opSecureDigest: String?
-  public var migrateSource: String?
-  public var migrateTarget: String?
   public var source: CIBElement
 
   public init(id: String) {
-    self.init(decoding: CIBElement("lrm_rsc_op"))
-    self.id = id
+    self.init(decoding: CIBElement("lrm_rsc_op", ["id": id]))
   }
 
-  public init(decoding e: CIBElement) {
-    source = e
-    var id = "", operationKey: String?, operation: String?, crmDebugOrigin: String?
-    var crmFeatureSet: String?, transitionKey: String?, transitionMagic: String?, exitReason: String?
-    var onNode: String?, callID: String?, rcCode: String?, opStatus: String?, interval: String?
-    var lastRCChange: String?, lastRun: String?, execTime: String?, queueTime: String?
-    var opDigest: String?, opForceRestart: String?, opRestartDigest: String?
-    var opSecureParams: String?, opSecureDigest: String?, migrateSource: String?, migrateTarget: String?
-    // One pass over the attributes: this is the most numerous element of a large CIB.
-    for a in e.attributes {
-      switch a.name {
-      case "id": id = a.value
-      case "operation_key": operationKey = a.value
-      case "operation": operation = a.value
-      case "crm-debug-origin": crmDebugOrigin = a.value
-      case "crm_feature_set": crmFeatureSet = a.value
-      case "transition-key": transitionKey = a.value
-      case "transition-magic": transitionMagic = a.value
-      case "exit-reason": exitReason = a.value
-      case "on_node": onNode = a.value
-      case "call-id": callID = a.value
-      case "rc-code": rcCode = a.value
-      case "op-status": opStatus = a.value
-      case "interval": interval = a.value
-      case "last-rc-change": lastRCChange = a.value
-      case "last-run": lastRun = a.value
-      case "exec-time": execTime = a.value
-      case "queue-time": queueTime = a.value
-      case "op-digest": opDigest = a.value
-      case "op-force-restart": opForceRestart = a.value
-      case "op-restart-digest": opRestartDigest = a.value
-      case "op-secure-params": opSecureParams = a.value
-      case "op-secure-digest": opSecureDigest = a.value
-      case "migrate_source": migrateSource = a.value
-      case "migrate_target": migrateTarget = a.value
-      default: break
-      }
-    }
-    self.id = id
-    self.operationKey = operationKey
-    self.operation = operation
-    self.crmDebugOrigin = crmDebugOrigin
-    self.crmFeatureSet = crmFeatureSet
-    self.transitionKey = transitionKey
-    self.transitionMagic = transitionMagic
-    self.exitReason = exitReason
-    self.onNode = onNode
-    self.callID = callID
-    self.rcCode = rcCode
-    self.opStatus = opStatus
-    self.interval = interval
-    self.lastRCChange = lastRCChange
-    self.lastRun = lastRun
-    self.execTime = execTime
-    self.queueTime = queueTime
-    self.opDigest = opDigest
-    self.opForceRestart = opForceRestart
-    self.opRestartDigest = opRestartDigest
-    self.opSecureParams = opSecureParams
-    self.opSecureDigest = opSecureDigest
-    self.migrateSource = migrateSource
-    self.migrateTarget = migrateTarget
+  public init(decoding e: CIBElement) { source = e }
+
+  public var id: String {
+    get { source[attribute: "id"] ?? "" }
+    set { source.writeRequired("id", newValue) }
+  }
+  public var operationKey: String? {
+    get { source[attribute: "operation_key"] }
+    set { source.write("operation_key", newValue) }
+  }
+  public var operation: String? {
+    get { source[attribute: "operation"] }
+    set { source.write("operation", newValue) }
+  }
+  public var crmDebugOrigin: String? {
+    get { source[attribute: "crm-debug-origin"] }
+    set { source.write("crm-debug-origin", newValue) }
+  }
+  /// `crm_feature_set` (written with an underscore on lrm_rsc_op).
+  public var crmFeatureSet: String? {
+    get { source[attribute: "crm_feature_set"] }
+    set { source.write("crm_feature_set", newValue) }
+  }
+  public var transitionKey: String? {
+    get { source[attribute: "transition-key"] }
+    set { source.write("transition-key", newValue) }
+  }
+  public var transitionMagic: String? {
+    get { source[attribute: "transition-magic"] }
+    set { source.write("transition-magic", newValue) }
+  }
+  public var exitReason: String? {
+    get { source[attribute: "exit-reason"] }
+    set { source.write("exit-reason", newValue) }
+  }
+  public var onNode: String? {
+    get { source[attribute: "on_node"] }
+    set { source.write("on_node", newValue) }
+  }
+  public var callID: String? {
+    get { source[attribute: "call-id"] }
+    set { source.write("call-id", newValue) }
+  }
+  public var rcCode: String? {
+    get { source[attribute: "rc-code"] }
+    set { source.write("rc-code", newValue) }
+  }
+  public var opStatus: String? {
+    get { source[attribute: "op-status"] }
+    set { source.write("op-status", newValue) }
+  }
+  public var interval: String? {
+    get { source[attribute: "interval"] }
+    set { source.write("interval", newValue) }
+  }
+  public var lastRCChange: String? {
+    get { source[attribute: "last-rc-change"] }
+    set { source.write("last-rc-change", newValue) }
+  }
+  public var lastRun: String? {
+    get { source[attribute: "last-run"] }
+    set { source.write("last-run", newValue) }
+  }
+  public var execTime: String? {
+    get { source[attribute: "exec-time"] }
+    set { source.write("exec-time", newValue) }
+  }
+  public var queueTime: String? {
+    get { source[attribute: "queue-time"] }
+    set { source.write("queue-time", newValue) }
+  }
+  public var opDigest: String? {
+    get { source[attribute: "op-digest"] }
+    set { source.write("op-digest", newValue) }
+  }
+  public var opForceRestart: String? {
+    get { source[attribute: "op-force-restart"] }
+    set { source.write("op-force-restart", newValue) }
+  }
+  public var opRestartDigest: String? {
+    get { source[attribute: "op-restart-digest"] }
+    set { source.write("op-restart-digest", newValue) }
+  }
+  public var opSecureParams: String? {
+    get { source[attribute: "op-secure-params"] }
+    set { source.write("op-secure-params", newValue) }
+  }
+  public var opSecureDigest: String? {
+    get { source[attribute: "op-secure-digest"] }
+    set { source.write("op-secure-digest", newValue) }
+  }
+  public var migrateSource: String? {
+    get { source[attribute: "migrate_source"] }
+    set { source.write("migrate_source", newValue) }
+  }
+  public var migrateTarget: String? {
+    get { source[attribute: "migrate_target"] }
+    set { source.write("migrate_target", newValue) }
   }
 
   public var callIDValue: Int? { parseInteger(callID) }
@@ -296,32 +307,5 @@ public struct LRMResourceOperation: Equatable, Sendable {
   public var execTimeMs: Int? { parseInteger(execTime) }
   public var queueTimeMs: Int? { parseInteger(queueTime) }
 
-  public func encoded() -> CIBElement {
-    var e = source
-    e.writeRequired("id", id)
-    e.write("operation_key", operationKey)
-    e.write("operation", operation)
-    e.write("crm-debug-origin", crmDebugOrigin)
-    e.write("crm_feature_set", crmFeatureSet)
-    e.write("transition-key", transitionKey)
-    e.write("transition-magic", transitionMagic)
-    e.write("exit-reason", exitReason)
-    e.write("on_node", onNode)
-    e.write("call-id", callID)
-    e.write("rc-code", rcCode)
-    e.write("op-status", opStatus)
-    e.write("interval", interval)
-    e.write("last-rc-change", lastRCChange)
-    e.write("last-run", lastRun)
-    e.write("exec-time", execTime)
-    e.write("queue-time", queueTime)
-    e.write("op-digest", opDigest)
-    e.write("op-force-restart", opForceRestart)
-    e.write("op-restart-digest", opRestartDigest)
-    e.write("op-secure-params", opSecureParams)
-    e.write("op-secure-digest", opSecureDigest)
-    e.write("migrate_source", migrateSource)
-    e.write("migrate_target", migrateTarget)
-    return e
-  }
+  public func encoded() -> CIBElement { source }
 }

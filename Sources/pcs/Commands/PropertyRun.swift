@@ -27,7 +27,10 @@ func runPropertyConfig(
   var lines: [(name: String, value: String)]
   if defaults || all {
     var merged: [String: String] = [:]
-    for o in ClusterOptions.table { merged[o.name] = o.defaultValue }
+    // pcs lists every option with a default except the two the DC alone writes.
+    for o in ClusterOptions.table where !["cluster-infrastructure", "dc-version"].contains(o.name) {
+      merged[o.name] = o.defaultValue
+    }
     if all { for p in configured { merged[p.name] = p.value } }
     lines = merged.map { ($0.key, $0.value) }.sorted { $0.name < $1.name }
   } else {

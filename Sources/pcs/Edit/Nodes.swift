@@ -38,8 +38,10 @@ enum NodeEdit {
       if pairs.allSatisfy({ $0.1.isEmpty }) { return }
       let nodeId = cib[path: node].id ?? uname
       let setId = ids.allocate(Ids.sanitize(tag == "utilization" ? "nodes-\(nodeId)-utilization" : "nodes-\(nodeId)"))
-      cib.insert(CIBElement(tag, ["id": setId]), into: node, at: 0)
-      setPath = node + [0]
+      // instance_attributes go first (pcs's arrange_first_nvset); utilization is appended.
+      let index = tag == "utilization" ? cib[path: node].children.count : 0
+      cib.insert(CIBElement(tag, ["id": setId]), into: node, at: index)
+      setPath = node + [index]
     }
     NVSets.update(&cib, set: setPath, pairs: pairs, ids: &ids)
   }
@@ -60,38 +62,6 @@ enum GroupEdit {
     } else if let reason = Ids.invalidReason(group, description: "group name") {
       report.error(reason)
     }
-    var duplicates: [String] = []
-    var seen = Set<String>()
-    for r in resources {
-      if seen.contains(r) && !duplicates.contains(r) { duplicates.append(r) }
-      seen.insert(r)
-    }
-    var valid: [String] = []
-    for r in resources where !valid.contains(r) {
-      guard let p = Resources.find(r, in: cib) else {
-        report.error("'\(r)' does not exist")
-        continue
-      }
-      let e = cib[path: p]
-      switch e.name {
-      case "group": report.error("'\(r)' is a group resource, group resources cannot be put into a group")
-      case "clone", "master": report.error("'\(r)' is a clone resource, clone resources cannot be put into a group")
-      case "bundle": report.error("'\(r)' is a bundle resource, bundle resources cannot be put into a group")
-      default:
-        if let parent = Resources.parent(of: p, in: cib), cib[path: parent].name != "group" {
-          let kind = cib[path: parent].name == "bundle" ? "bundle" : "clone"
-          report.error("'\(r)' cannot be put into a group because its parent '\(cib[path: parent].id ?? "")' is a \(kind) resource")
-        } else {
-          valid.append(r)
-        }
-      }
-    }
-    if !duplicates.isEmpty {
-      report.error("Resources to add or remove must be unique, duplicate resources: \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
-    }
-    if valid.isEmpty && resources.allSatisfy({ Resources.find($0, in: cib) == nil }) {
-      report.error("Cannot modify group '\(group)', no resources to add or remove specified")
-    }
     if let adjacent = before ?? after {
       if let gp = groupPath, cib[path: gp].name == "group" {
         if !cib[path: gp].elements.contains(where: { $0.id == adjacent }) {
@@ -106,6 +76,46 @@ enum GroupEdit {
       } else {
         report.error("There is no resource '\(adjacent)' in the group '\(group)', cannot add resources next to it")
       }
+    }
+    // pcs stops here when the adjacent resource is wrong, before looking at the resources to add.
+    if report.hasErrors && (before ?? after) != nil { try report.check() }
+    var duplicates: [String] = []
+    var seen = Set<String>()
+    for r in resources {
+      if seen.contains(r) && !duplicates.contains(r) { duplicates.append(r) }
+      seen.insert(r)
+    }
+    var valid: [String] = []
+    var warnedStonith = false
+    for r in resources where !valid.contains(r) {
+      guard let p = Resources.find(r, in: cib) else {
+        report.error("'\(r)' does not exist")
+        continue
+      }
+      let e = cib[path: p]
+      switch e.name {
+      case "group": report.error("'\(r)' is a group resource, group resources cannot be put into a group")
+      case "clone", "master": report.error("'\(r)' is a clone resource, clone resources cannot be put into a group")
+      case "bundle": report.error("'\(r)' is a bundle resource, bundle resources cannot be put into a group")
+      default:
+        if Resources.isStonith(e) && !warnedStonith {
+          Console.deprecation(
+            "Ability of this command to accept stonith resource is deprecated and will be removed in a future release.")
+          warnedStonith = true
+        }
+        if let parent = Resources.parent(of: p, in: cib), cib[path: parent].name != "group" {
+          let kind = cib[path: parent].name == "bundle" ? "bundle" : "clone"
+          report.error("'\(r)' cannot be put into a group because its parent '\(cib[path: parent].id ?? "")' is a \(kind) resource")
+        } else {
+          valid.append(r)
+        }
+      }
+    }
+    if !duplicates.isEmpty {
+      report.error("Resources to add or remove must be unique, duplicate resources: \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+    }
+    if valid.isEmpty && resources.allSatisfy({ Resources.find($0, in: cib) == nil }) {
+      report.error("Cannot modify group '\(group)', no resources to add or remove specified")
     }
     // Groups that would be left empty must not be referenced by constraints.
     var emptied: [String: [String]] = [:]
@@ -125,13 +135,6 @@ enum GroupEdit {
       }
     }
     try report.check()
-    for r in valid {
-      if let p = Resources.find(r, in: cib), Resources.isStonith(cib[path: p]) {
-        Console.deprecation(
-          "Ability of this command to accept stonith resource is deprecated and will be removed in a future release.")
-        break
-      }
-    }
 
     // Take the resources out (deleting groups, and their clones, left empty), then put them in the group.
     var moving: [CIBElement] = []

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""make bench-pcs: median wall time of `pcs -f ... resource create` and `pcs -f ... status`, ours vs the real pcs.
+
+Prints key=value lines. Every run works on a fresh copy of the CIB so each create is a real write.
+"""
+import os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REF = os.path.normpath(os.path.join(ROOT, "..", "shared", "reference", "pcs"))
+OURS = os.path.join(ROOT, ".build", "release", "pcs")
+REAL = "/usr/sbin/pcs"
+RUNS = int(os.environ.get("RUNS", "11"))
+COROSYNC = os.path.join(REF, "session", "corosync2.conf")
+
+
+def big_cib(path, n):
+    """A CIB with n Dummy primitives, 2 online nodes, each resource started on one of them."""
+    prims, hist = [], {"1": [], "2": []}
+    for i in range(n):
+        rid = "r%04d" % i
+        prims.append(
+            '<primitive id="%s" class="ocf" type="Dummy" provider="pacemaker"><operations>'
+            '<op name="monitor" interval="10s" timeout="20s" id="%s-monitor-interval-10s"/>'
+            '<op name="start" interval="0s" timeout="20s" id="%s-start-interval-0s"/>'
+            '<op name="stop" interval="0s" timeout="20s" id="%s-stop-interval-0s"/></operations></primitive>' % (rid, rid, rid, rid))
+        node = "1" if i % 2 == 0 else "2"
+        hist[node].append(
+            '<lrm_resource id="%s" class="ocf" provider="pacemaker" type="Dummy">'
+            '<lrm_rsc_op id="%s_last_0" operation_key="%s_start_0" operation="start" transition-key="1:1:0:x" '
+            'transition-magic="0:0;1:1:0:x" exit-reason="" call-id="%d" rc-code="0" op-status="0" interval="0" '
+            'last-rc-change="1795297486" exec-time="0" queue-time="0"/></lrm_resource>' % (rid, rid, rid, i + 2))
+    states = "".join(
+        '<node_state id="%s" uname="%s" in_ccm="true" crmd="online" join="member" expected="member">'
+        '<lrm id="%s"><lrm_resources>%s</lrm_resources></lrm></node_state>' % (nid, name, nid, "".join(hist[nid]))
+        for nid, name in (("1", "server1"), ("2", "server4")))
+    with open(path, "w") as f:
+        f.write('<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="5" num_updates="0" admin_epoch="0" '
+                'have-quorum="1" dc-uuid="1"><configuration><crm_config><cluster_property_set id="cib-bootstrap-options">'
+                '<nvpair id="cib-bootstrap-options-stonith-enabled" name="stonith-enabled" value="false"/>'
+                '</cluster_property_set></crm_config><nodes><node id="1" uname="server1"/><node id="2" uname="server4"/>'
+                '</nodes><resources>%s</resources><constraints/></configuration><status>%s</status></cib>\n'
+                % ("".join(prims), states))
+
+
+def median_ms(binary, args, cib, fresh):
+    times = []
+    work = tempfile.mkdtemp(prefix="bench-pcs-")
+    target = os.path.join(work, "cib.xml")
+    for _ in range(RUNS):
+        if fresh or not os.path.exists(target):
+            shutil.copy(cib, target)
+        start = time.perf_counter()
+        r = subprocess.run([binary, "-f", target] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = (time.perf_counter() - start) * 1000
+        if r.returncode != 0:
+            sys.stderr.write("%s %s failed: %s\n" % (binary, " ".join(args), r.stderr.decode()[:300]))
+            return None
+        times.append(elapsed)
+    shutil.rmtree(work, ignore_errors=True)
+    return statistics.median(times)
+
+
+def main():
+    if not os.path.exists(OURS):
+        sys.exit("bench-pcs: %s missing (make bench-pcs builds it)" % OURS)
+    tmp = tempfile.mkdtemp(prefix="bench-pcs-cibs-")
+    big = os.path.join(tmp, "cib-1000.xml")
+    big_cib(big, 1000)
+    session = os.path.join(REF, "steps", "10-stonith-create.xml")
+    session_status = os.path.join(REF, "status", "s1-allonline.xml")
+    cases = [
+        ("create_session", ["resource", "create", "bench1", "ocf:pacemaker:Dummy"], session, True),
+        ("create_1000", ["resource", "create", "bench1", "ocf:pacemaker:Dummy"], big, True),
+        ("status_session", ["status", "--corosync_conf", COROSYNC], session_status, False),
+        ("status_1000", ["status", "--corosync_conf", COROSYNC], big, False),
+    ]
+    have_real = os.path.exists(REAL)
+    print("runs=%d" % RUNS)
+    for name, args, cib, fresh in cases:
+        ours = median_ms(OURS, args, cib, fresh)
+        print("%s_ms_median=%s" % (name, "failed" if ours is None else "%.1f" % ours))
+        if have_real:
+            real = median_ms(REAL, args, cib, fresh)
+            print("%s_real_pcs_ms_median=%s" % (name, "failed" if real is None else "%.1f" % real))
+            if ours and real:
+                print("%s_speedup=%.1fx" % (name, real / ours))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
