@@ -89,6 +89,23 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     #expect(webStart.at >= ipStart.at + sim.startLatencyMs)
   }
 
+  @Test func probesFindWhatAlreadyRunsAndNothingRunsTwice() throws {
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB())
+    sim.nodes[1].running["web"] = 0  // left running on node2 by an earlier life of the cluster
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("web").count == 1)
+    #expect(sim.where_("ip") == sim.where_("web"))
+    let dc = try #require(sim.dcIndex)
+    // Every node was probed for both resources: each has a history entry for them.
+    for node in ["node1", "node2", "node3"] {
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "ip").isEmpty, "\(node)")
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "web").isEmpty, "\(node)")
+    }
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+  }
+
   @Test func standbyMovesTheGroupAndUnstandbyKeepsItThere() throws {
     var sim = try bootedCluster()
     let dc = try #require(sim.dcIndex)
