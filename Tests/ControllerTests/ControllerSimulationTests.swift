@@ -239,6 +239,24 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
   }
 
+  @Test func partitionHealsWithoutRunningTwice() throws {
+    var sim = try bootedCluster()
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 500], lastHeardMs: cut - 50)
+    sim.run()
+    let majority = sim.where_("ip")
+    // Heal: node1 (lowest id) is DC again, with its own CIB from the minority side (stale about node2/node3).
+    sim.nowMs = 20_000
+    sim.setComponents([[0, 1, 2]], at: 20_000, detectionMs: [400])
+    sim.run()
+    #expect(sim.dcIndex == 0)
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("ip").count == 1 && sim.where_("web") == sim.where_("ip"), "\(sim.where_("ip")) \(sim.where_("web"))")
+    #expect(sim.where_("ip") == majority, "the group stays where the majority started it (nothing restarted)")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+  }
+
   @Test func aLeaseTooShortForTheDetectionWouldRunBothSides() throws {
     // The same partition with a 100 ms lease: the checker must see the overlap (the tests above can fail).
     var sim = try bootedCluster(lease: LeaseTiming(leaseMs: 100))

@@ -143,6 +143,11 @@ public struct ControllerCore: Sendable {
       store(inc)
     }
     var c = cib
+    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
+    // history may have been written by another partition or an earlier life, so it is forgotten and they are
+    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
+    let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
+    for m in rejoined { c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c) }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {
       c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
