@@ -89,6 +89,23 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     #expect(webStart.at >= ipStart.at + sim.startLatencyMs)
   }
 
+  @Test func probesFindWhatAlreadyRunsAndNothingRunsTwice() throws {
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB())
+    sim.nodes[1].running["web"] = 0  // left running on node2 by an earlier life of the cluster
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("web").count == 1)
+    #expect(sim.where_("ip") == sim.where_("web"))
+    let dc = try #require(sim.dcIndex)
+    // Every node was probed for both resources: each has a history entry for them.
+    for node in ["node1", "node2", "node3"] {
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "ip").isEmpty, "\(node)")
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "web").isEmpty, "\(node)")
+    }
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+  }
+
   @Test func standbyMovesTheGroupAndUnstandbyKeepsItThere() throws {
     var sim = try bootedCluster()
     let dc = try #require(sim.dcIndex)
@@ -220,6 +237,24 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     let minority = try #require(sim.nodes[0].core.timeline.incidents.last)
     #expect(minority.kind == .quorumLost)
     #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
+  }
+
+  @Test func partitionHealsWithoutRunningTwice() throws {
+    var sim = try bootedCluster()
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 500], lastHeardMs: cut - 50)
+    sim.run()
+    let majority = sim.where_("ip")
+    // Heal: node1 (lowest id) is DC again, with its own CIB from the minority side (stale about node2/node3).
+    sim.nowMs = 20_000
+    sim.setComponents([[0, 1, 2]], at: 20_000, detectionMs: [400])
+    sim.run()
+    #expect(sim.dcIndex == 0)
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("ip").count == 1 && sim.where_("web") == sim.where_("ip"), "\(sim.where_("ip")) \(sim.where_("web"))")
+    #expect(sim.where_("ip") == majority, "the group stays where the majority started it (nothing restarted)")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
   }
 
   @Test func aLeaseTooShortForTheDetectionWouldRunBothSides() throws {

@@ -143,21 +143,26 @@ public struct ControllerCore: Sendable {
       store(inc)
     }
     var c = cib
+    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
+    // history may have been written by another partition or an earlier life, so it is forgotten and they are
+    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
+    let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
+    for m in rejoined { c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c) }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {
-      c = StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
+      c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
     }
     for n in configuredNodes() where !members.contains(where: { $0.cibID == n.cibID }) {
       let gone = left.contains(n.id)
       if gone {
         if nodeStateValue(n.cibID, "expected") != "down" || nodeStateValue(n.cibID, "in_ccm") != "false" {
-          c = StatusRecorder.recordMembership(.left, nodeID: n.cibID, uname: n.name, in: c)
+          c = PolicyEngine.StatusRecorder.recordMembership(.left, nodeID: n.cibID, uname: n.name, in: c)
         }
       } else if nodeStateValue(n.cibID, "in_ccm") == "true" || nodeStateValue(n.cibID, "crmd") == "online" {
-        c = StatusRecorder.recordMembership(.lost, nodeID: n.cibID, uname: n.name, in: c)
+        c = PolicyEngine.StatusRecorder.recordMembership(.lost, nodeID: n.cibID, uname: n.name, in: c)
       }
     }
-    c = StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
+    c = PolicyEngine.StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
     cib = c
     markChanged()
     return effects
@@ -234,7 +239,7 @@ public struct ControllerCore: Sendable {
     guard isDC else { return }
     if success {
       if let n = configuredNodes().first(where: { $0.name == node }) ?? members.first(where: { $0.name == node }) {
-        cib = StatusRecorder.recordMembership(.fenced, nodeID: n.cibID, uname: n.name, in: cib)
+        cib = PolicyEngine.StatusRecorder.recordMembership(.fenced, nodeID: n.cibID, uname: n.name, in: cib)
       }
       fenceAttempts[node] = nil
       for i in timeline.incidents.indices where !timeline.incidents[i].closed && timeline.incidents[i].subject == node {
@@ -279,7 +284,7 @@ public struct ControllerCore: Sendable {
       execTimeMs: c.execTimeMs, queueTimeMs: c.queueTimeMs, parameters: request?.parameters ?? def?.parameters ?? [:],
       timeoutMs: request?.timeoutMs ?? def?.timeoutMs)
     let fatal = input.map { ($0.clusterOptions["start-failure-is-fatal"] ?? "true").lowercased() } ?? "true"
-    cib = StatusRecorder.record(rec, into: cib, failurePolicy: .init(
+    cib = PolicyEngine.StatusRecorder.record(rec, into: cib, failurePolicy: .init(
       startFailureIsFatal: ["true", "yes", "on", "y", "1"].contains(fatal)))
   }
 
@@ -389,7 +394,7 @@ public struct ControllerCore: Sendable {
   public mutating func requestShutdown(of node: ControllerNode, at: ControllerTime) -> [ControllerEffect] {
     guard isDC else { return [] }
     let before = cib
-    cib = StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
+    cib = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
                                                uname: node.name, in: cib)
     shutdownAnnounced.remove(node.name)
     markChanged()
