@@ -397,8 +397,11 @@ struct Assigner {
     nodeLoad[n] += 1
   }
 
+  /// Records `r`'s scores, and for a collective its members' too (Pacemaker's pe__show_node_weights shows
+  /// the whole subtree, skipping orphans).
   mutating func logScores(_ fn: String, _ r: Int) {
     scoreLog.append(ScoreLogEntry(function: fn, resource: r, scores: allowed[r]))
+    for c in state.resources[r].children where !state.resources[c].isOrphan { logScores(fn, c) }
   }
 
   // MARK: colocation application

@@ -115,6 +115,11 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
     }
   }
 
+  // An unmanaged primitive is pinned where it runs (Pacemaker adds INFINITY there when it records it active).
+  for r in state.resources where r.isPrimitive && !r.managed {
+    for n in r.runningOn { allowed[r.index][n] = ScoreMath.add(allowed[r.index][n] ?? 0, ScoreMath.infinity) }
+  }
+
   // Stickiness: a managed primitive active on exactly one node prefers it.
   for r in state.resources where r.isPrimitive {
     guard r.managed, r.stickiness >= 1, r.runningOn.count == 1 else { continue }
