@@ -38,6 +38,22 @@ public func verifyConfiguration(_ state: ClusterState) -> [VerifyMessage] {
       out.append(VerifyMessage(severity: .error, origin: "unpack_resources", text: text, verbose: false))
     }
   }
+  // Action creation: the second unpack of operations, and resources found active on several nodes (logged as
+  // an error, yet Pacemaker does not count it: crm_verify still exits 0).
+  // Action creation: the second unpack of operations, and resources found active on several nodes.
+  out += findings.duplicates
+  for rsc in state.resources where rsc.isPrimitive && rsc.runningOn.count > 1 {
+    let what: String
+    switch rsc.multipleActive {
+    case "block": what = "waiting for an administrator"
+    case "stop_unexpected": what = "stopping unexpected instances"
+    case "stop_start": what = "attempting recovery"
+    default: continue
+    }
+    out.append(VerifyMessage(severity: .error, origin: "pcmk__primitive_create_actions",
+                             text: "\(rsc.agentClass) resource \(rsc.id) might be active on \(rsc.runningOn.count) nodes (\(what))",
+                             verbose: false, counts: false))
+  }
   let canFenceAny = o.stonithEnabled && o.haveStonithResource
   for node in state.nodes where node.unclean {
     let fenceable = canFenceAny && (o.haveQuorum || o.noQuorumPolicy == .ignore || node.online)
@@ -50,7 +66,7 @@ public func verifyConfiguration(_ state: ClusterState) -> [VerifyMessage] {
                                text: "Node \(node.name) is unclean but cannot be fenced", verbose: true))
     }
   }
-  return out + findings.duplicates
+  return out
 }
 
 /// Findings Pacemaker makes while unpacking the configuration (not by schema validation): operations it

@@ -104,3 +104,14 @@ enum VerifyFixture {
   let r = try CrmSimulateBinary.run("crm_verify", ["-L"], environment: ["CIB_file": file.path])
   #expect(r.status == 78)
 }
+
+@Test func resourceActiveOnTwoNodesIsLoggedButNotCounted() throws {
+  // rsc1 started on node1 and found running by the probe on node2.
+  let text = SimulateFixture.twoNodes.replacingOccurrences(
+    of: "transition-magic=\"0:7;1:1:7:t\" call-id=\"1\" rc-code=\"7\"",
+    with: "transition-magic=\"0:0;1:1:7:t\" call-id=\"1\" rc-code=\"0\"")
+  #expect(text != SimulateFixture.twoNodes)
+  let r = try VerifyFixture.run(text, ["-V"])
+  #expect(r.status == 0)
+  #expect(r.err == "(pcmk__primitive_create_actions) \terror: ocf resource rsc1 might be active on 2 nodes (attempting recovery)\n")
+}
