@@ -277,7 +277,7 @@ struct ResourceFailcount: PcsCommand {
   @OptionGroup var global: GlobalOptions
   @Flag(name: .customLong("full")) var full = false
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runFailcount(self, words: args) }
+  func execute() throws(PcsFailure) { try runFailcount(self, words: args, full: full) }
 }
 
 /// `pcs resource utilization [RSC [k=v]...]`.
@@ -285,5 +285,5 @@ struct ResourceUtilization: PcsCommand {
   static let configuration = CommandConfiguration(commandName: "utilization", abstract: "Show or set resource utilization.")
   @OptionGroup var global: GlobalOptions
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runResourceUtilization(self) }
+  func execute() throws(PcsFailure) { try runResourceUtilization(self, words: args) }
 }
