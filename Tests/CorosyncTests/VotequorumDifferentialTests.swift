@@ -95,8 +95,9 @@ extension Votequorum {
   }
 }
 
-@Suite(.enabled(if: corosyncClusterUnavailable == nil, "needs root, corosync and network namespaces"))
-struct VotequorumDifferentialTests {
+// In the serialized real-cluster suite: one corosync cluster at a time, so these tests never load the machine
+// (other suites run beside them) with more than four corosync processes.
+extension CorosyncClusterTests {
   @Test(.timeLimit(.minutes(3)), arguments: votequorumScenarios)
   func nativeVotequorumAgreesWithCorosync(_ scenario: VotequorumScenario) throws {
     // A short token (no per-node coefficient) keeps each loss at about 2.2 s.
