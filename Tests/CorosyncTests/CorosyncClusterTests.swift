@@ -11,12 +11,14 @@ import Testing
 /// keep it, and the status renders as corosync-quorumtool prints it.
 @Suite(.serialized, .enabled(if: corosyncClusterUnavailable == nil, "needs root, corosync and network namespaces"))
 struct CorosyncClusterTests {
-  @Test(.timeLimit(.minutes(3)))
+  @Test(.timeLimit(.minutes(6)))
   func threeNamespacesOrderQuorumIsolationAndKill() throws {
     // token 1000 ms: detection in about 3.4 s; corosync runs with real-time priority, so the loaded machine does
     // not make it miss tokens.
+    let t0 = ChildProcess.monotonicMs()
     let cluster = try NamespaceCluster(spec: ClusterSpec(nodes: 3, tokenMs: 1000), clientBinary: corosyncClientBinary)
     defer { cluster.destroy() }
+    print("CorosyncClusterTests: namespaces built at +\(ChildProcess.monotonicMs() - t0) ms")
     for i in 1...3 { try cluster.startCorosync(i) }
     var c: [Int: ChildProcess] = [:]
     for i in 1...3 { c[i] = try cluster.startClient(i) }
@@ -27,6 +29,7 @@ struct CorosyncClusterTests {
     func quorate(_ i: Int, _ q: Bool, members: [Int]) -> Bool {
       c[i]!.pollStatus(timeoutMs: 20_000) { $0.quorate == q && $0.members == members }.ok
     }
+    func mark(_ phase: String) { print("CorosyncClusterTests: \(phase) at +\(ChildProcess.monotonicMs() - t0) ms") }
     func context(_ i: Int) -> String { "node \(i): \(c[i]!.transcript.suffix(6))\n\(cluster.logTail(i, lines: 8))" }
 
     for i in 1...3 {
@@ -35,6 +38,7 @@ struct CorosyncClusterTests {
       #expect(quorate(i, true, members: [1, 2, 3]), "\(context(i))")
     }
 
+    mark("cluster up")
     // Concurrent senders: every node delivers the same 3 x 500 messages in the same order.
     // (corosync runs with real-time priority: a long burst would starve the other suites running beside this one.)
     let perSender = 500
@@ -48,6 +52,7 @@ struct CorosyncClusterTests {
     }
     #expect(Set(digests).count == 1, "identical delivery order on all nodes: \(digests)")
 
+    mark("ordered burst done")
     // Isolate node 3 (its veth goes down): it loses quorum, the other two keep it.
     try cluster.setLink(3, up: false)
     #expect(waitView(1, "1,2"), "\(context(1))")
@@ -61,6 +66,7 @@ struct CorosyncClusterTests {
       #expect(quorate(i, true, members: [1, 2, 3]), "\(context(i))")
     }
 
+    mark("isolation and merge done")
     // The status renders as corosync-quorumtool -s prints it (every line but the date).
     c[1]!.send("quorumtool")
     var ours: [String] = []
@@ -77,6 +83,7 @@ struct CorosyncClusterTests {
       comparable(ours) == comparable(real.split(separator: "\n").map(String.init)),
       "ours:\n\(ours.joined(separator: "\n"))\nreal:\n\(real)")
 
+    mark("quorumtool compared")
     // A graceful leave of node 2's Vigil process (cpg_leave): the others install a view without it at once, and
     // corosync's quorum is untouched (node 2's corosync still votes).
     c[2]!.send("leave")
@@ -84,6 +91,7 @@ struct CorosyncClusterTests {
     #expect(waitView(1, "1,3"), "\(context(1))")
     #expect(quorate(1, true, members: [1, 2, 3]), "\(context(1))")
 
+    mark("leave done")
     // kill -9 of node 3's corosync: the survivors keep quorum; node 3's process sees its daemon go.
     cluster.killCorosync(3)
     #expect(c[3]!.expectLine(" LEFT") != nil, "client loses its daemon: \(context(3))")
@@ -91,5 +99,6 @@ struct CorosyncClusterTests {
     #expect(quorate(2, true, members: [1, 2]), "\(context(2))")
     c[3]!.send("status")
     #expect(c[3]!.expectLine(" ERROR ") != nil, "status after the daemon died is an error")
+    mark("kill done")
   }
 }
