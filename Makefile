@@ -118,12 +118,12 @@ bench-scheduler: crm-simulate-release
 	  fi; \
 	  /usr/bin/time -f '%e %M %U %S' -o $$d/$$size.vigil.time \
 	    $(BENCH_SCHED_BIN) -x $$f -S > $$d/$$size.vigil.txt || exit 1; \
-	  read vs vk vu vy < $$d/$$size.vigil.time; \
+	  set -- $$(tail -n 1 $$d/$$size.vigil.time); vs=$$1; vk=$$2; vu=$$3; vy=$$4; \
 	  vc=$$(python3 -c "print(f'{$$vu+$$vy:.2f}')"); \
 	  if [ "$(BENCH_SCHED_REAL)" = 1 ] && [ -x /usr/sbin/crm_simulate ]; then \
 	    LC_ALL=C /usr/bin/time -f '%e %M' -o $$d/$$size.pcmk.time \
 	      /usr/sbin/crm_simulate -x $$f -S > $$d/$$size.pcmk.txt 2>/dev/null; \
-	    read ps pk < $$d/$$size.pcmk.time; \
+	    set -- $$(tail -n 1 $$d/$$size.pcmk.time); ps=$$1; pk=$$2; \
 	    same=$$(python3 $(CONFORMANCE)/compare.py diff $$d/$$size.pcmk.txt $$d/$$size.vigil.txt \
 	      | python3 -c 'import json,sys; v=json.load(sys.stdin); print("yes" if v["transition"]["match"] and v["placement"]["match"] else "no")'); \
 	    ratio=$$(python3 -c "print(f'{$$ps/max($$vs,0.01):.1f}x')"); \
