@@ -26,12 +26,9 @@ enum CIBTarget {
       ])
   }
 
-  /// Reads the CIB the command works on.
+  /// Reads the CIB the command works on: the file given with `-f`, else the live CIB from clusterd.
   static func load(_ global: GlobalOptions) throws(PcsFailure) -> CIBElement {
-    guard let path = global.file else {
-      // No clusterd to talk to yet: pcs says exactly this when the cluster is not running.
-      throw .legacy("unable to get cib")
-    }
+    guard let path = global.file else { return try LiveCIB.load() }
     guard let bytes = FileBytes.read(path) else {
       if FileBytes.exists(path) { throw .legacy("unable to get cib") }
       return emptyPcsCIB()
@@ -52,9 +49,10 @@ enum CIBTarget {
     return result
   }
 
-  /// Writes `cib` with its epoch bumped by one.
+  /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since
+  /// it was read, so a concurrent edit is never lost).
   static func store(_ cib: CIBElement, global: GlobalOptions) throws(PcsFailure) {
-    guard let path = global.file else { throw .legacy("unable to get cib") }
+    guard let path = global.file else { return try LiveCIB.replace(cib) }
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)
