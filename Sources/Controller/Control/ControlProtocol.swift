@@ -20,6 +20,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
   case timeline
   /// Stops this node's clusterd gracefully (its resources move away first).
   case shutdown
+  /// Stops the named nodes' clusterd (empty = every node), through the cluster's broadcast.
+  case stopNodes([String])
   /// Test only: drops all membership traffic of this node (MembershipShell's fault switch).
   case setIsolated(Bool)
 }
@@ -95,6 +97,9 @@ public struct LiveQuorumInfo: Codable, Sendable, Equatable {
   public var waitForAll: Bool
   public var lastManStanding: Bool
   public var autoTieBreaker: Bool
+  /// `corosync-quorumtool -s` and `pcs status corosync` as Membership's QuorumStatusText renders them.
+  public var quorumtoolText: String = ""
+  public var membershipText: String = ""
   public init(
     ringID: String?, localNodeID: UInt32, quorate: Bool, expectedVotes: Int, highestExpected: Int, totalVotes: Int,
     quorum: Int, members: [Member], twoNode: Bool, waitForAll: Bool, lastManStanding: Bool, autoTieBreaker: Bool

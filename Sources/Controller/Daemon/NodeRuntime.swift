@@ -293,6 +293,8 @@ final class NodeRuntime {
             &$0, nodeID: String(node), uname: name(of: node), name: "shutdown", value: String(nowS()))
         }
       }
+    case .stopRequest(let nodes):
+      if nodes.isEmpty || nodes.contains(me.rawValue) { beginShutdown() }
     case .shutdownReady(let node):
       guard node == me.rawValue, shutdownDeadline != nil else { return }
       finishShutdown()
@@ -676,20 +678,32 @@ final class NodeRuntime {
       guard let backend else { return reply(.failure("membership is not running")) }
       do {
         let q = try await backend.currentQuorumStatus()
-        reply(
-          ControlResponse(
-            quorum: LiveQuorumInfo(
+        var info = LiveQuorumInfo(
               ringID: q.ringID?.ringIDText, localNodeID: q.localNode.rawValue, quorate: q.quorate,
               expectedVotes: q.expectedVotes, highestExpected: q.highestExpected, totalVotes: q.totalVotes,
               quorum: q.quorum,
               members: q.members.map { .init(nodeID: $0.nodeID.rawValue, votes: $0.votes, name: name(of: $0.nodeID.rawValue)) },
               twoNode: q.twoNode, waitForAll: q.waitForAll, lastManStanding: q.lastManStanding,
-              autoTieBreaker: q.autoTieBreaker)))
+              autoTieBreaker: q.autoTieBreaker)
+        info.quorumtoolText = QuorumStatusText.quorumtool(q, nodes: config.nodes, date: Self.ctime(nowS()))
+        info.membershipText = QuorumStatusText.membership(q, nodes: config.nodes)
+        reply(ControlResponse(quorum: info))
       } catch {
         reply(.failure("cannot read quorum status: \(error)"))
       }
     case .timeline:
       reply(ControlResponse(timeline: timeline))
+    case .stopNodes(let names):
+      var ids: [UInt32] = []
+      for n in names {
+        guard let entry = config.nodes.first(where: { $0.displayName == n }) else {
+          return reply(.failure("Node '\(n)' does not appear to exist in configuration"))
+        }
+        ids.append(entry.nodeID.rawValue)
+      }
+      guard view != nil else { return reply(.failure("membership is not running")) }
+      send(.stopRequest(nodes: ids))
+      reply(ControlResponse())
     case .shutdown:
       reply(ControlResponse())
       beginShutdown()

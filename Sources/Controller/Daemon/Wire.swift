@@ -25,6 +25,8 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   /// A node is shutting down: the DC moves its resources away, then answers with `shutdownReady`.
   case shuttingDown(node: UInt32)
   case shutdownReady(node: UInt32)
+  /// `pcs cluster stop --all|NODE...`: the named nodes (empty = all) shut down gracefully.
+  case stopRequest(nodes: [UInt32])
 }
 
 /// One operation as it travels from the DC to a node (AgentCall's fields, plus what the record needs).
