@@ -107,7 +107,8 @@ public enum StatusRecorder {
         if op.action == "stop" && !failed {
           // A stopped resource has no recurring monitors any more.
           lr.children.removeAll {
-            if case .element(let e) = $0 { (Int(e[attribute: "interval"] ?? "0") ?? 0) > 0 } else { false }
+            guard case .element(let e) = $0, !(e.id ?? "").hasSuffix("_last_failure_0") else { return false }
+            return (Int(e[attribute: "interval"] ?? "0") ?? 0) > 0
           }
         }
       }
