@@ -117,6 +117,7 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
     // Real clusterd processes over real sockets (issue 7).
     .testTarget(name: "ClusterdTests", dependencies: ["Controller", "CIB"]),
   ]
