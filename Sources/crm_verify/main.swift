@@ -1,4 +1,5 @@
 import CIB
+import Controller
 import Foundation
 import PolicyEngine
 
@@ -45,14 +46,21 @@ while i < args.count {
   }
   i += 1
 }
+var liveText: String?
 if live {
   if let f = ProcessInfo.processInfo.environment["CIB_file"] { xmlFile = f } else {
-    stderr("crm_verify: Could not connect to the CIB: Transport endpoint is not connected (no running cluster; use -x FILE or CIB_file)")
-    exit(102)
+    // The running cluster's CIB, from the local clusterd (VIGIL_SOCKET, else /run/vigil/clusterd.sock).
+    do {
+      liveText = try ControlClient().send(.getCIB).cib
+    } catch {
+      stderr("crm_verify: Could not connect to the CIB: Transport endpoint is not connected (\(error))")
+      exit(102)
+    }
+    xmlFile = "live CIB"
   }
 }
 guard let path = xmlFile else { stderr("crm_verify: no input: use -x FILE or -L"); exit(64) }
-guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+guard let text = liveText ?? FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
   stderr("crm_verify: Couldn't read \(path)")
   exit(66)
 }

@@ -43,10 +43,22 @@ enum CIBTarget {
   static func edit<Result>(
     _ global: GlobalOptions, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
   ) throws(PcsFailure) -> Result {
-    var cib = try load(global)
-    let result = try edit(&cib)
-    try store(cib, global: global)
-    return result
+    // Live: the DC refuses a write based on an older configuration (optimistic concurrency); the edit is then
+    // re-applied to the newer CIB, a bounded number of times.
+    var attempt = 0
+    while true {
+      var cib = try load(global)
+      let result = try edit(&cib)
+      do {
+        try store(cib, global: global)
+        return result
+      } catch {
+        attempt += 1
+        guard global.file == nil, attempt < 5, error.lines.contains(where: { $0.contains(LiveCIB.conflictMarker) }) else {
+          throw error
+        }
+      }
+    }
   }
 
   /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since

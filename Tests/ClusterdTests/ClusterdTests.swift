@@ -111,9 +111,11 @@ struct ClusterdTests {
     #expect(c.eventually { c.groupNode(rest[0]).map { $0 != dc } ?? false }, "the group is not running after DC loss")
     // Transitions go on: standby the group's node, the group moves.
     if let g = c.groupNode(rest[0]) {
-      #expect(try c.pcs(rest[0], ["node", "standby", g]).status == 0)
+      let standby = try c.pcs(rest[0], ["node", "standby", g])
+      #expect(standby.status == 0, "\(standby.stderr)")
       #expect(c.eventually { (c.groupNode(rest[1]).map { $0 != g && $0 != dc }) ?? false })
-      #expect(try c.pcs(rest[0], ["node", "unstandby", g]).status == 0)
+      let unstandby = try c.pcs(rest[0], ["node", "unstandby", g])
+      #expect(unstandby.status == 0, "\(unstandby.stderr)")
     }
     // A change while `dc` is down; when it rejoins it has the newest CIB.
     #expect(try c.pcs(rest[0], ["resource", "create", "extra", "ocf:heartbeat:Dummy"]).status == 0)

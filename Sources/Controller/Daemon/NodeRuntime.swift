@@ -136,7 +136,9 @@ final class NodeRuntime {
     case .membership(let event): membership(event)
     case .lrm(let report): lrmReport(report)
     case .control(let request, let reply): await control(request, reply: reply)
-    case .tick: tick()
+    case .tick:
+      tick()
+      if synced && dc != nil && !deferred.isEmpty { await replayDeferred() }
     case .shutdownRequested: beginShutdown()
     }
     if isDC { dcRound() }
@@ -415,7 +417,10 @@ final class NodeRuntime {
   // MARK: the DC's work
 
   func record(origin: UInt32, transition: UInt64, action: Int, _ r: WireResult) {
-    let key = "\(action):\(transition):\(r.op.targetRC):vigil-\(origin)"
+    // A probe that finds the resource running (or promoted) found a fact, not a failure: record the rc it
+    // found as the expected one, so no reader lists it under Failed Resource Actions.
+    let probeFound = r.op.action == "monitor" && r.op.intervalMs == 0 && r.opStatus == 0 && [0, 7, 8].contains(r.rc)
+    let key = "\(action):\(transition):\(probeFound ? r.rc : r.op.targetRC):vigil-\(origin)"
     let fatal = !isFalse(property("start-failure-is-fatal"))
     write { StatusRecorder.record(&$0, nodeID: String(origin), uname: name(of: origin), result: r, transitionKey: key, startFailureIsFatal: fatal) }
     guard var s = step, s.transition == transition, s.waiting.removeValue(forKey: action) != nil else { return }
@@ -570,6 +575,7 @@ final class NodeRuntime {
     case .notInstalled: opStatus = 7
     case .signaled, .spawnFailed: opStatus = 4
     case .cancelled: opStatus = 1
+    case .pending: opStatus = -1  // Pacemaker's PCMK_EXEC_PENDING: still in transition
     }
     let ms = Int64(r.runtime.components.seconds * 1000 + r.runtime.components.attoseconds / 1_000_000_000_000_000)
     sendResult(
@@ -635,6 +641,9 @@ final class NodeRuntime {
 
   func tick() {
     let now = clock.now
+    let expired = deferred.filter { $0.deadline < now }
+    deferred.removeAll { $0.deadline < now }
+    for d in expired { d.reply(.failure("no DC was elected within \(Self.requestTimeout); nothing was changed")) }
     for (id, p) in pendingReplies where p.deadline < now {
       pendingReplies[id] = nil
       p.reply(.failure("no answer from the DC within \(Self.requestTimeout); the change may not have been applied"))
@@ -662,14 +671,14 @@ final class NodeRuntime {
       reply(ControlResponse(status: statusInfo()))
     case .replaceCIB(let xml, let a, let e):
       guard pendingReplies.count < Self.pendingRepliesMax else { return reply(.failure("too many requests in progress")) }
-      guard synced, dc != nil else { return reply(.failure("no DC elected yet; try again")) }
+      guard synced, dc != nil else { return deferUntilSynced(request, reply) }
       let id = nextRequestID
       nextRequestID += 1
       pendingReplies[id] = (reply, clock.now + Self.requestTimeout)
       send(.replaceRequest(origin: me.rawValue, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e))
     case .cleanup(let resource, let node, let refresh):
       guard pendingReplies.count < Self.pendingRepliesMax else { return reply(.failure("too many requests in progress")) }
-      guard synced, dc != nil else { return reply(.failure("no DC elected yet; try again")) }
+      guard synced, dc != nil else { return deferUntilSynced(request, reply) }
       let id = nextRequestID
       nextRequestID += 1
       pendingReplies[id] = (reply, clock.now + Self.requestTimeout)
@@ -712,6 +721,21 @@ final class NodeRuntime {
       shell.setIsolated(on)
       reply(ControlResponse())
     }
+  }
+
+  /// Writes wait while the view synchronizes (a DC is being chosen), at most `requestTimeout`.
+  var deferred: [(request: ControlRequest, reply: @Sendable (ControlResponse) -> Void, deadline: ContinuousClock.Instant)] = []
+  static let deferredMax = 64
+
+  func deferUntilSynced(_ request: ControlRequest, _ reply: @escaping @Sendable (ControlResponse) -> Void) {
+    guard deferred.count < Self.deferredMax else { return reply(.failure("no DC elected yet and too many waiting requests; try again")) }
+    deferred.append((request, reply, clock.now + Self.requestTimeout))
+  }
+
+  func replayDeferred() async {
+    let waiting = deferred
+    deferred.removeAll()
+    for d in waiting { await control(d.request, reply: d.reply) }
   }
 
   func statusInfo() -> LiveStatusInfo {

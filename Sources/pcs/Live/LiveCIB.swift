@@ -4,6 +4,9 @@ import Controller
 /// pcs without `-f`: the CIB of the running cluster, through the local clusterd's control socket
 /// (`VIGIL_SOCKET`, else /run/vigil/clusterd.sock).
 enum LiveCIB {
+  /// Part of the DC's answer when the configuration changed between read and write (clusterd's applyReplace).
+  static let conflictMarker = "the CIB changed while this command ran"
+
   static func client(timeoutMs: Int = 60_000) -> ControlClient { ControlClient(timeoutMs: timeoutMs) }
 
   /// Sends a request; a daemon that is not running gives pcs's own "cluster is not running" error.
