@@ -5,7 +5,8 @@ import PolicyEngine
 import Testing
 
 /// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
-func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CIBElement {
+func simulationCIB(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "")
+  throws -> CIBElement {
   let stonith = fencing
     ? "<primitive id=\"fence1\" class=\"stonith\" type=\"fence_dummy\"/>"
     : ""
@@ -15,6 +16,7 @@ func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CI
         <crm_config>
           <cluster_property_set id="cib-bootstrap-options">
             <nvpair id="opt-stonith" name="stonith-enabled" value="\(fencing)"/>
+            \(options)
           </cluster_property_set>
         </crm_config>
         <nodes>
@@ -24,7 +26,7 @@ func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CI
         </nodes>
         <resources>
           \(stonith)
-          <group id="grp">
+          <group id="grp">\(groupMeta)
             <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
               <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
             </primitive>
@@ -58,10 +60,12 @@ func withNodeAttribute(_ cib: CIBElement, node: String, name: String, value: Str
 }
 
 /// Boots three nodes into one quorate view and lets the DC start everything.
-func bootedCluster(fencing: Bool = false, constraints: String = "", lease: LeaseTiming = LeaseTiming())
-  throws -> ClusterSimulation {
-  var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(fencing: fencing, constraints: constraints),
-                              lease: lease)
+func bootedCluster(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "",
+                   lease: LeaseTiming = LeaseTiming()) throws -> ClusterSimulation {
+  var sim = ClusterSimulation(
+    nodeCount: 3,
+    cib: try simulationCIB(fencing: fencing, constraints: constraints, options: options, groupMeta: groupMeta),
+    lease: lease)
   sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
   sim.run()
   return sim
@@ -141,6 +145,47 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     #expect(incident.closed)
     #expect(incident.events.map(\.name).starts(with: ["detected", "transition-computed"]))
     #expect(incident.events.contains { $0.name == "start-complete" && $0.detail == "web on \(holderName)" })
+  }
+
+  @Test func migrationThresholdMovesTheGroupAfterOneFailure() throws {
+    var sim = try bootedCluster(groupMeta: """
+      <meta_attributes id="grp-meta"><nvpair id="grp-mt" name="migration-threshold" value="1"/></meta_attributes>
+      """)
+    let first = sim.where_("web")[0]
+    sim.nowMs += 5_000
+    sim.killBehindBack("web", on: try #require(sim.index(of: first)))
+    sim.run()
+    let now = sim.where_("web")
+    #expect(now.count == 1 && now != [first], "web moved away from \(first): \(now)")
+    #expect(sim.where_("ip") == now, "the group moved as a whole")
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+  }
+
+  @Test func batchLimitBoundsActionsInFlight() throws {
+    let limited = try bootedCluster(options: "<nvpair id=\"opt-bl\" name=\"batch-limit\" value=\"1\"/>")
+    #expect(limited.inFlightMax == 1)
+    #expect(limited.where_("web").count == 1)
+    let free = try bootedCluster()
+    #expect(free.inFlightMax > 1, "probes run in parallel without the limit")
+  }
+
+  @Test func aLostReplyTimesOutIsRecordedAndRecovered() throws {
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(
+      constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node1\" score=\"100\"/>",
+      options: "<nvpair id=\"opt-cd\" name=\"cluster-delay\" value=\"1s\"/>"))
+    sim.lostReplies = ["node1 web_start_0"]
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    let dc = try #require(sim.dcIndex)
+    let cib = sim.nodes[dc].core.cib
+    let failure = try #require(TestCIB.lrmOps(cib, node: "node1", resource: "web").first { $0.id == "web_last_failure_0" })
+    #expect(failure[attribute: "op-status"] == "2", "recorded as timed out")
+    #expect(TestCIB.transient(cib, node: "node1")["fail-count-web#start_0"] == "INFINITY")
+    #expect(sim.where_("web").count == 1 && sim.where_("web") != ["node1"], "\(sim.where_("web"))")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+    let issued = try #require(sim.startsIssued.first { $0.resource == "web" })
+    let retried = try #require(sim.startsIssued.last { $0.resource == "web" })
+    #expect(retried.at >= issued.at + 21_000, "the DC waited for the op timeout (20 s) plus cluster-delay (1 s)")
   }
 
   @Test func nodeLossRestartsOnASurvivorOnlyAfterTheLease() throws {

@@ -188,6 +188,46 @@ enum TestCIB {
     #expect(equal == compared, "\(equal) of \(compared) recorded start digests reproduced")
   }
 
+  @Test func restartAndSecureDigestsMatchPacemakersOwnInCorpus() throws {
+    // Entries Pacemaker 2.1 wrote with op-force-restart and op-secure-params (agents with reload and private
+    // parameters): given the same lists, our restart and secure digests equal Pacemaker's.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("../shared/conformance/xml")
+    let names = ["allow-unhealthy-nodes.xml", "bug-cl-5247.xml", "dc-fence-ordering.xml", "intervals.xml",
+                 "colocation-influence.xml", "clone-requires-quorum.xml"]
+    var compared = 0, equal = 0, nonTrivial = 0, mismatches: [String] = []
+    for name in names {
+      let path = root.appendingPathComponent(name).path
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      let cib = try CIBXML.parse(fileAt: path)
+      let input = try CIBReader.read(cib, now: 0)
+      for ns in input.nodeStates {
+        for h in ns.resources {
+          for op in h.operations where op.intervalMs == 0 && op.secureDigest != nil && op.restartDigest != nil
+            && (op.task == "start" || op.task == "monitor") {
+            guard var def = OperationDefinition(input: input, resource: h.id, task: op.task) else { continue }
+            def.parameters = def.parameters.filter { !$0.key.hasPrefix("#") }
+            var rec = def.result(node: ns.uname ?? "", nodeID: ns.id, callID: 1, rc: 0, transitionKey: nil, at: 0)
+            func list(_ t: String?) -> [String] { (t ?? "").split(separator: " ").map(String.init) }
+            rec.restartParameters = list(op.forceRestart)
+            rec.secureParameters = list(op.secureParams)
+            let d = OperationDigests(rec)
+            compared += 1
+            if !def.parameters.isEmpty && d.secure?.digest != d.opDigest { nonTrivial += 1 }
+            if d.opDigest == op.opDigest && d.restart?.digest == op.restartDigest && d.secure?.digest == op.secureDigest {
+              equal += 1
+            } else {
+              mismatches.append("\(name) \(op.id)")
+            }
+          }
+        }
+      }
+    }
+    #expect(compared >= 10)
+    #expect(nonTrivial >= 1, "at least one entry hides a private parameter")
+    #expect(equal == compared, "\(equal) of \(compared): \(mismatches.prefix(5))")
+  }
+
   @Test func monitorFailureIsRecordedCountedAndRecovered() throws {
     var callID = 0
     let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])

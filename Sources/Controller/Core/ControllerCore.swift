@@ -282,7 +282,8 @@ public struct ControllerCore: Sendable {
       task: c.task, intervalMs: c.intervalMs, node: c.node, nodeID: nodeID, callID: maxCallID(nodeID) + 1, rc: c.rc,
       status: c.status, exitReason: c.exitReason, transitionKey: c.transitionKey, lastRCChange: at.wallSeconds,
       execTimeMs: c.execTimeMs, queueTimeMs: c.queueTimeMs, parameters: request?.parameters ?? def?.parameters ?? [:],
-      timeoutMs: request?.timeoutMs ?? def?.timeoutMs)
+      timeoutMs: request?.timeoutMs ?? def?.timeoutMs, restartParameters: c.restartParameters,
+      secureParameters: c.secureParameters)
     let fatal = input.map { ($0.clusterOptions["start-failure-is-fatal"] ?? "true").lowercased() } ?? "true"
     cib = PolicyEngine.StatusRecorder.record(rec, into: cib, failurePolicy: .init(
       startFailureIsFatal: ["true", "yes", "on", "y", "1"].contains(fatal)))

@@ -94,6 +94,11 @@ public struct OperationCompletion: Sendable, Equatable {
   public var queueTimeMs: Int
   /// Echo of the request's key; nil for results nobody asked for.
   public var transitionKey: TransitionKey?
+  /// From the agent's meta-data, when the shell knows it: non-reloadable parameters (agents with reload) and
+  /// private ones; they make the recorded entry carry op-force-restart/op-restart-digest and
+  /// op-secure-params/op-secure-digest as Pacemaker writes them.
+  public var restartParameters: [String]? = nil
+  public var secureParameters: [String]? = nil
 
   public init(node: String, resource: String, task: String, intervalMs: Int = 0, rc: Int, status: ExecStatus = .done,
               exitReason: String = "", execTimeMs: Int = 0, queueTimeMs: Int = 0, transitionKey: TransitionKey? = nil) {
