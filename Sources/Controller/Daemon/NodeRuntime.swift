@@ -267,7 +267,12 @@ final class NodeRuntime {
         }
       }
       if error == nil {
-        write { StatusRecorder.cleanup(&$0, resource: resource, nodeID: nodeID, refresh: refresh) }
+        _ = nodeID
+        write { cib in
+          cib = refresh
+            ? PolicyEngine.StatusRecorder.refresh(resource: resource, node: node, in: cib)
+            : PolicyEngine.StatusRecorder.cleanup(resource: resource, node: node, in: cib)
+        }
       }
       flushCIB()
       send(.replaceDone(origin: origin, requestID: id, error: error))
@@ -291,8 +296,8 @@ final class NodeRuntime {
       shuttingDownNodes.insert(node)
       if isDC {
         write {
-          StatusRecorder.setTransientAttribute(
-            &$0, nodeID: String(node), uname: name(of: node), name: "shutdown", value: String(nowS()))
+          $0 = PolicyEngine.StatusRecorder.setTransientAttribute(
+            "shutdown", value: String(nowS()), nodeID: String(node), uname: name(of: node), in: $0)
         }
       }
     case .stopRequest(let nodes):
@@ -331,18 +336,21 @@ final class NodeRuntime {
         if let member {
           if !previousMembers.contains(member) {
             // A node that (re)joins is probed afresh: its history may be stale.
-            StatusRecorder.clearHistory(&cib, nodeID: id)
-            StatusRecorder.clearTransientAttributes(&cib, nodeID: id)
+            cib = PolicyEngine.StatusRecorder.forgetHistory(nodeID: id, in: cib)
+            StatusTree.clearTransientAttributes(&cib, nodeID: id)
           }
-          StatusRecorder.setNodeState(&cib, id: id, uname: n.displayName, member: true)
+          cib = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: id, uname: n.displayName, in: cib)
           if shuttingDownNodes.contains(n.nodeID.rawValue) {
-            StatusRecorder.setTransientAttribute(
-              &cib, nodeID: id, uname: n.displayName, name: "shutdown", value: String(nowS()))
+            cib = PolicyEngine.StatusRecorder.setTransientAttribute(
+              "shutdown", value: String(nowS()), nodeID: id, uname: n.displayName, in: cib)
           }
         } else {
-          StatusRecorder.clearHistory(&cib, nodeID: id)
-          StatusRecorder.clearTransientAttributes(&cib, nodeID: id)
-          StatusRecorder.setNodeState(&cib, id: id, uname: n.displayName, member: false)
+          // Without fencing, a node out of the view runs nothing we may count on (the lease stopped it): its
+          // history and transient attributes go, as after fencing.
+          cib = PolicyEngine.StatusRecorder.forgetHistory(nodeID: id, in: cib)
+          StatusTree.clearTransientAttributes(&cib, nodeID: id)
+          let gone: NodeMembershipChange = shuttingDownNodes.contains(n.nodeID.rawValue) ? .left : .lost
+          cib = PolicyEngine.StatusRecorder.recordMembership(gone, nodeID: id, uname: n.displayName, in: cib)
         }
       }
     }
@@ -358,7 +366,7 @@ final class NodeRuntime {
         nodes.append(CIBElement("node", ["id": id, "uname": n.displayName]))
       }
     }
-    StatusRecorder.replaceOrAppend(&conf, nodes)
+    StatusTree.replaceOrAppend(&conf, nodes)
     var crm = conf.firstElement(named: "crm_config") ?? CIBElement("crm_config")
     var set = crm.elements.first { $0.id == "cib-bootstrap-options" }
       ?? CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"])
@@ -376,8 +384,8 @@ final class NodeRuntime {
         set.append(CIBElement("nvpair", ["id": "cib-bootstrap-options-\(k)", "name": k, "value": v]))
       }
     }
-    StatusRecorder.replaceOrAppend(&crm, set)
-    StatusRecorder.replaceOrAppend(&conf, crm)
+    StatusTree.replaceOrAppend(&crm, set)
+    StatusTree.replaceOrAppend(&conf, crm)
     cib.children[ci] = .element(conf)
   }
 
@@ -422,7 +430,19 @@ final class NodeRuntime {
     let probeFound = r.op.action == "monitor" && r.op.intervalMs == 0 && r.opStatus == 0 && [0, 7, 8].contains(r.rc)
     let key = "\(action):\(transition):\(probeFound ? r.rc : r.op.targetRC):vigil-\(origin)"
     let fatal = !isFalse(property("start-failure-is-fatal"))
-    write { StatusRecorder.record(&$0, nodeID: String(origin), uname: name(of: origin), result: r, transitionKey: key, startFailureIsFatal: fatal) }
+    let parts = r.op.agent.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    var params: [String: String] = [:]
+    for p in r.op.parameters where p.count == 2 { params[p[0]] = p[1] }
+    let op = RecordedOperation(
+      resource: r.op.resource, agentClass: parts.first ?? "ocf", agentProvider: parts.count == 3 ? parts[1] : nil,
+      agentType: parts.last ?? "", task: r.op.action, intervalMs: Int(r.op.intervalMs), node: name(of: origin),
+      nodeID: String(origin), callID: r.callID, rc: r.rc, status: ExecStatus(rawValue: r.opStatus) ?? .error,
+      exitReason: r.exitReason, transitionKey: TransitionKey(parsing: key), lastRCChange: r.finishedAt,
+      execTimeMs: Int(r.execMs), parameters: params, timeoutMs: Int(r.op.timeoutMs))
+    write {
+      $0 = PolicyEngine.StatusRecorder.record(
+        op, into: $0, failurePolicy: PolicyEngine.StatusRecorder.FailurePolicy(startFailureIsFatal: fatal))
+    }
     guard var s = step, s.transition == transition, s.waiting.removeValue(forKey: action) != nil else { return }
     let ok = r.opStatus == 0 && (r.rc == r.op.targetRC || (r.op.action == "monitor" && r.op.intervalMs == 0))
     if !ok && s.kind == "transition" {
