@@ -161,6 +161,51 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
   }
 
+  @Test func shutdownMovesEverythingAwayThenLetsTheNodeGo() throws {
+    var sim = try bootedCluster(constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node3\" score=\"100\"/>")
+    #expect(sim.where_("ip") == ["node3"])
+    let dc = try #require(sim.dcIndex)
+    let effects = sim.nodes[dc].core.requestShutdown(of: sim.nodes[2].me, at: sim.time(sim.nowMs + 1000))
+    sim.apply(effects, from: dc)
+    sim.run()
+    #expect(sim.nodes[2].running.isEmpty)
+    #expect(sim.where_("ip").count == 1 && sim.where_("web") == sim.where_("ip"))
+    #expect(sim.log.contains { $0.hasSuffix("shutdown node3") }, "\(sim.log.suffix(10))")
+    #expect(sim.overlaps.isEmpty)
+  }
+
+  @Test func theDCWritesItsVersionAndCrmMonShowsIt() throws {
+    let me = ControllerNode(id: 1, name: "node1")
+    var config = ControllerConfig(localNode: me, controllerUUID: "u1")
+    config.dcVersion = "2.1.5-vigil"
+    var core = ControllerCore(config: config, cib: try simulationCIB())
+    let members = [me, ControllerNode(id: 2, name: "node2"), ControllerNode(id: 3, name: "node3")]
+    let effects = core.handle(.membershipChanged(members: members, quorate: true, at: ControllerTime(monotonicMs: 0, wallSeconds: 1_700_000_000)))
+    #expect(effects.first == .dcChanged(me))
+    #expect(effects.contains { if case .updateCIB = $0 { true } else { false } })
+    #expect(core.cib[attribute: "epoch"] == "2", "dc-version is a configuration change")
+    let crmMon = "/usr/sbin/crm_mon"
+    guard FileManager.default.isExecutableFile(atPath: crmMon) else { return }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-dc-\(getpid())-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("cib.xml")
+    try CIBXML.serialize(core.cib).write(to: file, atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: crmMon)
+    p.arguments = ["-1"]
+    p.environment = ["CIB_file": file.path, "PATH": "/usr/sbin:/usr/bin:/bin"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(text.contains("Stack: corosync"), "\(text)")
+    #expect(text.contains("Current DC: node1 (version 2.1.5-vigil) - partition with quorum"), "\(text)")
+    #expect(text.contains("Online: [ node1 node2 node3 ]"), "\(text)")
+  }
+
   @Test func batchLimitBoundsActionsInFlight() throws {
     let limited = try bootedCluster(options: "<nvpair id=\"opt-bl\" name=\"batch-limit\" value=\"1\"/>")
     #expect(limited.inFlightMax == 1)

@@ -163,6 +163,10 @@ public struct ControllerCore: Sendable {
       }
     }
     c = PolicyEngine.StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
+    if let v = config.dcVersion {
+      c = setBootstrapOption("dc-version", v, in: c)
+      c = setBootstrapOption("cluster-infrastructure", config.clusterInfrastructure, in: c)
+    }
     cib = c
     markChanged()
     return effects
@@ -453,6 +457,30 @@ public struct ControllerCore: Sendable {
   }
 
   // MARK: CIB reading helpers
+
+  /// Sets a cluster option in the `cib-bootstrap-options` set (created when absent); unchanged when equal.
+  func setBootstrapOption(_ name: String, _ value: String, in root0: CIBElement) -> CIBElement {
+    guard clusterOption(root0, name) != value else { return root0 }
+    var root = root0
+    guard let ci = root.childIndex(named: "configuration"), case .element(var conf) = root.children[ci] else { return root }
+    if conf.childIndex(named: "crm_config") == nil { conf.children.insert(.element(CIBElement("crm_config")), at: 0) }
+    guard let ki = conf.childIndex(named: "crm_config"), case .element(var crm) = conf.children[ki] else { return root }
+    if crm.childIndex(id: "cib-bootstrap-options") == nil {
+      crm.append(CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"]))
+    }
+    guard let si = crm.childIndex(id: "cib-bootstrap-options"), case .element(var set) = crm.children[si] else { return root }
+    if let ni = set.children.firstIndex(where: { if case .element(let e) = $0 { e[attribute: "name"] == name } else { false } }),
+       case .element(var nv) = set.children[ni] {
+      nv[attribute: "value"] = value
+      set.children[ni] = .element(nv)
+    } else {
+      set.append(CIBElement("nvpair", ["id": "cib-bootstrap-options-\(name)", "name": name, "value": value]))
+    }
+    crm.children[si] = .element(set)
+    conf.children[ki] = .element(crm)
+    root.children[ci] = .element(conf)
+    return root
+  }
 
   func noQuorumStops(_ c: CIBElement) -> Bool {
     let policy = clusterOption(c, "no-quorum-policy")?.lowercased() ?? "stop"

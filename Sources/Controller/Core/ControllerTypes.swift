@@ -53,6 +53,10 @@ public struct ControllerConfig: Sendable {
   public var fenceAttemptsMax: Int
   /// Incidents kept in the timeline.
   public var incidentsMax: Int
+  /// When set, the DC writes `dc-version` (this text) and `cluster-infrastructure` into cib-bootstrap-options on
+  /// taking over, as Pacemaker's DC does; `crm_mon` prints them as "Current DC: node1 (version ...)" and "Stack:".
+  public var dcVersion: String? = nil
+  public var clusterInfrastructure: String = "corosync"
 
   public init(localNode: ControllerNode, controllerUUID: String, lease: LeaseTiming = LeaseTiming(),
               batchLimitDefault: Int = 16, fenceAttemptsMax: Int = 10, incidentsMax: Int = 32) {
