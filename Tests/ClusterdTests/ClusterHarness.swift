@@ -116,9 +116,9 @@ final class TestCluster: @unchecked Sendable {
   }
 
   /// Waits for a process that exits on its own (pcs cluster stop).
-  func waitExit(_ node: String, timeoutS: Double = 40) -> Bool {
+  func waitExit(_ node: String, timeoutS: Double = 40) async -> Bool {
     guard let pid = lock.withLock({ pids.removeValue(forKey: node) }) else { return true }
-    return reap(pid, timeoutS: timeoutS)
+    return (try? await blocking { self.reap(pid, timeoutS: timeoutS) }) ?? false
   }
 
   func stop() {
@@ -152,9 +152,14 @@ final class TestCluster: @unchecked Sendable {
     var stderr: String
   }
 
-  /// Runs our pcs against `node`'s socket.
+  /// Runs our pcs against `node`'s socket, on a GCD thread: waiting for a child process must never block the
+  /// Swift concurrency pool that the other test suites (the LRM's agent runs) need.
   @discardableResult
-  func pcs(_ node: String, _ args: [String]) throws -> Run {
+  func pcs(_ node: String, _ args: [String]) async throws -> Run {
+    try await blocking { try self.pcsNow(node, args) }
+  }
+
+  func pcsNow(_ node: String, _ args: [String]) throws -> Run {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Self.bin + "/pcs")
     p.arguments = args
@@ -174,18 +179,18 @@ final class TestCluster: @unchecked Sendable {
 
   /// Polls `condition` every 100 ms until it holds or `timeoutS` passes; returns whether it held. A bound on
   /// waiting, not a timing assertion: the tests only check that the state is eventually reached.
-  func eventually(timeoutS: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+  func eventually(timeoutS: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeoutS)
     while Date() < deadline {
-      if try condition() { return true }
-      usleep(100_000)
+      if try await condition() { return true }
+      try? await Task.sleep(for: .milliseconds(100))
     }
-    return try condition()
+    return try await condition()
   }
 
   /// `pcs status resources` of `node`, as (resource -> "Started nodeX" / "Stopped" ...).
-  func resourceStates(_ node: String) -> [String: String] {
-    guard let r = try? pcs(node, ["status", "resources"]), r.status == 0 else { return [:] }
+  func resourceStates(_ node: String) async -> [String: String] {
+    guard let r = try? await pcs(node, ["status", "resources"]), r.status == 0 else { return [:] }
     var out: [String: String] = [:]
     for line in r.stdout.split(separator: "\n") {
       let parts = line.split(separator: "\t")
@@ -197,8 +202,8 @@ final class TestCluster: @unchecked Sendable {
   }
 
   /// The node where both group members run, if they run together on one node.
-  func groupNode(_ node: String, members: [String] = ["VIP", "service"]) -> String? {
-    let s = resourceStates(node)
+  func groupNode(_ node: String, members: [String] = ["VIP", "service"]) async -> String? {
+    let s = await resourceStates(node)
     let places = members.map { s[$0] ?? "" }
     guard let first = places.first, first.hasPrefix("Started "), places.allSatisfy({ $0 == first }) else { return nil }
     return String(first.dropFirst("Started ".count))
@@ -209,8 +214,8 @@ final class TestCluster: @unchecked Sendable {
     names.filter { FileManager.default.fileExists(atPath: dir + "/" + $0 + "/agents/rsctmp/Dummy-VIP.state") }
   }
 
-  func dcName(_ node: String) -> String? {
-    guard let r = try? pcs(node, ["status"]), r.status == 0 else { return nil }
+  func dcName(_ node: String) async -> String? {
+    guard let r = try? await pcs(node, ["status"]), r.status == 0 else { return nil }
     for line in r.stdout.split(separator: "\n") where line.contains("Current DC:") {
       let words = line.split(separator: " ")
       if let i = words.firstIndex(of: "DC:"), i + 1 < words.count, words[i + 1] != "NONE" { return String(words[i + 1]) }
@@ -221,7 +226,7 @@ final class TestCluster: @unchecked Sendable {
   func log(_ node: String) -> String { (try? String(contentsOfFile: dir + "/" + node + "/clusterd.log", encoding: .utf8)) ?? "" }
 
   /// Creates the user's group (VIP + service) with stonith off and stickiness 1, as the demo does.
-  func createUserGroup(via node: String) throws {
+  func createUserGroup(via node: String) async throws {
     for args in [
       ["property", "set", "stonith-enabled=false"],
       ["resource", "defaults", "update", "resource-stickiness=1"],
@@ -231,9 +236,16 @@ final class TestCluster: @unchecked Sendable {
         "op", "monitor", "interval=1s", "--group", "web",
       ],
     ] {
-      let r = try pcs(node, args)
+      let r = try await pcs(node, args)
       guard r.status == 0 else { throw HarnessError("pcs \(args.joined(separator: " ")) failed: \(r.stderr)") }
     }
+  }
+}
+
+/// Runs blocking work (waitpid, pipes) on a GCD thread and awaits it.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
   }
 }
 
