@@ -329,6 +329,23 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
   }
 
+  @Test func partitionWhileAStartIsInFlightStillNeverRunsTwice() throws {
+    // node1 (DC) is cut off while web's start runs on it; node1 notices at 60 ms (web's start is in flight until
+    // 75 ms); the majority's CIB never heard of ip's or web's start (the cut was at 20 ms).
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(
+      constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node1\" score=\"100\"/>"))
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run(untilMs: 20)
+    sim.setComponents([[1, 2], [0]], at: 20, detectionMs: [400, 40], lastHeardMs: 15)
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.nodes[0].running.isEmpty, "node1 stopped what it was starting")
+    let majority = sim.where_("web")
+    #expect(majority.count == 1 && majority != ["node1"])
+    let restart = try #require(sim.startsIssued.last { $0.resource == "ip" })
+    #expect(restart.at >= 15 + LeaseTiming().leaseMs, "the majority waited for the lease although it knew of no start")
+  }
+
   @Test func partitionHealsWithoutRunningTwice() throws {
     var sim = try bootedCluster()
     let cut: Int64 = 10_000
