@@ -206,7 +206,10 @@ final class TestCluster: @unchecked Sendable {
     let s = await resourceStates(node)
     let places = members.map { s[$0] ?? "" }
     guard let first = places.first, first.hasPrefix("Started "), places.allSatisfy({ $0 == first }) else { return nil }
-    return String(first.dropFirst("Started ".count))
+    let node = String(first.dropFirst("Started ".count))
+    // One node name only: "Started [ node1 node2 ]" (active on several nodes) is not "running together".
+    guard names.contains(node) else { return nil }
+    return node
   }
 
   /// The nodes whose private run folder holds VIP's Dummy state file (the resource "runs" there).
