@@ -219,6 +219,7 @@ public struct MembershipSimulator {
     for effect in fx {
       switch effect {
       case .send(let p, let targets):
+        if options.trace { traceSend(i, p, targets) }
         for t in targets {
           let ti = Int(t.rawValue) - 1
           guard ti >= 0 && ti < n else { continue }
@@ -252,6 +253,18 @@ public struct MembershipSimulator {
       if result.violation != nil { return }
     }
     if quorumTouched { checkQuorum() }
+  }
+
+  /// Trace lines for the view-change messages (heartbeats and data would drown them).
+  mutating func traceSend(_ i: Int, _ p: Packet, _ targets: [NodeID]) {
+    let to = targets.map { "n\($0)" }.joined(separator: ",")
+    switch p.message {
+    case .propose(let prop): log("n\(i + 1) sends propose \(prop.view) \(prop.members.map(\.description)) to \(to)")
+    case .proposalAck(let a): log("n\(i + 1) sends ack \(a.proposal) (in \(a.currentView), received \(a.received)) to \(to)")
+    case .install(let inst): log("n\(i + 1) sends install \(inst.view.id) to \(to)")
+    case .leave: log("n\(i + 1) sends leave to \(to)")
+    case .heartbeat, .data, .ordered, .orderedAck: break
+    }
   }
 
   mutating func violate(_ s: String) {

@@ -3,7 +3,7 @@
 #endif
 import Membership
 
-/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--trace]`: runs the deterministic membership
+/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
 /// line is always `N seeds, V violations`.
 var seeds = 100
@@ -12,7 +12,7 @@ var single: UInt64?
 var options = SimulationOptions()
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--trace]")
+  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--trace]")
   exit(2)
 }
 while !args.isEmpty {
@@ -26,6 +26,7 @@ while !args.isEmpty {
   case "--first": first = UInt64(value()) ?? { usage() }()
   case "--seed": single = UInt64(value()) ?? { usage() }()
   case "--nodes": options.nodeCount = Int(value()) ?? { usage() }()
+  case "--heal-ms": options.healDuration = .milliseconds(Int64(value()) ?? { usage() }())
   case "--trace": options.trace = true
   default: usage()
   }
