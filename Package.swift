@@ -115,5 +115,6 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
   ]
 )

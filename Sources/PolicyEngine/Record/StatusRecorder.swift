@@ -1,0 +1,419 @@
+import CIB
+
+/// Writes operation results, fail counts and membership changes into a CIB's status section, the way
+/// Pacemaker 2.1's controller and attribute manager do, as pure functions from one CIB tree to the next.
+///
+/// Why it exists: our scheduler, `crm_mon` and `crm_simulate` must all read back what the controller recorded.
+/// Layout written (Pacemaker's names and attribute order):
+///
+///     <status>
+///       <node_state id=NODEID uname= in_ccm= crmd= crm-debug-origin= join= expected=>
+///         <transient_attributes id=NODEID><instance_attributes id="status-NODEID">
+///             <nvpair id="status-NODEID-fail-count-RSC.monitor_10000" name="fail-count-RSC#monitor_10000" .../>
+///         <lrm id=NODEID><lrm_resources><lrm_resource id= type= class= provider=>
+///             <lrm_rsc_op id="RSC_last_0" | "RSC_last_failure_0" | "RSC_monitor_10000" operation_key= .../>
+///
+/// History entry ids: a successful one-shot operation replaces `RSC_last_0`; a successful recurring one
+/// replaces `RSC_OP_INTERVAL`; a failure (rc differs from the expected rc, or the execution failed) replaces
+/// `RSC_last_failure_0` and, when one-shot, also `RSC_last_0`. A cancelled recurring operation's entry is
+/// removed; a successful stop removes the resource's recurring entries (Pacemaker cancels them first).
+/// The functions never touch the version attributes: the writer stamps them (`CIBChangeKind.stamp`).
+public enum StatusRecorder {
+  /// The feature set Pacemaker 2.1.5 writes on history entries (what `cibadmin --empty` prints here).
+  public static let featureSet = "3.16.1"
+
+  /// Options that change how a failure is counted.
+  public struct FailurePolicy: Sendable, Equatable {
+    /// cluster option start-failure-is-fatal (default true): a failed start sets the fail count to INFINITY.
+    public var startFailureIsFatal: Bool
+    public init(startFailureIsFatal: Bool = true) { self.startFailureIsFatal = startFailureIsFatal }
+  }
+
+  // MARK: operation results
+
+  /// Records one result: the history entries, and on failure the fail count and last-failure attributes.
+  public static func record(_ op: RecordedOperation, into cib: CIBElement,
+                            failurePolicy: FailurePolicy = FailurePolicy()) -> CIBElement {
+    var root = cib
+    updateNodeState(&root, nodeID: op.nodeID, uname: op.node) { ns in
+      ns[attribute: "crm-debug-origin"] = "do_update_resource"
+      updateResourceHistory(&ns, nodeID: op.nodeID, resource: op.resource) { lrmResource in
+        lrmResource[attribute: "type"] = op.agentType
+        lrmResource[attribute: "class"] = op.agentClass
+        lrmResource[attribute: "provider"] = op.agentProvider
+        recordHistory(op, into: &lrmResource)
+      }
+    }
+    if op.failed && countsAsFailure(op) {
+      root = recordFailCount(op, into: root, policy: failurePolicy)
+    }
+    return root
+  }
+
+  /// The lrm_rsc_op element Pacemaker writes for `op` under the given entry id.
+  public static func historyEntry(_ op: RecordedOperation, id: String) -> CIBElement {
+    var e = CIBElement("lrm_rsc_op")
+    e[attribute: "id"] = id
+    e[attribute: "operation_key"] = op.operationKey
+    e[attribute: "operation"] = op.task
+    e[attribute: "crm-debug-origin"] = "do_update_resource"
+    e[attribute: "crm_feature_set"] = featureSet
+    let key = op.transitionKey ?? TransitionKey(actionID: -1, transitionID: -1, targetRC: 0,
+                                                uuid: "00000000-0000-0000-0000-000000000000")
+    e[attribute: "transition-key"] = key.description
+    e[attribute: "transition-magic"] = "\(op.status.rawValue):\(op.rc);\(key)"
+    e[attribute: "exit-reason"] = op.exitReason
+    e[attribute: "on_node"] = op.node
+    e[attribute: "call-id"] = String(op.callID)
+    e[attribute: "rc-code"] = String(op.rc)
+    e[attribute: "op-status"] = String(op.status.rawValue)
+    e[attribute: "interval"] = String(op.intervalMs)
+    e[attribute: "last-rc-change"] = String(op.lastRCChange)
+    e[attribute: "exec-time"] = String(op.execTimeMs)
+    e[attribute: "queue-time"] = String(op.queueTimeMs)
+    let digests = OperationDigests(op)
+    e[attribute: "op-digest"] = digests.opDigest
+    if let restart = digests.restart {
+      e[attribute: "op-force-restart"] = restart.list
+      e[attribute: "op-restart-digest"] = restart.digest
+    }
+    if let secure = digests.secure {
+      e[attribute: "op-secure-params"] = secure.list
+      e[attribute: "op-secure-digest"] = secure.digest
+    }
+    return e
+  }
+
+  static func recordHistory(_ op: RecordedOperation, into lrmResource: inout CIBElement) {
+    if op.status == .cancelled {
+      if op.intervalMs > 0 { removeChildren(of: &lrmResource) { $0.id == op.operationKey } }
+      return
+    }
+    var ids: [String]
+    if op.failed {
+      ids = ["\(op.resource)_last_failure_0"]
+      if op.intervalMs == 0 { ids.append("\(op.resource)_last_0") }
+    } else if op.intervalMs > 0 {
+      ids = [op.operationKey]
+    } else {
+      ids = ["\(op.resource)_last_0"]
+    }
+    if op.task == "stop" && !op.failed && op.status == .done {
+      // The stop ran after every recurring operation was cancelled; their entries go with them.
+      removeChildren(of: &lrmResource) { e in
+        e.name == "lrm_rsc_op" && (e[attribute: "interval"].flatMap { Int($0) } ?? 0) > 0
+          && e.id != "\(op.resource)_last_failure_0"
+      }
+    }
+    for id in ids { setChild(of: &lrmResource, historyEntry(op, id: id)) }
+  }
+
+  /// Pacemaker does not count "found running/promoted" probes, or a probe reporting "not running".
+  static func countsAsFailure(_ op: RecordedOperation) -> Bool {
+    if op.task == "monitor" && op.intervalMs == 0 && op.status == .done && [0, 7, 8].contains(op.rc) { return false }
+    if op.task == "notify" { return false }
+    return true
+  }
+
+  // MARK: fail counts
+
+  /// `fail-count-RSC#OP_INTERVAL` and `last-failure-RSC#OP_INTERVAL`, as Pacemaker 2.1's attrd names them.
+  public static func failCountName(resource: String, task: String, intervalMs: Int) -> String {
+    "fail-count-\(resource)#\(task)_\(intervalMs)"
+  }
+
+  public static func lastFailureName(resource: String, task: String, intervalMs: Int) -> String {
+    "last-failure-\(resource)#\(task)_\(intervalMs)"
+  }
+
+  /// Adds one failure of `op` (INFINITY for a failed stop, or a failed start when start-failure-is-fatal).
+  public static func recordFailCount(_ op: RecordedOperation, into cib: CIBElement,
+                                     policy: FailurePolicy = FailurePolicy()) -> CIBElement {
+    let countName = failCountName(resource: op.resource, task: op.task, intervalMs: op.intervalMs)
+    let lastName = lastFailureName(resource: op.resource, task: op.task, intervalMs: op.intervalMs)
+    var root = cib
+    updateNodeState(&root, nodeID: op.nodeID, uname: op.node) { ns in
+      updateTransientAttributes(&ns, nodeID: op.nodeID) { set in
+        let old = set.elements.first { $0[attribute: "name"] == countName }?[attribute: "value"]
+        let value: String
+        if op.task == "stop" || (op.task == "start" && policy.startFailureIsFatal) {
+          value = "INFINITY"
+        } else {
+          let sum = ScoreMath.add(old.flatMap(ScoreMath.parse) ?? 0, 1)
+          value = ScoreMath.text(sum)
+        }
+        setAttribute(&set, nodeID: op.nodeID, name: countName, value: value)
+        setAttribute(&set, nodeID: op.nodeID, name: lastName, value: String(op.lastRCChange))
+      }
+    }
+    return root
+  }
+
+  /// `pcs resource cleanup` (crm_resource --cleanup): for `resource` (nil = every resource) on `node` (nil = every
+  /// node), delete the fail counts and last-failure attributes and, where the history holds a failure, the whole
+  /// resource history, so the scheduler probes again. Resource ids match the history id exactly or as the base
+  /// of a clone instance ("rsc" matches "rsc:1").
+  public static func cleanup(resource: String?, node: String?, in cib: CIBElement) -> CIBElement {
+    clearHistory(resource: resource, node: node, in: cib, onlyFailed: true)
+  }
+
+  /// `pcs resource refresh` (crm_resource --refresh): as cleanup, but the history goes whether it failed or not.
+  public static func refresh(resource: String?, node: String?, in cib: CIBElement) -> CIBElement {
+    clearHistory(resource: resource, node: node, in: cib, onlyFailed: false)
+  }
+
+  static func matches(_ id: String, _ resource: String?) -> Bool {
+    guard let resource else { return true }
+    if id == resource { return true }
+    if let colon = id.lastIndex(of: ":"), id[..<colon] == resource, Int(id[id.index(after: colon)...]) != nil {
+      return true
+    }
+    return false
+  }
+
+  static func clearHistory(resource: String?, node: String?, in cib: CIBElement, onlyFailed: Bool) -> CIBElement {
+    var root = cib
+    guard let statusIndex = root.childIndex(named: "status"),
+          case .element(var status) = root.children[statusIndex] else { return root }
+    for i in status.children.indices {
+      guard case .element(var ns) = status.children[i], ns.name == "node_state" else { continue }
+      if let node, ns[attribute: "uname"] != node && ns.id != node { continue }
+      mapChildren(of: &ns, named: "transient_attributes") { ta in
+        mapChildren(of: &ta, named: "instance_attributes") { set in
+          removeChildren(of: &set) { nv in
+            guard nv.name == "nvpair", let name = nv[attribute: "name"] else { return false }
+            for prefix in ["fail-count-", "last-failure-"] where name.hasPrefix(prefix) {
+              var rest = Substring(name.dropFirst(prefix.count))
+              if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
+              return matches(String(rest), resource)
+            }
+            return false
+          }
+        }
+      }
+      mapChildren(of: &ns, named: "lrm") { lrm in
+        mapChildren(of: &lrm, named: "lrm_resources") { list in
+          removeChildren(of: &list) { r in
+            guard r.name == "lrm_resource", let id = r.id, matches(id, resource) else { return false }
+            if !onlyFailed { return true }
+            return r.elements(named: "lrm_rsc_op").contains { isFailureEntry($0) }
+          }
+        }
+      }
+      status.children[i] = .element(ns)
+    }
+    root.children[statusIndex] = .element(status)
+    return root
+  }
+
+  /// A history entry that records a failure: a last_failure entry, or an rc/status that differs from the target.
+  static func isFailureEntry(_ e: CIBElement) -> Bool {
+    if e.id?.hasSuffix("_last_failure_0") == true { return true }
+    let status = Int(e[attribute: "op-status"] ?? "0") ?? 0
+    if status != 0 && status != -1 && status != 1 { return true }
+    let rc = Int(e[attribute: "rc-code"] ?? "0") ?? 0
+    let target = e[attribute: "transition-key"].flatMap(TransitionKey.init(parsing:))?.targetRC ?? 0
+    return rc != target
+  }
+
+  // MARK: membership
+
+  /// Records a membership change of one node in its node_state (created when absent).
+  public static func recordMembership(_ change: NodeMembershipChange, nodeID: String, uname: String,
+                                      in cib: CIBElement) -> CIBElement {
+    var root = cib
+    updateNodeState(&root, nodeID: nodeID, uname: uname) { ns in
+      switch change {
+      case .joined:
+        ns[attribute: "in_ccm"] = "true"
+        ns[attribute: "crmd"] = "online"
+        ns[attribute: "crm-debug-origin"] = "do_state_transition"
+        ns[attribute: "join"] = "member"
+        ns[attribute: "expected"] = "member"
+      case .left:
+        ns[attribute: "in_ccm"] = "false"
+        ns[attribute: "crmd"] = "offline"
+        ns[attribute: "crm-debug-origin"] = "do_state_transition"
+        ns[attribute: "join"] = "down"
+        ns[attribute: "expected"] = "down"
+      case .lost:
+        ns[attribute: "in_ccm"] = "false"
+        ns[attribute: "crmd"] = "offline"
+        ns[attribute: "crm-debug-origin"] = "peer_update_callback"
+        ns[attribute: "join"] = "down"
+        if ns[attribute: "expected"] == nil { ns[attribute: "expected"] = "member" }
+      case .fenced:
+        ns[attribute: "in_ccm"] = "false"
+        ns[attribute: "crmd"] = "offline"
+        ns[attribute: "crm-debug-origin"] = "send_stonith_update"
+        ns[attribute: "join"] = "down"
+        ns[attribute: "expected"] = "down"
+        removeChildren(of: &ns) { $0.name == "lrm" || $0.name == "transient_attributes" }
+      }
+    }
+    return root
+  }
+
+  /// Sets the `dc-uuid` and `have-quorum` attributes of the cib element (what crm_mon reads for "Current DC"
+  /// and "partition with quorum").
+  public static func recordDC(_ dcNodeID: String?, haveQuorum: Bool, in cib: CIBElement) -> CIBElement {
+    var root = cib
+    root[attribute: "have-quorum"] = haveQuorum ? "1" : "0"
+    root[attribute: "dc-uuid"] = dcNodeID
+    return root
+  }
+
+  /// Sets (or, with nil, removes) a transient node attribute, as `attrd_updater` does.
+  public static func setTransientAttribute(_ name: String, value: String?, nodeID: String, uname: String,
+                                           in cib: CIBElement) -> CIBElement {
+    var root = cib
+    updateNodeState(&root, nodeID: nodeID, uname: uname) { ns in
+      updateTransientAttributes(&ns, nodeID: nodeID) { set in
+        if let value {
+          setAttribute(&set, nodeID: nodeID, name: name, value: value)
+        } else {
+          removeChildren(of: &set) { $0[attribute: "name"] == name }
+        }
+      }
+    }
+    return root
+  }
+
+  // MARK: tree helpers
+
+  static func updateNodeState(_ root: inout CIBElement, nodeID: String, uname: String,
+                              _ body: (inout CIBElement) -> Void) {
+    updateChild(of: &root, name: "status", id: nil, make: { CIBElement("status") }) { status in
+      updateChild(of: &status, name: "node_state", id: nodeID, make: {
+        var e = CIBElement("node_state")
+        e[attribute: "id"] = nodeID
+        e[attribute: "uname"] = uname
+        return e
+      }) { ns in
+        if ns[attribute: "uname"] == nil { ns[attribute: "uname"] = uname }
+        body(&ns)
+      }
+    }
+  }
+
+  static func updateResourceHistory(_ ns: inout CIBElement, nodeID: String, resource: String,
+                                    _ body: (inout CIBElement) -> Void) {
+    updateChild(of: &ns, name: "lrm", id: nil, make: { CIBElement("lrm", ["id": nodeID]) }) { lrm in
+      updateChild(of: &lrm, name: "lrm_resources", id: nil, make: { CIBElement("lrm_resources") }) { list in
+        updateChild(of: &list, name: "lrm_resource", id: resource, make: {
+          CIBElement("lrm_resource", ["id": resource])
+        }, body)
+      }
+    }
+  }
+
+  static func updateTransientAttributes(_ ns: inout CIBElement, nodeID: String, _ body: (inout CIBElement) -> Void) {
+    // transient_attributes goes before lrm, where Pacemaker's readers expect nothing in particular but
+    // crm_mon's output order is unaffected; keep it first as attrd writes it.
+    if ns.childIndex(named: "transient_attributes") == nil {
+      ns.children.insert(.element(CIBElement("transient_attributes", ["id": nodeID])), at: 0)
+    }
+    updateChild(of: &ns, name: "transient_attributes", id: nil, make: { CIBElement("transient_attributes") }) { ta in
+      updateChild(of: &ta, name: "instance_attributes", id: nil, make: {
+        CIBElement("instance_attributes", ["id": "status-\(nodeID)"])
+      }, body)
+    }
+  }
+
+  static func setAttribute(_ set: inout CIBElement, nodeID: String, name: String, value: String) {
+    if let i = set.children.firstIndex(where: {
+      if case .element(let e) = $0 { e.name == "nvpair" && e[attribute: "name"] == name } else { false }
+    }), case .element(var nv) = set.children[i] {
+      nv[attribute: "value"] = value
+      set.children[i] = .element(nv)
+    } else {
+      set.append(CIBElement("nvpair", ["id": sanitizedID("status-\(nodeID)-\(name)"), "name": name, "value": value]))
+    }
+  }
+
+  /// Pacemaker's crm_xml_sanitize_id: characters not allowed in an XML ID become '.'.
+  public static func sanitizedID(_ text: String) -> String {
+    String(text.map { c -> Character in
+      c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_" || c == ".") ? c : "."
+    })
+  }
+
+  static func updateChild(of parent: inout CIBElement, name: String, id: String?, make: () -> CIBElement,
+                          _ body: (inout CIBElement) -> Void) {
+    let index = parent.children.firstIndex {
+      if case .element(let e) = $0 { e.name == name && (id == nil || e.id == id) } else { false }
+    }
+    var child: CIBElement
+    if let index, case .element(let e) = parent.children[index] { child = e } else { child = make() }
+    body(&child)
+    if let index { parent.children[index] = .element(child) } else { parent.append(child) }
+  }
+
+  static func setChild(of parent: inout CIBElement, _ child: CIBElement) {
+    if let id = child.id, let i = parent.childIndex(id: id) {
+      parent.children[i] = .element(child)
+    } else {
+      parent.append(child)
+    }
+  }
+
+  static func removeChildren(of parent: inout CIBElement, where predicate: (CIBElement) -> Bool) {
+    parent.children.removeAll { if case .element(let e) = $0 { predicate(e) } else { false } }
+  }
+
+  static func mapChildren(of parent: inout CIBElement, named name: String, _ body: (inout CIBElement) -> Void) {
+    for i in parent.children.indices {
+      if case .element(var e) = parent.children[i], e.name == name {
+        body(&e)
+        parent.children[i] = .element(e)
+      }
+    }
+  }
+}
+
+/// The digests Pacemaker stores on a history entry, computed with the scheduler's own digest code so that a
+/// recorded entry never looks like a definition change to our scheduler.
+///
+/// op-digest: every parameter (CRM_meta_* dropped); recurring operations add CRM_meta_timeout, as Pacemaker's
+/// pcmk__filter_op_for_digest keeps it. op-restart-digest: only the non-reloadable parameters (one-shot
+/// operations of agents that support reload). op-secure-digest: the parameters minus the private ones.
+public struct OperationDigests: Sendable, Equatable {
+  public var opDigest: String
+  public var restart: (list: String, digest: String)?
+  public var secure: (list: String, digest: String)?
+
+  public static func == (a: OperationDigests, b: OperationDigests) -> Bool {
+    a.opDigest == b.opDigest && a.restart?.list == b.restart?.list && a.restart?.digest == b.restart?.digest
+      && a.secure?.list == b.secure?.list && a.secure?.digest == b.secure?.digest
+  }
+
+  public init(_ op: RecordedOperation) {
+    let params = op.parameters.filter { !$0.key.hasPrefix("CRM_meta_") }
+    var main = params
+    if op.intervalMs > 0, let t = op.timeoutMs { main["CRM_meta_timeout"] = String(t) }
+    opDigest = OperationDigests.digest(main)
+    if op.intervalMs == 0, let keep = op.restartParameters {
+      let set = Set(keep)
+      restart = (Self.listText(keep), OperationDigests.digest(params.filter { set.contains($0.key) }))
+    }
+    if let hidden = op.secureParameters, !hidden.isEmpty {
+      let set = Set(hidden)
+      secure = (Self.listText(hidden), OperationDigests.digest(params.filter { !set.contains($0.key) }))
+    }
+  }
+
+  /// Pacemaker 2.1 writes parameter lists as "  a b  ".
+  static func listText(_ names: [String]) -> String { "  " + names.joined(separator: " ") + "  " }
+
+  /// MD5 of ` <parameters k="v" .../>\n` with names sorted bytewise; CRM_meta_timeout is kept when present.
+  public static func digest(_ params: [String: String]) -> String {
+    var s = " <parameters"
+    for (k, v) in params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+    where k == "CRM_meta_timeout" || (!k.hasPrefix("CRM_meta_") && k != "id" && k != "crm_feature_set"
+      && k != "op-digest" && k != "pcmk_external_ip") {
+      s += " \(k)=\"\(OperationDigest.escape(v))\""
+    }
+    s += "/>\n"
+    return MD5.hex(Array(s.utf8))
+  }
+}
