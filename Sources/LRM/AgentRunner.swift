@@ -117,6 +117,16 @@ public struct AgentRunner: Sendable {
   public func run(_ call: AgentCall) async -> OperationResult {
     let clock = ContinuousClock()
     let started = clock.now
+    if call.agent.standard == .systemd {
+      let result = await roots.systemd.run(call)
+      logger.debug(
+        "operation finished",
+        metadata: [
+          "resource": "\(call.resource)", "action": "\(call.action.rawValue)", "agent": "\(call.agent)",
+          "result": "\(result.summary)",
+        ])
+      return result
+    }
     let invocation: Invocation
     do {
       invocation = try makeInvocation(call, roots: roots)

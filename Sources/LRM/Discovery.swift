@@ -22,7 +22,7 @@ public struct AgentDiscovery: Sendable {
   /// Standards available here, as `crm_resource --list-standards` prints them.
   public func standards() -> [AgentStandard] {
     var result: [AgentStandard] = [.ocf, .lsb, .service, .stonith]
-    if FileManager.default.fileExists(atPath: "/run/systemd/system") { result.append(.systemd) }
+    if roots.systemd.isReachable { result.append(.systemd) }
     return result
   }
 
@@ -50,7 +50,11 @@ public struct AgentDiscovery: Sendable {
         .filter { isExecutableFile("\(roots.fenceDirectory)/\($0)") }
         .map { ResourceAgentName(standard: .stonith, type: $0) }
     case .systemd:
-      return []  // unit discovery needs a running systemd (D-Bus); see docs/ARCHITECTURE.md
+      // systemd's ListUnitFiles + ListUnits over D-Bus (bounded wait); no systemd reachable: none.
+      guard roots.systemd.isReachable,
+        case .success(let names) = roots.systemd.agentNamesBlocking(timeout: .seconds(10), entriesMax: entriesMax)
+      else { return [] }
+      return names.map { ResourceAgentName(standard: .systemd, type: $0) }
     }
   }
 

@@ -9,6 +9,8 @@ public enum LRMError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidMetadata(ResourceAgentName, reason: String)
   case metadataUnavailable(ResourceAgentName, reason: String)
   case spawnFailed(path: String, reason: String)
+  /// systemd units are run through systemd's D-Bus API, not as a child process.
+  case notAProcess(ResourceAgentName)
 
   public var description: String {
     switch self {
@@ -18,6 +20,7 @@ public enum LRMError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidMetadata(let name, let reason): "unable to parse meta-data of \(name): \(reason)"
     case .metadataUnavailable(let name, let reason): "unable to get meta-data of \(name): \(reason)"
     case .spawnFailed(let path, let reason): "unable to run \(path): \(reason)"
+    case .notAProcess(let name): "\(name) is run through systemd's D-Bus API, not as a process"
     }
   }
 }

@@ -7,32 +7,32 @@ public struct AgentRoots: Sendable, Equatable {
   public var initDirectory: String
   /// Fence agents: `<fenceDirectory>/<agent>` (fence-agents installs into /usr/sbin).
   public var fenceDirectory: String
-  /// systemctl, used for `systemd:` units.
-  public var systemctl: String
+  /// systemd's manager, reached over D-Bus, for `systemd:` units (never systemctl).
+  public var systemd: SystemdManager
   /// PATH given to every agent: agents call `ip`, `grep`, `sed`… and must not depend on the caller's PATH.
   public var path: String
 
   public init(
     ocfRoot: String = "/usr/lib/ocf", initDirectory: String = "/etc/init.d", fenceDirectory: String = "/usr/sbin",
-    systemctl: String = "/usr/bin/systemctl",
+    systemd: SystemdManager = .host,
     path: String = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   ) {
     self.ocfRoot = ocfRoot
     self.initDirectory = initDirectory
     self.fenceDirectory = fenceDirectory
-    self.systemctl = systemctl
+    self.systemd = systemd
     self.path = path
   }
 
   public static let system = AgentRoots()
 
-  /// The executable that implements `agent` (for systemd, the unit is an argument of systemctl).
+  /// The executable that implements `agent`; for systemd, the D-Bus socket of the manager that runs units.
   public func executablePath(for agent: ResourceAgentName) -> String {
     switch agent.standard {
     case .ocf: "\(ocfRoot)/resource.d/\(agent.provider!)/\(agent.type)"
     case .lsb, .service: "\(initDirectory)/\(agent.type)"
     case .stonith: "\(fenceDirectory)/\(agent.type)"
-    case .systemd: systemctl
+    case .systemd: systemd.address.path
     }
   }
 }
@@ -121,7 +121,7 @@ extension Duration {
 /// OCF_RESOURCE_TYPE, OCF_RESOURCE_PROVIDER, OCF_RESKEY_<param> and OCF_RESKEY_CRM_meta_<meta> (dashes become
 /// underscores, interval and timeout in milliseconds), as Pacemaker's executor passes them.
 /// LSB: `<script> <action>` with monitor sent as `status`. Fence: no argument, `action=` and the parameters as
-/// lines on stdin. systemd: `systemctl start|stop|is-active <unit>.service`.
+/// lines on stdin. systemd units are not processes: see `SystemdManager`.
 public func makeInvocation(_ call: AgentCall, roots: AgentRoots) throws(LRMError) -> Invocation {
   let executable = roots.executablePath(for: call.agent)
   var env: [String: String] = ["PATH": roots.path, "LC_ALL": "C"]
@@ -180,18 +180,8 @@ public func makeInvocation(_ call: AgentCall, roots: AgentRoots) throws(LRMError
       executable: executable, arguments: [], environment: sortedEnvironment(env),
       standardInput: lines.joined(separator: "\n") + "\n", immediateResult: nil)
   case .systemd:
-    let unit = call.agent.type.contains(".") ? call.agent.type : "\(call.agent.type).service"
-    let args: [String]
-    switch call.action {
-    case .start: args = ["start", unit]
-    case .stop: args = ["stop", unit]
-    case .monitor, .status: args = ["is-active", unit]
-    case .reload: args = ["reload", unit]
-    default: throw .unsupportedAction(call.action, call.agent)
-    }
-    return Invocation(
-      executable: executable, arguments: args, environment: sortedEnvironment(env), standardInput: nil,
-      immediateResult: nil)
+    // Not a process: AgentRunner hands systemd units to SystemdManager (D-Bus).
+    throw .notAProcess(call.agent)
   }
 }
 
@@ -205,13 +195,8 @@ public func interpretExit(_ code: Int32, standard: AgentStandard, action: AgentA
   case .stonith:
     return .fence(FenceResult(action: action == .monitor || action == .start ? .monitor : action, exitCode: code))
   case .systemd:
-    switch (action, code) {
-    case (.monitor, 0), (.status, 0): return .systemd(.active)
-    case (_, 0): return .systemd(.jobDone)
-    case (.monitor, 3), (.status, 3): return .systemd(.inactive)
-    case (_, 5): return .systemd(.unknownUnit)
-    default: return .systemd(.jobFailed(code))
-    }
+    // Only reached for a systemd unit run as a process, which Vigil never does: read as OCF.
+    return .ocf(OCFResult(exitCode: code))
   }
 }
 

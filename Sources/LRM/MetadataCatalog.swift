@@ -49,7 +49,13 @@ public actor MetadataCatalog {
       else { throw .agentNotInstalled(agent, path: path) }
       return LSBHeader(script: String(decoding: data.prefix(65_536), as: UTF8.self)).metadata(for: agent)
     case .systemd:
-      throw .metadataUnavailable(agent, reason: "systemd units are described by systemd, not by meta-data")
+      let unit = systemdUnitName(forAgentType: agent.type)
+      let description: String?
+      do { description = try await runner.roots.systemd.unitDescription(unit, timeout: timeout) } catch {
+        throw .metadataUnavailable(agent, reason: error.description)
+      }
+      guard let description else { throw .agentNotInstalled(agent, path: "systemd unit \(unit)") }
+      return systemdMetadata(for: agent, unitDescription: description)
     case .ocf, .stonith:
       let result = await runner.run(
         AgentCall(resource: "meta-data", agent: agent, action: .metaData, timeout: timeout))

@@ -149,24 +149,6 @@ public enum FenceResult: Sendable, Hashable {
   }
 }
 
-/// A systemd unit's state after a start/stop job or an `is-active` query.
-public enum SystemdResult: Sendable, Hashable {
-  case jobDone, active, inactive, failed, activating, deactivating
-  case jobFailed(Int32)
-  case unknownUnit
-
-  public var ocf: OCFResult {
-    switch self {
-    case .jobDone, .active: .success
-    case .inactive: .notRunning
-    case .failed: .genericError
-    case .activating, .deactivating: .genericError
-    case .jobFailed: .genericError
-    case .unknownUnit: .notInstalled
-    }
-  }
-}
-
 /// The standard-specific reading of an agent's exit, kept next to its OCF meaning.
 public enum AgentExitCode: Sendable, Hashable {
   case ocf(OCFResult)
@@ -198,6 +180,8 @@ public enum ExecutionStatus: Sendable, Hashable, CustomStringConvertible {
   case spawnFailed(String)
   /// A recurring operation was cancelled.
   case cancelled
+  /// The resource is in transition (a systemd unit activating or deactivating): Pacemaker's PCMK_EXEC_PENDING.
+  case pending
 
   public var description: String {
     switch self {
@@ -207,6 +191,7 @@ public enum ExecutionStatus: Sendable, Hashable, CustomStringConvertible {
     case .notInstalled: "not installed"
     case .spawnFailed(let r): "error: \(r)"
     case .cancelled: "cancelled"
+    case .pending: "pending"
     }
   }
 }

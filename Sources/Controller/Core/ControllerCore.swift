@@ -1,0 +1,539 @@
+import CIB
+import PolicyEngine
+
+/// The controller of one node, as a value: DC election, the DC's transition engine, the lease, fencing gating,
+/// result recording and the failover timeline. No I/O, no clock: the shell (clusterd) feeds `ControllerInput`s
+/// and performs the returned `ControllerEffect`s in order.
+///
+/// Rules it keeps (docs/ARCHITECTURE.md, "Controller"):
+/// - DC: the member of the current view with the lowest node id. Only the DC computes transitions and writes the
+///   CIB (`.updateCIB`); the other cores take the DC's CIB through `.cibReplaced`.
+/// - The DC recomputes after every change it sees (membership, CIB edit, unexpected result), never while a
+///   transition has actions in flight: a change aborts the transition (in-flight actions finish, nothing new fires).
+/// - Without quorum (and no-quorum-policy stop, the default) every node stops its own resources at once and no DC
+///   computes; the quorate side starts a lost node's resources only once its lease has run out, or, with fencing
+///   configured, once the node is fenced.
+public struct ControllerCore: Sendable {
+  public let config: ControllerConfig
+  /// The newest CIB this node knows (the DC's own writes, or the last `.cibReplaced`).
+  public private(set) var cib: CIBElement
+  public private(set) var members: [ControllerNode] = []
+  public private(set) var quorate = false
+  public private(set) var dc: ControllerNode?
+  public private(set) var transition: Transition?
+  /// Lost nodes whose lease has not run out yet, by node name.
+  public private(set) var leases: [String: Lease] = [:]
+  /// Set on a node that lost quorum while its own resources are being stopped.
+  public private(set) var localLease: LocalLease?
+  public private(set) var timeline = FailoverTimeline()
+
+  var transitionCounter = 0
+  var dirty = false
+  var fenceAttempts: [String: Int] = [:]
+  var timersAsked: Set<Int64> = []
+  var shutdownAnnounced: Set<String> = []
+
+  /// A lost node's resources may not start elsewhere before `untilMs`.
+  public struct Lease: Sendable, Equatable {
+    public var node: String
+    public var untilMs: Int64
+    /// History ids of the resources that were active on it.
+    public var resources: [String]
+    var incident: Int?
+  }
+
+  /// This node lost quorum: its resources are being stopped and must be by `deadlineMs`.
+  public struct LocalLease: Sendable, Equatable {
+    public var deadlineMs: Int64
+    public var pending: [String]
+    var expiredReported = false
+    var incident: Int?
+  }
+
+  public init(config: ControllerConfig, cib: CIBElement) {
+    self.config = config
+    self.cib = cib
+  }
+
+  public var isDC: Bool { dc == config.localNode }
+
+  /// The one entry point. Effects come in the order the shell must perform them.
+  public mutating func handle(_ input: ControllerInput) -> [ControllerEffect] {
+    let before = cib
+    var effects: [ControllerEffect] = []
+    let now: ControllerTime
+    switch input {
+    case .membershipChanged(let newMembers, let q, let left, let lastHeard, let at):
+      now = at
+      effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, at: at)
+    case .cibReplaced(let newCIB, let at):
+      now = at
+      cib = newCIB
+      if isDC { markChanged() }
+    case .operationCompleted(let c, let at):
+      now = at
+      onCompletion(c, at: at, effects: &effects)
+    case .fencingCompleted(let node, let success, let at):
+      now = at
+      onFencing(node, success: success, at: at)
+    case .tick(let at):
+      now = at
+      onTick(at, effects: &effects)
+    }
+    timersAsked = timersAsked.filter { $0 > now.monotonicMs }
+    if isDC { step(at: now, effects: &effects) }
+    if isDC && cib != before {
+      var stamped = cib
+      if (try? CIBVersion.stamp(&stamped, after: before)) != nil { cib = stamped }
+      // The update goes before anything that depends on it having been written.
+      let firstExecute = effects.firstIndex { if case .execute = $0 { true } else if case .fence = $0 { true } else { false } }
+      effects.insert(.updateCIB(cib), at: firstExecute ?? effects.count)
+    }
+    return effects
+  }
+
+  // MARK: membership and election
+
+  mutating func onMembership(_ newMembers: [ControllerNode], quorate q: Bool, left: Set<UInt32>,
+                             lastHeard: [UInt32: Int64], at: ControllerTime) -> [ControllerEffect] {
+    var effects: [ControllerEffect] = []
+    let old = members
+    let oldDC = dc
+    let wasQuorate = quorate
+    members = newMembers.sorted()
+    quorate = q
+    let lost = old.filter { o in !members.contains { $0.id == o.id } && !left.contains(o.id) }
+    let latestHeard = lost.compactMap { lastHeard[$0.id] }.max() ?? at.monotonicMs
+
+    // The lease, on this node: no quorum -> stop what runs here, now, whoever is DC.
+    if !q && (wasQuorate || old.isEmpty) && noQuorumStops(cib) && localLease == nil {
+      effects += startLocalLease(since: lost.isEmpty ? at.monotonicMs : latestHeard, at: at)
+    } else if q {
+      if let l = localLease, let inc = l.incident { closeIncident(inc, at.monotonicMs, "quorum regained") }
+      localLease = nil
+    }
+
+    // Election: lowest node id among the view's members.
+    let newDC = members.contains(config.localNode) ? members.first : nil
+    if newDC != dc {
+      dc = newDC
+      effects.append(.dcChanged(newDC))
+      if !isDC { transition = nil }
+    }
+    guard isDC else { return effects }
+
+    // The DC records the view: who joined, who left, who was lost (with their leases or fencing).
+    let input = try? CIBReader.read(cib, now: at.wallSeconds)
+    let preState = input.map { interpretStatus($0) }
+    let fencing = preState.map { $0.options.stonithEnabled && $0.options.haveStonithResource } ?? false
+    // A partition without quorum (no-quorum-policy stop) starts nothing: no lease or incident for whom it lost.
+    for n in lost where canCompute {
+      let kind: Incident.Kind = n == oldDC ? .dcLost : .nodeLost
+      var inc = openIncident(kind, subject: n.name)
+      if let h = lastHeard[n.id] { inc.add("last-heard", h) }
+      inc.add("new-view", at.monotonicMs, "members " + members.map(\.name).joined(separator: " "))
+      if !fencing {
+        let active = preState.map { activeResources(on: n.name, $0) } ?? []
+        let until = (lastHeard[n.id] ?? at.monotonicMs) + config.lease.leaseMs
+        leases[n.name] = Lease(node: n.name, untilMs: until, resources: active, incident: inc.id)
+        inc.add("lease-started", at.monotonicMs, "until +\(until - inc.startMsOr(at.monotonicMs)) ms, holds "
+                  + (active.isEmpty ? "nothing" : active.joined(separator: " ")))
+        askTimer(until, &effects)
+      }
+      store(inc)
+    }
+    var c = cib
+    for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
+      || nodeStateValue(m.cibID, "in_ccm") != "true" {
+      c = StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
+    }
+    for n in configuredNodes() where !members.contains(where: { $0.cibID == n.cibID }) {
+      let gone = left.contains(n.id)
+      if gone {
+        if nodeStateValue(n.cibID, "expected") != "down" || nodeStateValue(n.cibID, "in_ccm") != "false" {
+          c = StatusRecorder.recordMembership(.left, nodeID: n.cibID, uname: n.name, in: c)
+        }
+      } else if nodeStateValue(n.cibID, "in_ccm") == "true" || nodeStateValue(n.cibID, "crmd") == "online" {
+        c = StatusRecorder.recordMembership(.lost, nodeID: n.cibID, uname: n.name, in: c)
+      }
+    }
+    c = StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
+    cib = c
+    markChanged()
+    return effects
+  }
+
+  /// Stops everything this node runs (the lease of a node without quorum).
+  mutating func startLocalLease(since heardMs: Int64, at: ControllerTime) -> [ControllerEffect] {
+    var effects: [ControllerEffect] = []
+    guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return effects }
+    let state = interpretStatus(input)
+    let active = activeResources(on: config.localNode.name, state)
+    var inc = openIncident(.quorumLost, subject: config.localNode.name)
+    inc.add("new-view", at.monotonicMs, "no quorum: members " + members.map(\.name).joined(separator: " "))
+    let deadline = heardMs + config.lease.leaseMs
+    for rid in active {
+      effects += cancelRecurring(rid, on: config.localNode)
+      let def = OperationDefinition(input: input, resource: rid, task: "stop")
+      let req = ActionRequest(
+        node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
+        agentType: def?.agentType ?? "", task: "stop", intervalMs: 0, parameters: def?.parameters ?? [:],
+        timeoutMs: Int(max(1, deadline - at.monotonicMs)),
+        transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: config.controllerUUID))
+      effects.append(.execute(req))
+    }
+    inc.add("lease-stop", at.monotonicMs, active.isEmpty ? "nothing runs here" : "stopping " + active.joined(separator: " "))
+    if active.isEmpty { inc.add("stop-complete", at.monotonicMs) }
+    localLease = LocalLease(deadlineMs: deadline, pending: active, incident: inc.id)
+    store(inc)
+    askTimer(deadline, &effects)
+    return effects
+  }
+
+  // MARK: results
+
+  mutating func onCompletion(_ c: OperationCompletion, at: ControllerTime, effects: inout [ControllerEffect]) {
+    // The lease bookkeeping of this node.
+    if c.node == config.localNode.name, c.task == "stop", var l = localLease, let i = l.pending.firstIndex(of: c.resource) {
+      l.pending.remove(at: i)
+      if l.pending.isEmpty, let inc = l.incident { addEvent(inc, "stop-complete", at.monotonicMs) }
+      localLease = l
+    }
+    guard isDC else { return }
+    if var t = transition, let i = t.match(c), case .operation(let req) = t.actions[i].kind {
+      record(c, request: req, at: at)
+      let ok = c.status == .done && c.rc == req.transitionKey.targetRC
+      t.actions[i].state = ok ? .done : .failed
+      if !ok {
+        t.aborted = true
+        dirty = true
+        if c.task == "monitor" && c.intervalMs > 0 {
+          var inc = openIncident(.resourceFailed, subject: "\(c.resource) on \(c.node)")
+          inc.add("detected", at.monotonicMs, "\(c.task)_\(c.intervalMs) rc=\(c.rc)")
+          store(inc)
+        }
+      } else if c.task == "start" || c.task == "promote" {
+        noteStarted(c.resource, on: c.node, at.monotonicMs)
+      }
+      transition = t
+      return
+    }
+    // A result nobody waits for: a recurring monitor that changed, or an action of an older transition.
+    if c.intervalMs > 0 && c.status != .cancelled && unchangedRecurring(c) { return }
+    record(c, request: nil, at: at)
+    let failed = c.status != .done && c.status != .cancelled || (c.status == .done && c.rc != (c.transitionKey?.targetRC ?? 0))
+    if failed && c.task == "monitor" {
+      var inc = openIncident(.resourceFailed, subject: "\(c.resource) on \(c.node)")
+      inc.add("detected", at.monotonicMs, "\(c.task)_\(c.intervalMs) rc=\(c.rc)\(c.exitReason.isEmpty ? "" : " " + c.exitReason)")
+      store(inc)
+    }
+    markChanged()
+  }
+
+  mutating func onFencing(_ node: String, success: Bool, at: ControllerTime) {
+    guard isDC else { return }
+    if success {
+      if let n = configuredNodes().first(where: { $0.name == node }) ?? members.first(where: { $0.name == node }) {
+        cib = StatusRecorder.recordMembership(.fenced, nodeID: n.cibID, uname: n.name, in: cib)
+      }
+      fenceAttempts[node] = nil
+      for i in timeline.incidents.indices where !timeline.incidents[i].closed && timeline.incidents[i].subject == node {
+        timeline.incidents[i].add("fenced", at.monotonicMs)
+      }
+    } else {
+      fenceAttempts[node, default: 0] += 1
+    }
+    if var t = transition, let i = t.matchFence(node) {
+      t.actions[i].state = success ? .done : .failed
+      if !success { t.aborted = true }
+      transition = t
+    }
+    if success || (fenceAttempts[node] ?? 0) < config.fenceAttemptsMax { markChanged() }
+  }
+
+  mutating func onTick(_ at: ControllerTime, effects: inout [ControllerEffect]) {
+    if var l = localLease, at.monotonicMs >= l.deadlineMs, !l.pending.isEmpty, !l.expiredReported {
+      l.expiredReported = true
+      if let inc = l.incident { addEvent(inc, "lease-expired", at.monotonicMs, "still stopping " + l.pending.joined(separator: " ")) }
+      effects.append(.leaseExpired(resources: l.pending))
+      localLease = l
+    }
+    for name in leases.keys.sorted() where leases[name]!.untilMs <= at.monotonicMs {
+      if let inc = leases[name]!.incident { addEvent(inc, "lease-expired", at.monotonicMs) }
+      leases[name] = nil
+    }
+  }
+
+  /// Writes a result into the CIB (call ids continue each node's history).
+  mutating func record(_ c: OperationCompletion, request: ActionRequest?, at: ControllerTime) {
+    guard let nodeID = nodeID(for: c.node) else { return }
+    let input = try? CIBReader.read(cib, now: at.wallSeconds)
+    let def = input.flatMap { OperationDefinition(input: $0, resource: c.resource, task: c.task, intervalMs: c.intervalMs) }
+    var agent = (request?.agentClass ?? def?.agentClass, request?.agentProvider ?? def?.agentProvider,
+                 request?.agentType ?? def?.agentType)
+    if agent.0 == nil || agent.0 == "" { agent = historyAgent(c.resource, nodeID: nodeID) }
+    let rec = RecordedOperation(
+      resource: c.resource, agentClass: agent.0 ?? "", agentProvider: agent.1, agentType: agent.2 ?? "",
+      task: c.task, intervalMs: c.intervalMs, node: c.node, nodeID: nodeID, callID: maxCallID(nodeID) + 1, rc: c.rc,
+      status: c.status, exitReason: c.exitReason, transitionKey: c.transitionKey, lastRCChange: at.wallSeconds,
+      execTimeMs: c.execTimeMs, queueTimeMs: c.queueTimeMs, parameters: request?.parameters ?? def?.parameters ?? [:],
+      timeoutMs: request?.timeoutMs ?? def?.timeoutMs)
+    let fatal = input.map { ($0.clusterOptions["start-failure-is-fatal"] ?? "true").lowercased() } ?? "true"
+    cib = StatusRecorder.record(rec, into: cib, failurePolicy: .init(
+      startFailureIsFatal: ["true", "yes", "on", "y", "1"].contains(fatal)))
+  }
+
+  // MARK: the transition engine (DC)
+
+  mutating func markChanged() {
+    dirty = true
+    transition?.aborted = true
+  }
+
+  var canCompute: Bool { isDC && (quorate || !noQuorumStops(cib)) }
+
+  mutating func step(at: ControllerTime, effects: inout [ControllerEffect]) {
+    for _ in 0..<4 {
+      if var t = transition {
+        for i in t.expired(nowMs: at.monotonicMs) {
+          switch t.actions[i].kind {
+          case .operation(let req):
+            // The DC records the timeout on the node's behalf, as Pacemaker's transition engine does.
+            record(OperationCompletion(req, rc: 1, status: .timeout, exitReason: "action timed out on the DC"),
+                   request: req, at: at)
+          case .fence(let n, _):
+            fenceAttempts[n.name, default: 0] += 1
+          case .pseudo: break
+          }
+          t.actions[i].state = .failed
+          t.aborted = true
+          dirty = true
+        }
+        for a in t.fireReady(nowMs: at.monotonicMs) {
+          switch a.kind {
+          case .operation(let req):
+            if req.task == "stop" || req.task == "demote" { effects += cancelRecurring(req.resource, on: req.node) }
+            effects.append(.execute(req))
+          case .fence(let n, let action): effects.append(.fence(node: n, action: action))
+          case .pseudo: break
+          }
+        }
+        if t.isComplete {
+          transition = nil
+          effects.append(.transitionComplete(id: t.id, aborted: t.aborted))
+          if !t.aborted && !dirty { closeRecoveredIncidents(at.monotonicMs) }
+          effects += announceShutdowns(at)
+          continue
+        }
+        transition = t
+        if let d = t.nextDeadlineMs, d > at.monotonicMs { askTimer(d, &effects) }
+        if let h = t.nextHoldMs, h > at.monotonicMs { askTimer(h, &effects) }
+        return
+      }
+      guard dirty, canCompute else { return }
+      dirty = false
+      guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return }
+      let result = schedule(input)
+      transitionCounter += 1
+      var holds: [String: Int64] = [:]
+      for l in leases.values where l.untilMs > at.monotonicMs {
+        for r in l.resources { holds[r] = max(holds[r] ?? 0, l.untilMs) }
+      }
+      var nodes: [String: ControllerNode] = [:]
+      for n in configuredNodes() { nodes[n.name] = n }
+      for n in members { nodes[n.name] = n }
+      let opts = input.clusterOptions
+      let batch = opts["batch-limit"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? config.batchLimitDefault
+      let t = TransitionBuilder(result: result, nodes: nodes, uuid: config.controllerUUID,
+                                transitionID: transitionCounter, holds: holds).build(batchLimit: batch)
+      for i in timeline.incidents.indices where !timeline.incidents[i].closed
+        && timeline.incidents[i].offset(of: "transition-computed") == nil {
+        timeline.incidents[i].add("transition-computed", at.monotonicMs, "transition \(t.id), \(t.actions.count) actions")
+      }
+      if t.actions.isEmpty {
+        closeRecoveredIncidents(at.monotonicMs)
+        effects += announceShutdowns(at)
+        return
+      }
+      effects.append(.transitionStarted(id: t.id, actions: t.actions.count))
+      transition = t
+    }
+  }
+
+  func cancelRecurring(_ resource: String, on node: ControllerNode) -> [ControllerEffect] {
+    var out: [ControllerEffect] = []
+    for op in historyOps(resource, nodeID: node.cibID) {
+      guard let interval = op[attribute: "interval"].flatMap({ Int($0) }), interval > 0,
+            op.id != "\(resource)_last_failure_0", let task = op[attribute: "operation"] else { continue }
+      out.append(.cancel(node: node, resource: resource, task: task, intervalMs: interval))
+    }
+    return out
+  }
+
+  /// Nodes with the shutdown attribute set and nothing left running there.
+  mutating func announceShutdowns(_ at: ControllerTime) -> [ControllerEffect] {
+    guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return [] }
+    let state = interpretStatus(input)
+    var out: [ControllerEffect] = []
+    for n in state.nodes where n.shutdown && !shutdownAnnounced.contains(n.name) {
+      guard activeResources(on: n.name, state).isEmpty,
+            let node = members.first(where: { $0.name == n.name }) else { continue }
+      shutdownAnnounced.insert(n.name)
+      out.append(.shutdownNode(node))
+    }
+    return out
+  }
+
+  /// Asks the DC to move everything off `node` and then let it leave (pcs cluster stop): sets the node's
+  /// `shutdown` transient attribute as Pacemaker does; `.shutdownNode` follows once nothing runs there.
+  public mutating func requestShutdown(of node: ControllerNode, at: ControllerTime) -> [ControllerEffect] {
+    guard isDC else { return [] }
+    let before = cib
+    cib = StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
+                                               uname: node.name, in: cib)
+    shutdownAnnounced.remove(node.name)
+    markChanged()
+    var effects: [ControllerEffect] = []
+    step(at: at, effects: &effects)
+    var stamped = cib
+    if (try? CIBVersion.stamp(&stamped, after: before)) != nil { cib = stamped }
+    return [.updateCIB(cib)] + effects
+  }
+
+  // MARK: incidents
+
+  mutating func openIncident(_ kind: Incident.Kind, subject: String) -> Incident {
+    let inc = Incident(id: timeline.nextID, kind: kind, subject: subject, recordedBy: config.localNode.name)
+    timeline.nextID += 1
+    return inc
+  }
+
+  mutating func store(_ inc: Incident) {
+    if let i = timeline.incidents.firstIndex(where: { $0.id == inc.id }) {
+      timeline.incidents[i] = inc
+    } else {
+      timeline.incidents.append(inc)
+      if timeline.incidents.count > config.incidentsMax { timeline.incidents.removeFirst() }
+    }
+  }
+
+  mutating func addEvent(_ id: Int, _ name: String, _ atMs: Int64, _ detail: String = "") {
+    if let i = timeline.incidents.firstIndex(where: { $0.id == id }) { timeline.incidents[i].add(name, atMs, detail) }
+  }
+
+  mutating func closeIncident(_ id: Int, _ atMs: Int64, _ detail: String) {
+    if let i = timeline.incidents.firstIndex(where: { $0.id == id }), !timeline.incidents[i].closed {
+      timeline.incidents[i].add("closed", atMs, detail)
+      timeline.incidents[i].closed = true
+    }
+  }
+
+  mutating func noteStarted(_ resource: String, on node: String, _ atMs: Int64) {
+    for i in timeline.incidents.indices where !timeline.incidents[i].closed
+      && timeline.incidents[i].kind != .quorumLost {
+      timeline.incidents[i].add("start-complete", atMs, "\(resource) on \(node)")
+    }
+  }
+
+  /// A transition finished without surprises and no lease is pending: the incidents it answered are over.
+  mutating func closeRecoveredIncidents(_ atMs: Int64) {
+    for i in timeline.incidents.indices where !timeline.incidents[i].closed
+      && timeline.incidents[i].kind != .quorumLost
+      && timeline.incidents[i].offset(of: "transition-computed") != nil {
+      if let lease = leases.values.first(where: { $0.incident == timeline.incidents[i].id }), lease.untilMs > atMs { continue }
+      timeline.incidents[i].add("recovered", atMs)
+      timeline.incidents[i].closed = true
+    }
+  }
+
+  // MARK: CIB reading helpers
+
+  func noQuorumStops(_ c: CIBElement) -> Bool {
+    let policy = clusterOption(c, "no-quorum-policy")?.lowercased() ?? "stop"
+    return policy != "ignore" && policy != "freeze"
+  }
+
+  func clusterOption(_ c: CIBElement, _ name: String) -> String? {
+    var value: String?
+    c.firstElement(named: "configuration")?.firstElement(named: "crm_config")?.forEachDescendant { e in
+      if value == nil, e.name == "nvpair", e[attribute: "name"] == name { value = e[attribute: "value"] }
+    }
+    return value
+  }
+
+  func configuredNodes() -> [ControllerNode] {
+    let list = cib.firstElement(named: "configuration")?.firstElement(named: "nodes")?.elements(named: "node") ?? []
+    return list.compactMap { n in
+      guard let id = n.id.flatMap({ UInt32($0) }), let name = n[attribute: "uname"] else { return nil }
+      return ControllerNode(id: id, name: name)
+    }.sorted()
+  }
+
+  func nodeID(for name: String) -> String? {
+    if let m = members.first(where: { $0.name == name }) { return m.cibID }
+    if let n = configuredNodes().first(where: { $0.name == name }) { return n.cibID }
+    return nil
+  }
+
+  func nodeState(_ id: String) -> CIBElement? {
+    cib.firstElement(named: "status")?.elements(named: "node_state").first { $0.id == id }
+  }
+
+  func nodeStateValue(_ id: String, _ attr: String) -> String? { nodeState(id)?[attribute: attr] }
+
+  func historyResource(_ resource: String, nodeID: String) -> CIBElement? {
+    nodeState(nodeID)?.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?
+      .elements(named: "lrm_resource").first { $0.id == resource }
+  }
+
+  func historyOps(_ resource: String, nodeID: String) -> [CIBElement] {
+    historyResource(resource, nodeID: nodeID)?.elements(named: "lrm_rsc_op") ?? []
+  }
+
+  func historyAgent(_ resource: String, nodeID: String) -> (String?, String?, String?) {
+    let r = historyResource(resource, nodeID: nodeID)
+    return (r?[attribute: "class"], r?[attribute: "provider"], r?[attribute: "type"])
+  }
+
+  func maxCallID(_ nodeID: String) -> Int {
+    var m = 0
+    nodeState(nodeID)?.forEachDescendant { e in
+      if e.name == "lrm_rsc_op", let c = e[attribute: "call-id"].flatMap({ Int($0) }) { m = max(m, c) }
+    }
+    return m
+  }
+
+  /// A recurring monitor reporting what is already recorded (the LRM may repeat itself): nothing to write.
+  func unchangedRecurring(_ c: OperationCompletion) -> Bool {
+    guard let nodeID = nodeID(for: c.node) else { return false }
+    let ops = historyOps(c.resource, nodeID: nodeID)
+    guard let entry = ops.first(where: { $0.id == "\(c.resource)_\(c.task)_\(c.intervalMs)" }) else { return false }
+    let failedLater = ops.contains { $0.id == "\(c.resource)_last_failure_0"
+      && $0[attribute: "operation_key"] == "\(c.resource)_\(c.task)_\(c.intervalMs)"
+      && (Int($0[attribute: "call-id"] ?? "0") ?? 0) > (Int(entry[attribute: "call-id"] ?? "0") ?? 0) }
+    return !failedLater && entry[attribute: "rc-code"] == String(c.rc)
+      && entry[attribute: "op-status"] == String(c.status.rawValue)
+  }
+
+  /// History ids of the primitives active on `node` in `state`, sorted.
+  func activeResources(on node: String, _ state: ClusterState) -> [String] {
+    guard let n = state.node(named: node) else { return [] }
+    var out: [String] = []
+    for r in state.resources where r.isPrimitive && (r.runningOn.contains(n) || r.pendingNode == n) {
+      var id = r.id
+      if let clone = state.isInClone(r.index), !state.resources[clone].unique { id = r.baseID }
+      if !out.contains(id) { out.append(id) }
+    }
+    return out.sorted()
+  }
+
+  mutating func askTimer(_ atMs: Int64, _ effects: inout [ControllerEffect]) {
+    guard !timersAsked.contains(atMs) else { return }
+    timersAsked.insert(atMs)
+    effects.append(.scheduleTimer(atMs: atMs))
+  }
+}
+
+extension Incident {
+  func startMsOr(_ fallback: Int64) -> Int64 { events.isEmpty ? fallback : startMs }
+}

@@ -1,0 +1,234 @@
+import CIB
+import Controller
+import Foundation
+import PolicyEngine
+import Testing
+
+/// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
+func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CIBElement {
+  let stonith = fencing
+    ? "<primitive id=\"fence1\" class=\"stonith\" type=\"fence_dummy\"/>"
+    : ""
+  return try CIBXML.parse("""
+    <cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+      <configuration>
+        <crm_config>
+          <cluster_property_set id="cib-bootstrap-options">
+            <nvpair id="opt-stonith" name="stonith-enabled" value="\(fencing)"/>
+          </cluster_property_set>
+        </crm_config>
+        <nodes>
+          <node id="1" uname="node1"/>
+          <node id="2" uname="node2"/>
+          <node id="3" uname="node3"/>
+        </nodes>
+        <resources>
+          \(stonith)
+          <group id="grp">
+            <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
+              <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
+            </primitive>
+            <primitive id="web" class="ocf" provider="heartbeat" type="Dummy">
+              <operations><op id="web-mon" name="monitor" interval="10s" timeout="20s"/></operations>
+            </primitive>
+          </group>
+        </resources>
+        <constraints>\(constraints)</constraints>
+      </configuration>
+      <status/>
+    </cib>
+    """)
+}
+
+/// Sets a node attribute in the configuration (`pcs node standby` writes standby=on this way).
+func withNodeAttribute(_ cib: CIBElement, node: String, name: String, value: String) -> CIBElement {
+  var root = cib
+  guard let ci = root.childIndex(named: "configuration"), case .element(var conf) = root.children[ci],
+        let ni = conf.childIndex(named: "nodes"), case .element(var nodes) = conf.children[ni] else { return root }
+  for i in nodes.children.indices {
+    guard case .element(var n) = nodes.children[i], n[attribute: "uname"] == node else { continue }
+    n.append(CIBElement("instance_attributes", ["id": "nodes-\(node)"], children: [
+      CIBElement("nvpair", ["id": "nodes-\(node)-\(name)", "name": name, "value": value]),
+    ]))
+    nodes.children[i] = .element(n)
+  }
+  conf.children[ni] = .element(nodes)
+  root.children[ci] = .element(conf)
+  return root
+}
+
+/// Boots three nodes into one quorate view and lets the DC start everything.
+func bootedCluster(fencing: Bool = false, constraints: String = "", lease: LeaseTiming = LeaseTiming())
+  throws -> ClusterSimulation {
+  var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(fencing: fencing, constraints: constraints),
+                              lease: lease)
+  sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+  sim.run()
+  return sim
+}
+
+@Suite struct ControllerSimulationTests {
+  @Test func groupStartsOnOneNodeWithMonitors() throws {
+    let sim = try bootedCluster()
+    let dc = try #require(sim.dcIndex)
+    #expect(sim.nodes[dc].me.name == "node1", "the lowest node id is DC")
+    #expect(sim.nodes.filter { $0.core.isDC }.count == 1)
+    let ipOn = sim.where_("ip"), webOn = sim.where_("web")
+    #expect(ipOn.count == 1)
+    #expect(ipOn == webOn, "the group's members run together")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [], "nothing left to do")
+    let holder = try #require(sim.index(of: ipOn[0]))
+    #expect(sim.nodes[holder].recurring.keys.sorted() == ["ip_monitor_10000", "web_monitor_10000"])
+    // Every core holds the DC's CIB, and the real layout: ip_last_0 + ip_monitor_10000 on the holder.
+    #expect(sim.nodes.allSatisfy { $0.core.cib == sim.nodes[dc].core.cib })
+    let ids = TestCIB.lrmOps(sim.nodes[dc].core.cib, node: ipOn[0], resource: "ip").compactMap(\.id)
+    #expect(ids == ["ip_last_0", "ip_monitor_10000"])
+    // The ip's start came before web's (group order): the start of web was issued after ip's completed.
+    let ipStart = try #require(sim.startsIssued.first { $0.resource == "ip" })
+    let webStart = try #require(sim.startsIssued.first { $0.resource == "web" })
+    #expect(webStart.at >= ipStart.at + sim.startLatencyMs)
+  }
+
+  @Test func standbyMovesTheGroupAndUnstandbyKeepsItThere() throws {
+    var sim = try bootedCluster()
+    let dc = try #require(sim.dcIndex)
+    let first = sim.where_("ip")[0]
+    let edited = withNodeAttribute(sim.nodes[dc].core.cib, node: first, name: "standby", value: "on")
+    sim.deliver(dc, .cibReplaced(edited, at: sim.time(sim.nowMs + 1000)))
+    sim.run()
+    let moved = sim.where_("ip")
+    #expect(moved.count == 1 && moved != [first], "ip left the standby node \(first): \(moved)")
+    #expect(sim.where_("web") == moved)
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+  }
+
+  @Test func monitorFailureIsRecoveredAndRecorded() throws {
+    var sim = try bootedCluster()
+    let dc = try #require(sim.dcIndex)
+    let holderName = sim.where_("web")[0]
+    let holder = try #require(sim.index(of: holderName))
+    sim.nowMs += 5_000
+    sim.killBehindBack("web", on: holder)
+    sim.run()
+    #expect(sim.where_("web") == [holderName], "recovered in place (migration-threshold INFINITY)")
+    #expect(sim.where_("ip") == [holderName])
+    let cib = sim.nodes[dc].core.cib
+    #expect(TestCIB.transient(cib, node: holderName)["fail-count-web#monitor_10000"] == "1")
+    let ids = TestCIB.lrmOps(cib, node: holderName, resource: "web").compactMap(\.id)
+    #expect(ids.contains("web_last_failure_0"))
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+    let incident = try #require(sim.nodes[dc].core.timeline.incidents.last)
+    #expect(incident.kind == .resourceFailed)
+    #expect(incident.subject == "web on \(holderName)")
+    #expect(incident.closed)
+    #expect(incident.events.map(\.name).starts(with: ["detected", "transition-computed"]))
+    #expect(incident.events.contains { $0.name == "start-complete" && $0.detail == "web on \(holderName)" })
+  }
+
+  @Test func nodeLossRestartsOnASurvivorOnlyAfterTheLease() throws {
+    // Prefer node3 so that the victim is not the DC.
+    var sim = try bootedCluster(constraints: """
+      <rsc_location id="pref" rsc="grp" node="node3" score="100"/>
+      """)
+    #expect(sim.where_("ip") == ["node3"])
+    let cut: Int64 = 10_000, heard: Int64 = cut - 60
+    sim.nowMs = cut
+    sim.kill(2, at: cut)
+    sim.setComponents([[0, 1]], at: cut, detectionMs: [400], lastHeardMs: heard)
+    sim.run()
+    let survivors = sim.where_("ip")
+    #expect(survivors.count == 1 && survivors != ["node3"])
+    #expect(sim.where_("web") == survivors)
+    let restart = try #require(sim.startsIssued.last { $0.resource == "ip" })
+    #expect(restart.at >= heard + LeaseTiming().leaseMs, "start at \(restart.at) before the lease ended")
+    let dc = try #require(sim.dcIndex)
+    let inc = try #require(sim.nodes[dc].core.timeline.incidents.first { $0.kind == .nodeLost })
+    #expect(inc.subject == "node3")
+    #expect(inc.events.map(\.name) == ["last-heard", "new-view", "lease-started", "transition-computed",
+                                       "lease-expired", "start-complete", "start-complete", "recovered"])
+    #expect(inc.offset(of: "lease-expired") == LeaseTiming().leaseMs)
+    let json = sim.nodes[dc].core.timeline.json()
+    #expect(json.contains("\"kind\" : \"node-lost\""))
+    #expect(sim.nodes[dc].core.timeline.text().contains("+800 ms   lease-expired"))
+  }
+
+  @Test func withFencingRecoveryWaitsForFencingNotTheLease() throws {
+    var sim = try bootedCluster(fencing: true, constraints: """
+      <rsc_location id="pref" rsc="grp" node="node3" score="100"/>
+      <rsc_location id="fence-away" rsc="fence1" node="node3" score="-INFINITY"/>
+      """)
+    #expect(sim.where_("ip") == ["node3"])
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    // Isolated, not dead: only fencing makes it safe.
+    sim.setComponents([[0, 1], [2]], at: cut, detectionMs: [400, 400], lastHeardMs: cut - 60)
+    sim.run()
+    let fenced = try #require(sim.fencesDone.first)
+    #expect(fenced.node == "node3")
+    let restart = try #require(sim.startsIssued.last { $0.resource == "ip" })
+    #expect(restart.node != "node3")
+    #expect(restart.at >= fenced.at, "started at \(restart.at) before node3 was fenced at \(fenced.at)")
+    #expect(restart.at < cut - 60 + LeaseTiming().leaseMs, "with fencing there is no lease to wait for")
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    // The fenced node's history is gone from the CIB.
+    let dc = try #require(sim.dcIndex)
+    #expect(TestCIB.lrmOps(sim.nodes[dc].core.cib, node: "node3", resource: "ip").isEmpty)
+  }
+
+  @Test func dcLossNewDCContinues() throws {
+    var sim = try bootedCluster(constraints: """
+      <rsc_location id="pref" rsc="grp" node="node2" score="100"/>
+      """)
+    #expect(sim.where_("ip") == ["node2"])
+    #expect(sim.nodes[0].core.isDC)
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    sim.kill(0, at: cut)
+    sim.setComponents([[1, 2]], at: cut, detectionMs: [400], lastHeardMs: cut - 30)
+    sim.run()
+    #expect(sim.dcIndex == 1, "node2 is the new DC")
+    #expect(sim.where_("ip") == ["node2"], "nothing moved")
+    // Transitions go on: standby node2 moves the group to node3.
+    let edited = withNodeAttribute(sim.nodes[1].core.cib, node: "node2", name: "standby", value: "on")
+    sim.deliver(1, .cibReplaced(edited, at: sim.time(sim.nowMs + 100)))
+    sim.run()
+    #expect(sim.where_("ip") == ["node3"])
+    #expect(sim.where_("web") == ["node3"])
+    let inc = try #require(sim.nodes[1].core.timeline.incidents.first)
+    #expect(inc.kind == .dcLost && inc.subject == "node1")
+  }
+
+  @Test(arguments: [0, 1, 2] as [Int64])
+  func partitionMinorityStopsMajorityStartsNeverBoth(phaseMs: Int64) throws {
+    // The group runs on node1 (the DC); node1 is cut off from node2 and node3.
+    var sim = try bootedCluster()
+    #expect(sim.where_("ip") == ["node1"])
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    // Heartbeat phase: the majority last heard node1 up to one heartbeat (100 ms) before the cut; the isolated
+    // side notices up to 1.5 tokens later than the majority heard it last.
+    let heard = cut - 25 - 30 * phaseMs
+    sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 500 + 20 * phaseMs], lastHeardMs: heard)
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "both sides ran it: \(sim.overlaps)")
+    let majority = sim.where_("ip")
+    #expect(majority.count == 1 && majority != ["node1"], "\(majority)")
+    #expect(sim.nodes[0].running.isEmpty, "the minority stopped everything")
+    #expect(sim.nodes[0].core.localLease?.pending == [])
+    #expect(sim.nodes[1].core.isDC && sim.nodes[0].core.isDC, "each side has its own DC")
+    let minority = try #require(sim.nodes[0].core.timeline.incidents.last)
+    #expect(minority.kind == .quorumLost)
+    #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
+  }
+
+  @Test func aLeaseTooShortForTheDetectionWouldRunBothSides() throws {
+    // The same partition with a 100 ms lease: the checker must see the overlap (the tests above can fail).
+    var sim = try bootedCluster(lease: LeaseTiming(leaseMs: 100))
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 600], lastHeardMs: cut - 50)
+    sim.run()
+    #expect(!sim.overlaps.isEmpty)
+  }
+}
