@@ -41,7 +41,7 @@ public struct OrderingFlags: OptionSet, Sendable, Equatable {
 }
 
 /// One end of an ordering: a resource (primitive or collective) and a task, or a concrete action.
-public enum ActionHandle: Sendable, Equatable {
+public enum ActionHandle: Sendable, Hashable {
   case action(Int)
   case resource(Int, ActionTask)
 }
@@ -208,6 +208,21 @@ struct ActionBuilder {
     orderings.append(Ordering(first: first, then: then, flags: flags))
   }
 
+  /// Pairs already ordered by a configured constraint. Pacemaker keeps only the first ordering between the same
+  /// two actions when their kinds overlap, and every configured kind does (all include "optional"), so a
+  /// later constraint between the same pair is dropped (e.g. an Optional order followed by a Mandatory one).
+  var configuredPairs: Set<OrderPair> = []
+
+  struct OrderPair: Hashable {
+    var first: ActionHandle
+    var then: ActionHandle
+  }
+
+  mutating func configuredOrder(_ first: ActionHandle, _ then: ActionHandle, _ flags: OrderingFlags) {
+    guard configuredPairs.insert(OrderPair(first: first, then: then)).inserted else { return }
+    order(first, then, flags)
+  }
+
   func primitiveActions(_ r: Int, _ task: ActionTask) -> [Int] {
     byResource[r].filter { actions[$0].task == task }
   }
@@ -295,14 +310,14 @@ struct ActionBuilder {
         let node = nodeOfInstance(ti)
         let peer = fr.children.first { nodeOfInstance($0) == node && node != nil }
         if let p = peer {
-          order(.resource(p, fa), .resource(ti, ta), flags)
+          configuredOrder(.resource(p, fa), .resource(ti, ta), flags)
         } else if flags.contains(.runnableLeft) {
-          order(.resource(f, fa), .resource(ti, ta), [.runnableLeft])
+          configuredOrder(.resource(f, fa), .resource(ti, ta), [.runnableLeft])
         }
       }
       return
     }
-    order(.resource(f, fa), .resource(t, ta), flags)
+    configuredOrder(.resource(f, fa), .resource(t, ta), flags)
   }
 
   func nodeOfInstance(_ inst: Int) -> Int? {

@@ -5,10 +5,32 @@
 public struct Assignment: Sendable, Equatable {
   public var node: [Int?]
   public var nextRole: [Role]
-  /// Score lines in the `.scores` format ("pcmk__primitive_assign: rsc allocation score on node1: 0").
-  public var scoreLines: [String]
+  /// Score lines in the `.scores` format ("pcmk__primitive_assign: rsc allocation score on node1: 0"), rendered
+  /// on demand from `scoreLog` (building them costs more than scheduling on large clusters).
+  public var scoreLines: [String] {
+    var out: [String] = []
+    for e in scoreLog {
+      for (n, w) in e.scores.enumerated() {
+        guard let w else { continue }
+        out.append("\(e.function): \(resourceIDs[e.resource]) allocation score on \(nodeNames[n]): \(ScoreMath.text(w))")
+      }
+    }
+    return out
+  }
+  /// The node scores of each resource at the moment it was assigned, in assignment order.
+  public var scoreLog: [ScoreLogEntry]
+  var resourceIDs: [String]
+  var nodeNames: [String]
   /// Promotion scores for promotable instances ("rsc:0 promotion score on node1: 10").
   public var promotionLines: [String]
+}
+
+/// One resource's node scores as logged by an assignment function (`pcmk__primitive_assign`, ...).
+public struct ScoreLogEntry: Sendable, Equatable {
+  public var function: String
+  public var resource: Int
+  /// Score per node index; nil where the node is not allowed at all.
+  public var scores: [Int?]
 }
 
 /// A colocation between two resources of the working set (indices), roles normalized (Started = any).
@@ -29,7 +51,9 @@ struct Colocation: Sendable {
 public func assign(_ state: ClusterState, _ scores: NodeScores) -> Assignment {
   var a = Assigner(state: state, scores: scores)
   a.run()
-  return Assignment(node: a.assigned, nextRole: a.nextRole, scoreLines: a.scoreLines, promotionLines: a.promotionLines)
+  return Assignment(node: a.assigned, nextRole: a.nextRole, scoreLog: a.scoreLog,
+                    resourceIDs: state.resources.map { $0.id }, nodeNames: state.nodes.map { $0.name },
+                    promotionLines: a.promotionLines)
 }
 
 /// Resolves a constraint's resource id: anonymous clone children and instances map to their clone.
@@ -53,11 +77,21 @@ struct Assigner {
   var thisWith: [[Colocation]]
   var withThis: [[Colocation]]
   var cloneNodeCount: [Int: [Int]] = [:]
-  var scoreLines: [String] = []
+  var scoreLog: [ScoreLogEntry] = []
   var promotionLines: [String] = []
   var priority: [Int]
   let roleLocations: [[RoleLocation]]
   let nodeCount: Int
+  /// Per node: can it run resources at all (precomputed; read in the hot colocation loops).
+  let availableNode: [Bool]
+  /// Node classes for colocation attributes (see attributeClasses), for node names and each attribute used.
+  let unameClasses: [Int]
+  let attrClasses: [String: [Int]]
+  /// Position of each node in name order (node names compare as bytes, as Pacemaker's strcmp does).
+  let nodeNameRank: [Int]
+  /// No two node names are equal ignoring case (then colocations by node name match each node only itself).
+  let uniqueNames: Bool
+  let minimalPlacement: Bool
 
   init(state: ClusterState, scores: NodeScores) {
     self.state = state
@@ -70,6 +104,21 @@ struct Assigner {
     assigning = [Bool](repeating: false, count: n)
     merging = [Bool](repeating: false, count: n)
     nodeCount = state.nodes.count
+    availableNode = state.nodes.map { $0.canRunResources }
+    unameClasses = Self.attributeClasses(state.nodes, nil)
+    var byAttr: [String: [Int]] = [:]
+    for c in state.input.colocations {
+      if let a = c.nodeAttribute, byAttr[a] == nil { byAttr[a] = Self.attributeClasses(state.nodes, a) }
+    }
+    attrClasses = byAttr
+    var rank = [Int](repeating: 0, count: state.nodes.count)
+    let byName = state.nodes.indices.sorted {
+      state.nodes[$0].name.utf8.lexicographicallyPrecedes(state.nodes[$1].name.utf8)
+    }
+    for (i, n) in byName.enumerated() { rank[n] = i }
+    nodeNameRank = rank
+    uniqueNames = Set(unameClasses).count == state.nodes.count
+    minimalPlacement = state.options.placementStrategy == "minimal"
     nodeLoad = [Int](repeating: 0, count: state.nodes.count)
     thisWith = [[Colocation]](repeating: [], count: n)
     withThis = [[Colocation]](repeating: [], count: n)
@@ -85,22 +134,51 @@ struct Assigner {
 
   // MARK: colocations
 
+  /// Pacemaker keeps each resource's colocation lists sorted (g_list_insert_sorted): "this with" lists by the
+  /// primary's priority, variant (clones first), promotable, id; "with this" lists likewise by the dependent.
+  /// A new entry goes before existing equal ones, exactly as the GLib insertion does.
+  func colocationKeyLess(_ a: Int, _ b: Int) -> Int {
+    let ra = state.resources[a], rb = state.resources[b]
+    if ra.priority != rb.priority { return ra.priority > rb.priority ? -1 : 1 }
+    let va = variantRank(ra.variant), vb = variantRank(rb.variant)
+    if va != vb { return va > vb ? -1 : 1 }
+    if ra.variant == .clone && ra.promotable != rb.promotable { return ra.promotable ? -1 : 1 }
+    if ra.id == rb.id { return 0 }
+    return ra.id.utf8.lexicographicallyPrecedes(rb.id.utf8) ? -1 : 1
+  }
+
+  func variantRank(_ v: ResourceState.Variant) -> Int {
+    switch v {
+    case .primitive: return 0
+    case .group: return 1
+    case .clone: return 2
+    }
+  }
+
+  mutating func addThisWith(_ r: Int, _ c: Colocation) {
+    var list = thisWith[r]
+    var i = 0
+    while i < list.count && colocationKeyLess(c.primary, list[i].primary) > 0 { i += 1 }
+    list.insert(c, at: i)
+    thisWith[r] = list
+  }
+
+  mutating func addWithThis(_ r: Int, _ c: Colocation) {
+    var list = withThis[r]
+    var i = 0
+    while i < list.count && colocationKeyLess(c.dependent, list[i].dependent) > 0 { i += 1 }
+    list.insert(c, at: i)
+    withThis[r] = list
+  }
+
   mutating func addColocation(_ c: Colocation) {
-    thisWith[c.dependent].append(c)
-    withThis[c.primary].append(c)
+    addThisWith(c.dependent, c)
+    addWithThis(c.primary, c)
   }
 
   mutating func buildColocations() {
-    // Group internals: each member with the previous one.
-    for r in state.resources where r.variant == .group {
-      let collocated = isTrue(r.meta["collocated"] ?? "true")
-      guard collocated else { continue }
-      for (i, m) in r.children.enumerated() where i > 0 {
-        addColocation(Colocation(id: "\(r.id)-internal", dependent: m, primary: r.children[i - 1],
-                                 score: ScoreMath.infinity, dependentRole: .unknown, primaryRole: .unknown,
-                                 nodeAttribute: nil, influence: true))
-      }
-    }
+    // Configured colocations first, as Pacemaker unpacks them before creating the implicit ones. Groups keep
+    // their own lists until they are assigned (expandGroupColocations), as Pacemaker's groups do.
     for c in state.input.colocations {
       guard c.score != 0, let d = constraintResource(state, c.dependent), let p = constraintResource(state, c.primary),
             d != p else { continue }
@@ -108,59 +186,76 @@ struct Assigner {
         guard let s, let r = Role(text: s) else { return .unknown }
         return r == .started ? .unknown : r
       }
-      var col = Colocation(id: c.id, dependent: d, primary: p, score: c.score, dependentRole: role(c.dependentRole),
-                           primaryRole: role(c.primaryRole), nodeAttribute: c.nodeAttribute, influence: c.influence)
-      // Groups: "group with X" is "first member with X"; "X with group" is "X with last member".
-      if state.resources[d].variant == .group, let first = state.resources[d].children.first {
-        col.dependent = first
-      }
-      if state.resources[p].variant == .group, let last = state.resources[p].children.last {
-        withThis[last].append(col)
-        var forDep = col
-        forDep.primary = p
-        thisWith[col.dependent].append(forDep)
-        continue
-      }
-      addColocation(col)
+      addColocation(Colocation(id: c.id, dependent: d, primary: p, score: c.score, dependentRole: role(c.dependentRole),
+                               primaryRole: role(c.primaryRole), nodeAttribute: c.nodeAttribute,
+                               influence: c.influence))
     }
-    // Pacemaker keeps "this with" lists sorted by the primary's priority (highest first), stable.
-    for i in thisWith.indices where thisWith[i].count > 1 {
-      thisWith[i] = stableSorted(thisWith[i]) { priority[$0.primary] > priority[$1.primary] }
+    // Group internals: each member with the previous one.
+    for r in state.resources where r.variant == .group {
+      let collocated = isTrue(r.meta["collocated"] ?? "true")
+      guard collocated else { continue }
+      for (i, m) in r.children.enumerated() where i > 0 {
+        addColocation(Colocation(id: "group:internal_colocation", dependent: m, primary: r.children[i - 1],
+                                 score: ScoreMath.infinity, dependentRole: .unknown, primaryRole: .unknown,
+                                 nodeAttribute: nil, influence: true))
+      }
     }
+  }
+
+  /// When a group is assigned, "group with X" becomes "first member with X" and "X with group" becomes
+  /// "X with last member" (Pacemaker's expand_group_colocations). Before that, walks through the group's
+  /// members do not see the group's own colocations.
+  mutating func expandGroupColocations(_ g: Int) {
+    let kids = state.resources[g].children
+    guard let first = kids.first, let last = kids.last else { return }
+    let own = thisWith[g]
+    for c in own { addThisWith(first, c) }
+    var anyUnmanaged = !state.resources[first].managed
+    for m in kids.dropFirst() {
+      if anyUnmanaged {
+        for c in own where c.score == ScoreMath.infinity { addThisWith(m, c) }
+      } else if !state.resources[m].managed {
+        anyUnmanaged = true
+      }
+    }
+    thisWith[g] = []
+    for c in withThis[g] { addWithThis(last, c) }
+    withThis[g] = []
   }
 
   // MARK: helpers
 
-  func available(_ n: Int) -> Bool { state.nodes[n].canRunResources }
+  func available(_ n: Int) -> Bool { availableNode[n] }
 
   func weightForSort(_ r: Int, _ n: Int) -> Int {
     guard let w = allowed[r][n] else { return ScoreMath.minusInfinity }
     return available(n) ? w : ScoreMath.minusInfinity
   }
 
-  /// Allowed nodes of `r`, best first (Pacemaker's compare_nodes).
-  func sortedNodes(_ r: Int, active: Int?) -> [Int] {
-    var list: [Int] = []
-    for n in 0..<nodeCount where allowed[r][n] != nil { list.append(n) }
-    return sortNodes(list, weights: { weightForSort(r, $0) }, active: active)
+  /// Does node `a` come before node `b` in Pacemaker's node order for `r` (pcmk__sort_nodes: score with
+  /// unavailable nodes last, then fewer assigned resources, then the current node, then name)?
+  func nodeBefore(_ a: Int, _ b: Int, _ r: Int, active: Int?) -> Bool {
+    let wa = weightForSort(r, a), wb = weightForSort(r, b)
+    if wa != wb { return wa > wb }
+    if !minimalPlacement {
+      if nodeLoad[a] != nodeLoad[b] { return nodeLoad[a] < nodeLoad[b] }
+      if let act = active {
+        if a == act && b != act { return true }
+        if b == act && a != act { return false }
+      }
+    }
+    return nodeNameRank[a] < nodeNameRank[b]
   }
 
-  func sortNodes(_ list: [Int], weights: (Int) -> Int, active: Int?) -> [Int] {
-    let minimal = state.options.placementStrategy == "minimal"
-    let w = list.map { weights($0) }
-    let idx = Array(list.indices).sorted { i, j in
-      let a = list[i], b = list[j]
-      if w[i] != w[j] { return w[i] > w[j] }
-      if !minimal {
-        if nodeLoad[a] != nodeLoad[b] { return nodeLoad[a] < nodeLoad[b] }
-        if let act = active {
-          if a == act && b != act { return true }
-          if b == act && a != act { return false }
-        }
-      }
-      return state.nodes[a].name.utf8.lexicographicallyPrecedes(state.nodes[b].name.utf8)
+  /// The first of `r`'s allowed nodes in Pacemaker's node order, in one pass (no sort).
+  func bestNode(_ r: Int, active: Int?) -> Int? {
+    var best: Int?
+    let table = allowed[r]
+    for n in 0..<nodeCount where table[n] != nil {
+      if let b = best, !nodeBefore(n, b, r, active: active) { continue }
+      best = n
     }
-    return idx.map { list[$0] }
+    return best
   }
 
   func anyAvailable(_ table: [Int?]) -> Bool {
@@ -232,7 +327,7 @@ struct Assigner {
 
     for c in thisWith[r] { applyThisWith(r, c) }
     for c in withThis[r] where c.influence || state.resources[r].runningOn.isEmpty {
-      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      let factor = Float(c.score) / Float(ScoreMath.infinity)
       var table = allowed[r]
       addColocatedNodeScores(c.dependent, into: &table, attr: c.nodeAttribute, factor: factor,
                              onlyPositive: false, thisWithMode: false)
@@ -264,21 +359,20 @@ struct Assigner {
   }
 
   mutating func assignBestNode(_ r: Int, prefer: Int?) {
-    let nodes = sortedNodes(r, active: currentNode(r))
-    guard let best = nodes.first else { finalize(r, nil, force: false); return }
+    let running = currentNode(r)
+    guard let best = bestNode(r, active: running) else { finalize(r, nil, force: false); return }
     var chosen: Int?
     if let p = prefer, let w = allowed[r][p] {
       if w >= (allowed[r][best] ?? ScoreMath.minusInfinity), available(p), w >= 0 { chosen = p }
     }
     if chosen == nil {
       chosen = best
+      // Among the nodes tied with the best, stay on the current one (assign_best_node).
       let bw = allowed[r][best] ?? ScoreMath.minusInfinity
       let uniqueInstance = state.isInClone(r).map { state.resources[$0].unique } ?? false
-      if !uniqueInstance && bw > 0 && available(best), let running = currentNode(r), available(running) {
-        for n in nodes.dropFirst() {
-          if (allowed[r][n] ?? ScoreMath.minusInfinity) != bw { break }
-          if n == running { chosen = n }
-        }
+      if !uniqueInstance && bw > 0 && available(best), let running, available(running),
+         (allowed[r][running] ?? ScoreMath.minusInfinity) == bw {
+        chosen = running
       }
     }
     finalize(r, chosen, force: false)
@@ -303,11 +397,11 @@ struct Assigner {
     nodeLoad[n] += 1
   }
 
+  /// Records `r`'s scores, and for a collective its members' too (Pacemaker's pe__show_node_weights shows
+  /// the whole subtree, skipping orphans).
   mutating func logScores(_ fn: String, _ r: Int) {
-    for n in 0..<nodeCount {
-      guard let w = allowed[r][n] else { continue }
-      scoreLines.append("\(fn): \(state.resources[r].id) allocation score on \(state.nodes[n].name): \(ScoreMath.text(w))")
-    }
+    scoreLog.append(ScoreLogEntry(function: fn, resource: r, scores: allowed[r]))
+    for c in state.resources[r].children where !state.resources[c].isOrphan { logScores(fn, c) }
   }
 
   // MARK: colocation application
@@ -386,12 +480,14 @@ struct Assigner {
     guard case .some(let pn) = primaryNode else { return }
     if pn == nil && c.score < 0 { return }
     var work = allowed[dependent]
-    let value = pn.flatMap { nodeAttribute($0, c.nodeAttribute) }
+    let cls = classes(c.nodeAttribute)
+    // A node matches the primary's node when their attribute values are equal (a missing value matches none).
+    let primaryClass = pn.flatMap { p in nodeAttribute(p, c.nodeAttribute) == nil ? nil : cls[p] }
     for n in 0..<nodeCount {
       guard let w = work[n] else { continue }
       if pn == nil {
         work[n] = ScoreMath.add(-c.score, w)
-      } else if let v = value, nodeAttribute(n, c.nodeAttribute)?.lowercased() == v.lowercased() {
+      } else if let pc = primaryClass, cls[n] == pc {
         if c.score < ScoreMath.infinity { work[n] = ScoreMath.add(c.score, w) }
       } else if c.score >= ScoreMath.infinity && !single {
         work[n] = ScoreMath.add(-c.score, w)
@@ -403,28 +499,28 @@ struct Assigner {
   }
 
   /// Pacemaker's pcmk__add_colocated_node_scores: fold `rsc`'s (and, recursively, its dependents') preferences
-  /// into `nodes`, attenuated by `factor`.
-  mutating func addColocatedNodeScores(_ rsc: Int, into nodes: inout [Int?], attr: String?, factor: Double,
-                                       onlyPositive: Bool, thisWithMode: Bool) {
+  /// into `nodes`, attenuated by `factor`. `active` is Pacemaker's pcmk__coloc_select_active: when the merged
+  /// scores leave no node available, the whole contribution of `rsc` is rolled back.
+  ///
+  /// A group contributes through its first member (whose walk follows the internal colocations down the
+  /// members) and then through the "with group" colocations its last member holds once the group is assigned.
+  mutating func addColocatedNodeScores(_ rsc: Int, into nodes: inout [Int?], attr: String?, factor: Float,
+                                       onlyPositive: Bool, thisWithMode: Bool, active: Bool = true) {
     guard !merging[rsc] else { return }
     merging[rsc] = true
     defer { merging[rsc] = false }
-    var work: [Int?]
-    let member: Int
-    if state.resources[rsc].variant == .group, let first = state.resources[rsc].children.first {
-      member = first
-      work = nodes
-      addColocatedNodeScoresInner(member, into: &work, attr: attr, factor: factor, onlyPositive: onlyPositive,
-                                  thisWithMode: thisWithMode)
-      nodes = work
-      return
+    var work = nodes
+    let isGroup = state.resources[rsc].variant == .group
+    if isGroup {
+      guard let first = state.resources[rsc].children.first else { return }
+      addColocatedNodeScores(first, into: &work, attr: attr, factor: factor, onlyPositive: onlyPositive,
+                             thisWithMode: thisWithMode, active: active)
+    } else {
+      addNodeScoresMatchingAttr(&work, from: rsc, attr: attr, factor: factor, onlyPositive: onlyPositive)
     }
-    member = rsc
-    work = nodes
-    addNodeScoresMatchingAttr(&work, from: member, attr: attr, factor: factor, onlyPositive: onlyPositive)
     if anyAvailable(work) {
-      let multiplier = factor < 0 ? -1.0 : 1.0
-      let list = thisWithMode ? thisWith[rsc] : (state.resources[rsc].variant == .group
+      let multiplier: Float = factor < 0 ? -1 : 1
+      let list = thisWithMode ? thisWith[rsc] : (isGroup
         ? withThis[state.resources[rsc].children.last ?? rsc] : withThis[rsc])
       for c in list {
         let other: Int
@@ -434,11 +530,11 @@ struct Assigner {
           guard c.influence || state.resources[c.primary].runningOn.isEmpty else { continue }
           other = c.dependent
         }
-        let f = multiplier * Double(c.score) / Double(ScoreMath.infinity)
+        let f = multiplier * Float(c.score) / Float(ScoreMath.infinity)
         addColocatedNodeScores(other, into: &work, attr: c.nodeAttribute, factor: f, onlyPositive: onlyPositive,
-                               thisWithMode: thisWithMode)
+                               thisWithMode: thisWithMode, active: true)
       }
-    } else {
+    } else if active {
       return  // roll back
     }
     if onlyPositive {
@@ -447,28 +543,57 @@ struct Assigner {
     nodes = work
   }
 
-  mutating func addColocatedNodeScoresInner(_ rsc: Int, into nodes: inout [Int?], attr: String?, factor: Double,
-                                            onlyPositive: Bool, thisWithMode: Bool) {
-    merging[rsc] = false
-    addColocatedNodeScores(rsc, into: &nodes, attr: attr, factor: factor, onlyPositive: onlyPositive,
-                           thisWithMode: thisWithMode)
+  /// Pacemaker marks a node it must not make negative with this value while merging (INFINITY * -100).
+  static let infinityHack = ScoreMath.infinity * -100
+
+  /// Node classes per colocation attribute: nodes with equal (case-insensitive) values share a class; a missing
+  /// value is a class of its own (it matches other missing values, as Pacemaker's string comparison does).
+  static func attributeClasses(_ nodes: [NodeState], _ attr: String?) -> [Int] {
+    var ids: [String?: Int] = [:]
+    return nodes.map { node in
+      let v: String?
+      if attr == nil || attr == "#uname" { v = node.name.lowercased() }
+      else if attr == "#id" { v = node.id.lowercased() }
+      else { v = node.attributes[attr!]?.lowercased() }
+      if let id = ids[v] { return id }
+      let id = ids.count
+      ids[v] = id
+      return id
+    }
   }
 
-  static let infinityHack = (ScoreMath.infinity * 2) + 1
+  func classes(_ attr: String?) -> [Int] {
+    guard let attr, attr != "#uname" else { return unameClasses }
+    return attrClasses[attr] ?? Self.attributeClasses(state.nodes, attr)
+  }
 
-  func addNodeScoresMatchingAttr(_ work: inout [Int?], from rsc: Int, attr: String?, factor: Double,
+  /// For each node of `work`, add `factor` times `rsc`'s best score among available nodes with the same
+  /// attribute value (Pacemaker's add_node_scores_matching_attr), in O(nodes).
+  func addNodeScoresMatchingAttr(_ work: inout [Int?], from rsc: Int, attr: String?, factor: Float,
                                  onlyPositive: Bool) {
+    let cls = classes(attr)
+    let table = allowed[rsc]
+    // The best score per attribute class; with one node per class (node names) it is the node's own score.
+    let identity = cls.count == nodeCount && (attr == nil || attr == "#uname") && uniqueNames
+    var best: [Int] = []
+    if !identity {
+      best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
+      for m in 0..<nodeCount {
+        guard let w = table[m], w > best[cls[m]], availableNode[m] else { continue }
+        best[cls[m]] = w
+      }
+    }
     for n in 0..<nodeCount {
       guard let current = work[n] else { continue }
-      let value = nodeAttribute(n, attr)
-      var score = ScoreMath.minusInfinity
-      for m in 0..<nodeCount {
-        guard let w = allowed[rsc][m], w > score, available(m) else { continue }
-        if nodeAttribute(m, attr)?.lowercased() == value?.lowercased() { score = w }
+      let score: Int
+      if identity {
+        if availableNode[n], let w = table[n], w > ScoreMath.minusInfinity { score = w } else { score = ScoreMath.minusInfinity }
+      } else {
+        score = best[cls[n]]
       }
       if factor < 0 && score < 0 { continue }
       if current == Self.infinityHack { continue }
-      let wf = factor * Double(score)
+      let wf = factor * Float(score)
       var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
       if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
       let newScore = ScoreMath.add(weight, current)
@@ -487,6 +612,7 @@ struct Assigner {
     guard !kids.isEmpty else { provisional[r] = false; return nil }
     assigning[r] = true
     // Group-level colocations were routed to the first/last member when the lists were built.
+    expandGroupColocations(r)
     logScores("pcmk__group_assign", r)
     var first: Int?
     for m in kids {
@@ -508,7 +634,7 @@ struct Assigner {
     let clone = state.resources[r]
     for c in thisWith[r] { _ = assignResource(c.primary, prefer: prefer) }
     for c in withThis[r] where c.influence || clone.runningOn.isEmpty {
-      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      let factor = Float(c.score) / Float(ScoreMath.infinity)
       var table = allowed[r]
       addColocatedNodeScores(c.dependent, into: &table, attr: c.nodeAttribute, factor: factor,
                              onlyPositive: true, thisWithMode: false)
@@ -761,12 +887,12 @@ struct Assigner {
       weights[n] = ScoreMath.add(si, weights[n] ?? 0)
     }
     for c in thisWith[r] where c.dependentRole == .promoted {
-      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      let factor = Float(c.score) / Float(ScoreMath.infinity)
       addColocatedNodeScores(c.primary, into: &weights, attr: c.nodeAttribute, factor: factor, onlyPositive: false,
                              thisWithMode: false)
     }
     for c in withThis[r] where c.primaryRole == .promoted && (c.influence || clone.runningOn.isEmpty) {
-      let factor = Double(c.score) / Double(ScoreMath.infinity)
+      let factor = Float(c.score) / Float(ScoreMath.infinity)
       addColocatedNodeScores(c.dependent, into: &weights, attr: c.nodeAttribute, factor: factor, onlyPositive: true,
                              thisWithMode: false)
     }

@@ -35,6 +35,21 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
     }
   }
 
+  /// A location constraint (Pacemaker's apply_location): the resource and its children get the score, except
+  /// that members after the first of a colocated group only become allowed there (score 0), because the
+  /// first member's scores already reach them through the internal colocations.
+  func addConstraintLocation(_ r: Int, node: Int, score: Int, reset: Bool = false) {
+    allowed[r][node] = ScoreMath.add(allowed[r][node] ?? 0, reset ? 0 : score)
+    let rsc = state.resources[r]
+    guard !rsc.isPrimitive else { return }
+    let colocatedGroup = rsc.variant == .group && isTrue(rsc.meta["collocated"] ?? "true")
+    var resetChildren = reset
+    for c in rsc.children {
+      addConstraintLocation(c, node: node, score: score, reset: resetChildren)
+      if colocatedGroup { resetChildren = true }
+    }
+  }
+
   // Node health ("#health-*" attributes) for strategies that score it.
   if state.options.nodeHealthStrategy != "none" {
     for node in state.nodes {
@@ -48,7 +63,7 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
         }
       }
       if total != 0 {
-        for r in state.topLevel { addLocation(r, node: node.index, score: total) }
+        for r in state.topLevel { addConstraintLocation(r, node: node.index, score: total) }
       }
     }
   }
@@ -94,10 +109,15 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
           // A role-specific ban still makes the node known to asymmetric clusters.
           if allowed[r][n] == nil && score >= 0 { for x in subtree(r) where allowed[x][n] == nil { allowed[x][n] = 0 } }
         } else {
-          addLocation(r, node: n, score: score)
+          addConstraintLocation(r, node: n, score: score)
         }
       }
     }
+  }
+
+  // An unmanaged primitive is pinned where it runs (Pacemaker adds INFINITY there when it records it active).
+  for r in state.resources where r.isPrimitive && !r.managed {
+    for n in r.runningOn { allowed[r.index][n] = ScoreMath.add(allowed[r.index][n] ?? 0, ScoreMath.infinity) }
   }
 
   // Stickiness: a managed primitive active on exactly one node prefers it.

@@ -29,7 +29,8 @@ public struct CIBReader {
     guard let configuration = root.firstElement(named: "configuration") else {
       throw .missingSection("configuration")
     }
-    root.forEachDescendant { e in
+    // id-refs and templates point into the configuration; the status section (most of a large CIB) has none.
+    configuration.forEachDescendant { e in
       if let id = e.id, e[attribute: "id-ref"] == nil, byID[id] == nil { byID[id] = e }
     }
     var input = SchedulerInput()
@@ -396,33 +397,54 @@ public struct CIBReader {
     return op == "or" ? .any(parts) : .all(parts)
   }
 
+  /// One `lrm_rsc_op`, read in a single pass over its attributes (large CIBs hold tens of thousands).
   private func operationRecord(_ op: CIBElement) -> OperationRecord? {
-    guard let id = op.id, let task = op[attribute: "operation"] else { return nil }
-    var rec = OperationRecord(id: id, task: task)
-    rec.intervalMs = Int(op[attribute: "interval"] ?? "0") ?? 0
-    rec.callID = Int(op[attribute: "call-id"] ?? "0") ?? 0
-    rec.rc = Int(op[attribute: "rc-code"] ?? "0") ?? 0
-    rec.opStatus = Int(op[attribute: "op-status"] ?? "0") ?? 0
+    var id: String?, task: String?
+    var interval = "0", callID = "0", rc = "0", opStatus = "0"
+    var transitionKey: String?, transitionMagic: String?, lastRCChange: String?, lastRun: String?
+    var rec = OperationRecord(id: "", task: "")
+    for a in op.attributes {
+      switch a.name {
+      case "id": id = a.value
+      case "operation": task = a.value
+      case "interval": interval = a.value
+      case "call-id": callID = a.value
+      case "rc-code": rc = a.value
+      case "op-status": opStatus = a.value
+      case "transition-key": transitionKey = a.value
+      case "transition-magic": transitionMagic = a.value
+      case "last-rc-change": lastRCChange = a.value
+      case "last-run": lastRun = a.value
+      case "migrate_source": rec.migrateSource = a.value
+      case "migrate_target": rec.migrateTarget = a.value
+      case "operation_key": rec.operationKey = a.value
+      case "op-digest": rec.opDigest = a.value
+      case "op-restart-digest": rec.restartDigest = a.value
+      case "op-force-restart": rec.forceRestart = a.value
+      case "op-secure-params": rec.secureParams = a.value
+      case "op-secure-digest": rec.secureDigest = a.value
+      default: continue
+      }
+    }
+    guard let id, let task else { return nil }
+    rec.id = id
+    rec.task = task
+    rec.intervalMs = Int(interval) ?? 0
+    rec.callID = Int(callID) ?? 0
+    rec.rc = Int(rc) ?? 0
+    rec.opStatus = Int(opStatus) ?? 0
     rec.targetRC = 0
-    if let key = op[attribute: "transition-key"] {
+    if let key = transitionKey {
       let parts = key.split(separator: ":")
       if parts.count >= 3, let t = Int(parts[2]) { rec.targetRC = t }
-    } else if let magic = op[attribute: "transition-magic"] {
+    } else if let magic = transitionMagic {
       // "op-status:rc;action:transition:target-rc:uuid"
       if let semi = magic.firstIndex(of: ";") {
         let parts = magic[magic.index(after: semi)...].split(separator: ":")
         if parts.count >= 3, let t = Int(parts[2]) { rec.targetRC = t }
       }
     }
-    rec.lastRCChange = op[attribute: "last-rc-change"].flatMap { Int64($0) } ?? op[attribute: "last-run"].flatMap { Int64($0) }
-    rec.migrateSource = op[attribute: "migrate_source"]
-    rec.migrateTarget = op[attribute: "migrate_target"]
-    rec.operationKey = op[attribute: "operation_key"]
-    rec.opDigest = op[attribute: "op-digest"]
-    rec.restartDigest = op[attribute: "op-restart-digest"]
-    rec.forceRestart = op[attribute: "op-force-restart"]
-    rec.secureParams = op[attribute: "op-secure-params"]
-    rec.secureDigest = op[attribute: "op-secure-digest"]
+    rec.lastRCChange = lastRCChange.flatMap { Int64($0) } ?? lastRun.flatMap { Int64($0) }
     return rec
   }
 }

@@ -34,6 +34,11 @@ struct ClusterSimulation {
   /// Per resource: (time, node) of every start issued / stop completed.
   var startsIssued: [(at: Int64, resource: String, node: String)] = []
   var fencesDone: [(at: Int64, node: String)] = []
+  /// Operations issued and not yet answered, and the most ever at once.
+  var inFlight = 0
+  var inFlightMax = 0
+  /// "node op_key" of operations whose result never comes back (a lost LRM reply).
+  var lostReplies: Set<String> = []
   let startLatencyMs: Int64 = 30
   let stopLatencyMs: Int64 = 20
   let monitorLatencyMs: Int64 = 5
@@ -107,6 +112,9 @@ struct ClusterSimulation {
           startsIssued.append((nowMs, req.resource, req.node.name))
           checkOverlap()
         }
+        inFlight += 1
+        inFlightMax = max(inFlightMax, inFlight)
+        if lostReplies.contains("\(req.node.name) \(req.operationKey)") { continue }
         push(nowMs + latency, .operationDone(node: t, request: req))
       case .cancel(let node, let rsc, let task, let interval):
         if let t = index(of: node.name), reachable(i, t) { nodes[t].recurring["\(rsc)_\(task)_\(interval)"] = nil }
@@ -153,6 +161,7 @@ struct ClusterSimulation {
     case .input(let i, let input):
       deliver(i, input)
     case .operationDone(let t, let req):
+      inFlight -= 1
       guard nodes[t].alive else { break }
       let rc = rcFor(nodes[t], req)
       if req.task == "stop" { nodes[t].running[req.resource] = nil }

@@ -5,7 +5,8 @@ import PolicyEngine
 import Testing
 
 /// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
-func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CIBElement {
+func simulationCIB(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "")
+  throws -> CIBElement {
   let stonith = fencing
     ? "<primitive id=\"fence1\" class=\"stonith\" type=\"fence_dummy\"/>"
     : ""
@@ -15,6 +16,7 @@ func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CI
         <crm_config>
           <cluster_property_set id="cib-bootstrap-options">
             <nvpair id="opt-stonith" name="stonith-enabled" value="\(fencing)"/>
+            \(options)
           </cluster_property_set>
         </crm_config>
         <nodes>
@@ -24,7 +26,7 @@ func simulationCIB(fencing: Bool = false, constraints: String = "") throws -> CI
         </nodes>
         <resources>
           \(stonith)
-          <group id="grp">
+          <group id="grp">\(groupMeta)
             <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
               <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
             </primitive>
@@ -58,10 +60,12 @@ func withNodeAttribute(_ cib: CIBElement, node: String, name: String, value: Str
 }
 
 /// Boots three nodes into one quorate view and lets the DC start everything.
-func bootedCluster(fencing: Bool = false, constraints: String = "", lease: LeaseTiming = LeaseTiming())
-  throws -> ClusterSimulation {
-  var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(fencing: fencing, constraints: constraints),
-                              lease: lease)
+func bootedCluster(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "",
+                   lease: LeaseTiming = LeaseTiming()) throws -> ClusterSimulation {
+  var sim = ClusterSimulation(
+    nodeCount: 3,
+    cib: try simulationCIB(fencing: fencing, constraints: constraints, options: options, groupMeta: groupMeta),
+    lease: lease)
   sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
   sim.run()
   return sim
@@ -87,6 +91,23 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     let ipStart = try #require(sim.startsIssued.first { $0.resource == "ip" })
     let webStart = try #require(sim.startsIssued.first { $0.resource == "web" })
     #expect(webStart.at >= ipStart.at + sim.startLatencyMs)
+  }
+
+  @Test func probesFindWhatAlreadyRunsAndNothingRunsTwice() throws {
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB())
+    sim.nodes[1].running["web"] = 0  // left running on node2 by an earlier life of the cluster
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("web").count == 1)
+    #expect(sim.where_("ip") == sim.where_("web"))
+    let dc = try #require(sim.dcIndex)
+    // Every node was probed for both resources: each has a history entry for them.
+    for node in ["node1", "node2", "node3"] {
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "ip").isEmpty, "\(node)")
+      #expect(!TestCIB.lrmOps(sim.nodes[dc].core.cib, node: node, resource: "web").isEmpty, "\(node)")
+    }
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
   }
 
   @Test func standbyMovesTheGroupAndUnstandbyKeepsItThere() throws {
@@ -124,6 +145,92 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     #expect(incident.closed)
     #expect(incident.events.map(\.name).starts(with: ["detected", "transition-computed"]))
     #expect(incident.events.contains { $0.name == "start-complete" && $0.detail == "web on \(holderName)" })
+  }
+
+  @Test func migrationThresholdMovesTheGroupAfterOneFailure() throws {
+    var sim = try bootedCluster(groupMeta: """
+      <meta_attributes id="grp-meta"><nvpair id="grp-mt" name="migration-threshold" value="1"/></meta_attributes>
+      """)
+    let first = sim.where_("web")[0]
+    sim.nowMs += 5_000
+    sim.killBehindBack("web", on: try #require(sim.index(of: first)))
+    sim.run()
+    let now = sim.where_("web")
+    #expect(now.count == 1 && now != [first], "web moved away from \(first): \(now)")
+    #expect(sim.where_("ip") == now, "the group moved as a whole")
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+  }
+
+  @Test func shutdownMovesEverythingAwayThenLetsTheNodeGo() throws {
+    var sim = try bootedCluster(constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node3\" score=\"100\"/>")
+    #expect(sim.where_("ip") == ["node3"])
+    let dc = try #require(sim.dcIndex)
+    let effects = sim.nodes[dc].core.requestShutdown(of: sim.nodes[2].me, at: sim.time(sim.nowMs + 1000))
+    sim.apply(effects, from: dc)
+    sim.run()
+    #expect(sim.nodes[2].running.isEmpty)
+    #expect(sim.where_("ip").count == 1 && sim.where_("web") == sim.where_("ip"))
+    #expect(sim.log.contains { $0.hasSuffix("shutdown node3") }, "\(sim.log.suffix(10))")
+    #expect(sim.overlaps.isEmpty)
+  }
+
+  @Test func theDCWritesItsVersionAndCrmMonShowsIt() throws {
+    let me = ControllerNode(id: 1, name: "node1")
+    var config = ControllerConfig(localNode: me, controllerUUID: "u1")
+    config.dcVersion = "2.1.5-vigil"
+    var core = ControllerCore(config: config, cib: try simulationCIB())
+    let members = [me, ControllerNode(id: 2, name: "node2"), ControllerNode(id: 3, name: "node3")]
+    let effects = core.handle(.membershipChanged(members: members, quorate: true, at: ControllerTime(monotonicMs: 0, wallSeconds: 1_700_000_000)))
+    #expect(effects.first == .dcChanged(me))
+    #expect(effects.contains { if case .updateCIB = $0 { true } else { false } })
+    #expect(core.cib[attribute: "epoch"] == "2", "dc-version is a configuration change")
+    let crmMon = "/usr/sbin/crm_mon"
+    guard FileManager.default.isExecutableFile(atPath: crmMon) else { return }
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-dc-\(getpid())-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("cib.xml")
+    try CIBXML.serialize(core.cib).write(to: file, atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: crmMon)
+    p.arguments = ["-1"]
+    p.environment = ["CIB_file": file.path, "PATH": "/usr/sbin:/usr/bin:/bin"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(text.contains("Stack: corosync"), "\(text)")
+    #expect(text.contains("Current DC: node1 (version 2.1.5-vigil) - partition with quorum"), "\(text)")
+    #expect(text.contains("Online: [ node1 node2 node3 ]"), "\(text)")
+  }
+
+  @Test func batchLimitBoundsActionsInFlight() throws {
+    let limited = try bootedCluster(options: "<nvpair id=\"opt-bl\" name=\"batch-limit\" value=\"1\"/>")
+    #expect(limited.inFlightMax == 1)
+    #expect(limited.where_("web").count == 1)
+    let free = try bootedCluster()
+    #expect(free.inFlightMax > 1, "probes run in parallel without the limit")
+  }
+
+  @Test func aLostReplyTimesOutIsRecordedAndRecovered() throws {
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(
+      constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node1\" score=\"100\"/>",
+      options: "<nvpair id=\"opt-cd\" name=\"cluster-delay\" value=\"1s\"/>"))
+    sim.lostReplies = ["node1 web_start_0"]
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    let dc = try #require(sim.dcIndex)
+    let cib = sim.nodes[dc].core.cib
+    let failure = try #require(TestCIB.lrmOps(cib, node: "node1", resource: "web").first { $0.id == "web_last_failure_0" })
+    #expect(failure[attribute: "op-status"] == "2", "recorded as timed out")
+    #expect(TestCIB.transient(cib, node: "node1")["fail-count-web#start_0"] == "INFINITY")
+    #expect(sim.where_("web").count == 1 && sim.where_("web") != ["node1"], "\(sim.where_("web"))")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
+    let issued = try #require(sim.startsIssued.first { $0.resource == "web" })
+    let retried = try #require(sim.startsIssued.last { $0.resource == "web" })
+    #expect(retried.at >= issued.at + 21_000, "the DC waited for the op timeout (20 s) plus cluster-delay (1 s)")
   }
 
   @Test func nodeLossRestartsOnASurvivorOnlyAfterTheLease() throws {
@@ -220,6 +327,24 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", lease: Lease
     let minority = try #require(sim.nodes[0].core.timeline.incidents.last)
     #expect(minority.kind == .quorumLost)
     #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
+  }
+
+  @Test func partitionHealsWithoutRunningTwice() throws {
+    var sim = try bootedCluster()
+    let cut: Int64 = 10_000
+    sim.nowMs = cut
+    sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 500], lastHeardMs: cut - 50)
+    sim.run()
+    let majority = sim.where_("ip")
+    // Heal: node1 (lowest id) is DC again, with its own CIB from the minority side (stale about node2/node3).
+    sim.nowMs = 20_000
+    sim.setComponents([[0, 1, 2]], at: 20_000, detectionMs: [400])
+    sim.run()
+    #expect(sim.dcIndex == 0)
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.where_("ip").count == 1 && sim.where_("web") == sim.where_("ip"), "\(sim.where_("ip")) \(sim.where_("web"))")
+    #expect(sim.where_("ip") == majority, "the group stays where the majority started it (nothing restarted)")
+    #expect(TestCIB.pending(try sim.dcSchedule()) == [])
   }
 
   @Test func aLeaseTooShortForTheDetectionWouldRunBothSides() throws {

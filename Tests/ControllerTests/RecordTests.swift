@@ -39,7 +39,7 @@ enum TestCIB {
 
   static func joined(_ cib: CIBElement, _ nodes: [(String, String)]) -> CIBElement {
     var c = cib
-    for (id, name) in nodes { c = StatusRecorder.recordMembership(.joined, nodeID: id, uname: name, in: c) }
+    for (id, name) in nodes { c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: id, uname: name, in: c) }
     return c
   }
 
@@ -80,13 +80,13 @@ enum TestCIB {
         let def = try #require(OperationDefinition(input: input, resource: rid, task: a.task.rawValue))
         callID += 1
         let key = TransitionKey(actionID: i, transitionID: round, targetRC: 0, uuid: "test-uuid")
-        cib = StatusRecorder.record(
+        cib = PolicyEngine.StatusRecorder.record(
           def.result(node: node.name, nodeID: node.id, callID: callID, rc: 0, transitionKey: key, at: 1_700_000_000),
           into: cib)
         if a.task == .start {
           for mon in OperationDefinition.recurringOperations(input: input, resource: rid) {
             callID += 1
-            cib = StatusRecorder.record(
+            cib = PolicyEngine.StatusRecorder.record(
               mon.result(node: node.name, nodeID: node.id, callID: callID, rc: 0, transitionKey: key, at: 1_700_000_000),
               into: cib)
           }
@@ -188,6 +188,46 @@ enum TestCIB {
     #expect(equal == compared, "\(equal) of \(compared) recorded start digests reproduced")
   }
 
+  @Test func restartAndSecureDigestsMatchPacemakersOwnInCorpus() throws {
+    // Entries Pacemaker 2.1 wrote with op-force-restart and op-secure-params (agents with reload and private
+    // parameters): given the same lists, our restart and secure digests equal Pacemaker's.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("../shared/conformance/xml")
+    let names = ["allow-unhealthy-nodes.xml", "bug-cl-5247.xml", "dc-fence-ordering.xml", "intervals.xml",
+                 "colocation-influence.xml", "clone-requires-quorum.xml"]
+    var compared = 0, equal = 0, nonTrivial = 0, mismatches: [String] = []
+    for name in names {
+      let path = root.appendingPathComponent(name).path
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      let cib = try CIBXML.parse(fileAt: path)
+      let input = try CIBReader.read(cib, now: 0)
+      for ns in input.nodeStates {
+        for h in ns.resources {
+          for op in h.operations where op.intervalMs == 0 && op.secureDigest != nil && op.restartDigest != nil
+            && (op.task == "start" || op.task == "monitor") {
+            guard var def = OperationDefinition(input: input, resource: h.id, task: op.task) else { continue }
+            def.parameters = def.parameters.filter { !$0.key.hasPrefix("#") }
+            var rec = def.result(node: ns.uname ?? "", nodeID: ns.id, callID: 1, rc: 0, transitionKey: nil, at: 0)
+            func list(_ t: String?) -> [String] { (t ?? "").split(separator: " ").map(String.init) }
+            rec.restartParameters = list(op.forceRestart)
+            rec.secureParameters = list(op.secureParams)
+            let d = OperationDigests(rec)
+            compared += 1
+            if !def.parameters.isEmpty && d.secure?.digest != d.opDigest { nonTrivial += 1 }
+            if d.opDigest == op.opDigest && d.restart?.digest == op.restartDigest && d.secure?.digest == op.secureDigest {
+              equal += 1
+            } else {
+              mismatches.append("\(name) \(op.id)")
+            }
+          }
+        }
+      }
+    }
+    #expect(compared >= 10)
+    #expect(nonTrivial >= 1, "at least one entry hides a private parameter")
+    #expect(equal == compared, "\(equal) of \(compared): \(mismatches.prefix(5))")
+  }
+
   @Test func monitorFailureIsRecordedCountedAndRecovered() throws {
     var callID = 0
     let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
@@ -195,7 +235,7 @@ enum TestCIB {
     let input = try CIBReader.read(cib, now: 0)
     let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
     callID += 1
-    cib = StatusRecorder.record(
+    cib = PolicyEngine.StatusRecorder.record(
       mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7, exitReason: "not running",
                  transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "test-uuid"),
                  at: 1_700_000_100), into: cib)
@@ -209,11 +249,11 @@ enum TestCIB {
     #expect(TestCIB.pending(r) == ["start web node1", "stop web node1"])
     // A second failure counts 2.
     callID += 1
-    cib = StatusRecorder.record(
+    cib = PolicyEngine.StatusRecorder.record(
       mon.result(node: "node1", nodeID: "1", callID: callID, rc: 1, transitionKey: nil, at: 1_700_000_200), into: cib)
     #expect(TestCIB.transient(cib, node: "node1")["fail-count-web#monitor_10000"] == "2")
     // Cleanup removes the fail counts and the failed history; the scheduler then sees web as stopped.
-    cib = StatusRecorder.cleanup(resource: "web", node: "node1", in: cib)
+    cib = PolicyEngine.StatusRecorder.cleanup(resource: "web", node: "node1", in: cib)
     #expect(TestCIB.transient(cib, node: "node1").keys.filter { $0.contains("web") }.isEmpty)
     #expect(TestCIB.lrmOps(cib, node: "node1", resource: "web").isEmpty)
     #expect(TestCIB.lrmOps(cib, node: "node1", resource: "ip").count == 2, "cleanup of web keeps ip's history")
@@ -230,7 +270,7 @@ enum TestCIB {
     let input = try CIBReader.read(cib, now: 0)
     let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
     callID += 1
-    cib = StatusRecorder.record(
+    cib = PolicyEngine.StatusRecorder.record(
       mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7,
                  transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100),
       into: cib)
@@ -242,7 +282,7 @@ enum TestCIB {
     var callID = 0
     let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
     var (cib, _) = try TestCIB.converge(cib0, callID: &callID)
-    var lost = StatusRecorder.recordMembership(.lost, nodeID: "1", uname: "node1", in: cib)
+    var lost = PolicyEngine.StatusRecorder.recordMembership(.lost, nodeID: "1", uname: "node1", in: cib)
     var ns: CIBElement?
     lost.forEachDescendant { if $0.name == "node_state" && $0.id == "1" { ns = $0 } }
     #expect(ns?[attribute: "in_ccm"] == "false")
@@ -251,9 +291,9 @@ enum TestCIB {
     // Without fencing the lost node's resources are simply started elsewhere.
     #expect(TestCIB.pending(try TestCIB.schedule(lost)) == ["start ip node2", "start web node2"])
     // Fenced: the node's history and transient attributes are erased.
-    lost = StatusRecorder.recordMembership(.fenced, nodeID: "1", uname: "node1", in: lost)
+    lost = PolicyEngine.StatusRecorder.recordMembership(.fenced, nodeID: "1", uname: "node1", in: lost)
     #expect(TestCIB.lrmOps(lost, node: "node1", resource: "ip").isEmpty)
-    cib = StatusRecorder.recordMembership(.left, nodeID: "2", uname: "node2", in: cib)
+    cib = PolicyEngine.StatusRecorder.recordMembership(.left, nodeID: "2", uname: "node2", in: cib)
     cib.forEachDescendant { if $0.name == "node_state" && $0.id == "2" { ns = $0 } }
     #expect(ns?[attribute: "join"] == "down")
     #expect(ns?[attribute: "expected"] == "down")
@@ -269,7 +309,7 @@ enum TestCIB {
     let input = try CIBReader.read(cib, now: 0)
     let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
     callID += 1
-    cib = StatusRecorder.record(
+    cib = PolicyEngine.StatusRecorder.record(
       mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7, exitReason: "gone",
                  transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100),
       into: cib)

@@ -143,21 +143,30 @@ public struct ControllerCore: Sendable {
       store(inc)
     }
     var c = cib
+    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
+    // history may have been written by another partition or an earlier life, so it is forgotten and they are
+    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
+    let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
+    for m in rejoined { c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c) }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {
-      c = StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
+      c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
     }
     for n in configuredNodes() where !members.contains(where: { $0.cibID == n.cibID }) {
       let gone = left.contains(n.id)
       if gone {
         if nodeStateValue(n.cibID, "expected") != "down" || nodeStateValue(n.cibID, "in_ccm") != "false" {
-          c = StatusRecorder.recordMembership(.left, nodeID: n.cibID, uname: n.name, in: c)
+          c = PolicyEngine.StatusRecorder.recordMembership(.left, nodeID: n.cibID, uname: n.name, in: c)
         }
       } else if nodeStateValue(n.cibID, "in_ccm") == "true" || nodeStateValue(n.cibID, "crmd") == "online" {
-        c = StatusRecorder.recordMembership(.lost, nodeID: n.cibID, uname: n.name, in: c)
+        c = PolicyEngine.StatusRecorder.recordMembership(.lost, nodeID: n.cibID, uname: n.name, in: c)
       }
     }
-    c = StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
+    c = PolicyEngine.StatusRecorder.recordDC(config.localNode.cibID, haveQuorum: q, in: c)
+    if let v = config.dcVersion {
+      c = setBootstrapOption("dc-version", v, in: c)
+      c = setBootstrapOption("cluster-infrastructure", config.clusterInfrastructure, in: c)
+    }
     cib = c
     markChanged()
     return effects
@@ -234,7 +243,7 @@ public struct ControllerCore: Sendable {
     guard isDC else { return }
     if success {
       if let n = configuredNodes().first(where: { $0.name == node }) ?? members.first(where: { $0.name == node }) {
-        cib = StatusRecorder.recordMembership(.fenced, nodeID: n.cibID, uname: n.name, in: cib)
+        cib = PolicyEngine.StatusRecorder.recordMembership(.fenced, nodeID: n.cibID, uname: n.name, in: cib)
       }
       fenceAttempts[node] = nil
       for i in timeline.incidents.indices where !timeline.incidents[i].closed && timeline.incidents[i].subject == node {
@@ -277,9 +286,10 @@ public struct ControllerCore: Sendable {
       task: c.task, intervalMs: c.intervalMs, node: c.node, nodeID: nodeID, callID: maxCallID(nodeID) + 1, rc: c.rc,
       status: c.status, exitReason: c.exitReason, transitionKey: c.transitionKey, lastRCChange: at.wallSeconds,
       execTimeMs: c.execTimeMs, queueTimeMs: c.queueTimeMs, parameters: request?.parameters ?? def?.parameters ?? [:],
-      timeoutMs: request?.timeoutMs ?? def?.timeoutMs)
+      timeoutMs: request?.timeoutMs ?? def?.timeoutMs, restartParameters: c.restartParameters,
+      secureParameters: c.secureParameters)
     let fatal = input.map { ($0.clusterOptions["start-failure-is-fatal"] ?? "true").lowercased() } ?? "true"
-    cib = StatusRecorder.record(rec, into: cib, failurePolicy: .init(
+    cib = PolicyEngine.StatusRecorder.record(rec, into: cib, failurePolicy: .init(
       startFailureIsFatal: ["true", "yes", "on", "y", "1"].contains(fatal)))
   }
 
@@ -389,7 +399,7 @@ public struct ControllerCore: Sendable {
   public mutating func requestShutdown(of node: ControllerNode, at: ControllerTime) -> [ControllerEffect] {
     guard isDC else { return [] }
     let before = cib
-    cib = StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
+    cib = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
                                                uname: node.name, in: cib)
     shutdownAnnounced.remove(node.name)
     markChanged()
@@ -447,6 +457,30 @@ public struct ControllerCore: Sendable {
   }
 
   // MARK: CIB reading helpers
+
+  /// Sets a cluster option in the `cib-bootstrap-options` set (created when absent); unchanged when equal.
+  func setBootstrapOption(_ name: String, _ value: String, in root0: CIBElement) -> CIBElement {
+    guard clusterOption(root0, name) != value else { return root0 }
+    var root = root0
+    guard let ci = root.childIndex(named: "configuration"), case .element(var conf) = root.children[ci] else { return root }
+    if conf.childIndex(named: "crm_config") == nil { conf.children.insert(.element(CIBElement("crm_config")), at: 0) }
+    guard let ki = conf.childIndex(named: "crm_config"), case .element(var crm) = conf.children[ki] else { return root }
+    if crm.childIndex(id: "cib-bootstrap-options") == nil {
+      crm.append(CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"]))
+    }
+    guard let si = crm.childIndex(id: "cib-bootstrap-options"), case .element(var set) = crm.children[si] else { return root }
+    if let ni = set.children.firstIndex(where: { if case .element(let e) = $0 { e[attribute: "name"] == name } else { false } }),
+       case .element(var nv) = set.children[ni] {
+      nv[attribute: "value"] = value
+      set.children[ni] = .element(nv)
+    } else {
+      set.append(CIBElement("nvpair", ["id": "cib-bootstrap-options-\(name)", "name": name, "value": value]))
+    }
+    crm.children[si] = .element(set)
+    conf.children[ki] = .element(crm)
+    root.children[ci] = .element(conf)
+    return root
+  }
 
   func noQuorumStops(_ c: CIBElement) -> Bool {
     let policy = clusterOption(c, "no-quorum-policy")?.lowercased() ?? "stop"

@@ -53,6 +53,10 @@ public struct ControllerConfig: Sendable {
   public var fenceAttemptsMax: Int
   /// Incidents kept in the timeline.
   public var incidentsMax: Int
+  /// When set, the DC writes `dc-version` (this text) and `cluster-infrastructure` into cib-bootstrap-options on
+  /// taking over, as Pacemaker's DC does; `crm_mon` prints them as "Current DC: node1 (version ...)" and "Stack:".
+  public var dcVersion: String? = nil
+  public var clusterInfrastructure: String = "corosync"
 
   public init(localNode: ControllerNode, controllerUUID: String, lease: LeaseTiming = LeaseTiming(),
               batchLimitDefault: Int = 16, fenceAttemptsMax: Int = 10, incidentsMax: Int = 32) {
@@ -94,6 +98,11 @@ public struct OperationCompletion: Sendable, Equatable {
   public var queueTimeMs: Int
   /// Echo of the request's key; nil for results nobody asked for.
   public var transitionKey: TransitionKey?
+  /// From the agent's meta-data, when the shell knows it: non-reloadable parameters (agents with reload) and
+  /// private ones; they make the recorded entry carry op-force-restart/op-restart-digest and
+  /// op-secure-params/op-secure-digest as Pacemaker writes them.
+  public var restartParameters: [String]? = nil
+  public var secureParameters: [String]? = nil
 
   public init(node: String, resource: String, task: String, intervalMs: Int = 0, rc: Int, status: ExecStatus = .done,
               exitReason: String = "", execTimeMs: Int = 0, queueTimeMs: Int = 0, transitionKey: TransitionKey? = nil) {

@@ -159,6 +159,28 @@ struct TransitionBuilder {
       fenceIndex[f.node] = i
     }
     let monitorsInGraph = Set(g.actions.filter { $0.task == .monitor }.compactMap(\.resource))
+    // Probes (monitor_0, expecting "not running") wherever a node has no history of a resource, as Pacemaker's
+    // DC does on join and after a refresh; the scheduler does not create them (yet). Fencing devices are not
+    // probed. Starts of a resource wait for all of its probes.
+    var probesOf: [String: [Int]] = [:]
+    if !g.actions.contains(where: { $0.probe }) {
+      var known: [String: Set<String>] = [:]
+      for ns in input.nodeStates { known[ns.id, default: []].formUnion(ns.resources.map(\.id)) }
+      for n in state.nodes.indices where state.nodes[n].online && !state.nodes[n].unclean && !state.nodes[n].pending {
+        var seen: Set<String> = []
+        for r in state.resources.indices where state.resources[r].isPrimitive && !state.resources[r].isOrphan
+          && state.resources[r].agentClass != "stonith" {
+          let rid = historyID(r)
+          guard !seen.contains(rid), !(known[state.nodes[n].id]?.contains(rid) ?? false) else { continue }
+          seen.insert(rid)
+          let i = out.count
+          out.append(TransitionAction(
+            index: i, kind: .operation(request(rid, "monitor", 0, n, targetRC: 7, actionID: i)), inputs: [],
+            label: "probe \(rid) \(state.nodes[n].name)"))
+          probesOf[rid, default: []].append(i)
+        }
+      }
+    }
     for a in g.actions where !a.optional && a.runnable {
       guard let r = a.resource, let n = a.node else { continue }
       let rid = historyID(r)
@@ -181,7 +203,7 @@ struct TransitionBuilder {
         index: i, kind: .operation(request(rid, a.task.rawValue, interval, n, targetRC: target, actionID: i)),
         inputs: [], label: label)
       if a.task == .start || a.task == .promote || a.task == .migrateFrom {
-        action.inputs = fenceIndex.keys.sorted().compactMap { fenceIndex[$0] }
+        action.inputs = fenceIndex.keys.sorted().compactMap { fenceIndex[$0] } + (probesOf[rid] ?? [])
         if let hold = holds[rid] ?? holds[state.resources[r].baseID] { action.notBeforeMs = hold }
       }
       out.append(action)

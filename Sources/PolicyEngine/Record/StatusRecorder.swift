@@ -254,6 +254,20 @@ public enum StatusRecorder {
     return root
   }
 
+  /// Forgets a node's whole resource history (its `lrm` section), keeping its transient attributes: what the DC does
+  /// when a node joins, so that the node is probed afresh instead of trusting a history written elsewhere.
+  public static func forgetHistory(nodeID: String, in cib: CIBElement) -> CIBElement {
+    var root = cib
+    guard let si = root.childIndex(named: "status"), case .element(var status) = root.children[si] else { return root }
+    for i in status.children.indices {
+      guard case .element(var ns) = status.children[i], ns.name == "node_state", ns.id == nodeID else { continue }
+      removeChildren(of: &ns) { $0.name == "lrm" }
+      status.children[i] = .element(ns)
+    }
+    root.children[si] = .element(status)
+    return root
+  }
+
   /// Sets the `dc-uuid` and `have-quorum` attributes of the cib element (what crm_mon reads for "Current DC"
   /// and "partition with quorum").
   public static func recordDC(_ dcNodeID: String?, haveQuorum: Bool, in cib: CIBElement) -> CIBElement {
