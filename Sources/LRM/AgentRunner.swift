@@ -223,6 +223,9 @@ public struct AgentRunner: Sendable {
           pid = shared.leader.load(ordering: .acquiring)
         }
         guard pid > 0 else { return .timerDone }
+        // The agent may have exited before the deadline while its exit was not yet observed (a busy machine can
+        // delay the exit continuation past the timer): a leader that is gone or a zombie did not time out.
+        guard leaderIsRunning(pid) else { return .timerDone }
         // Record what the agent is stuck on before killing it.
         shared.forensics.withLock { $0 = TimeoutForensics(processes: processesInSession(pid), lastOutputLines: []) }
         signalSession(pid, SIGTERM)
@@ -296,6 +299,14 @@ final class RunShared: Sendable {
 func signalSession(_ session: pid_t, _ signal: Int32) {
   _ = kill(-session, signal)
   for p in processesInSession(session) where p.state != "Z" { _ = kill(p.pid, signal) }
+}
+
+/// True while the process `pid` exists and is not a zombie (it has not exited).
+func leaderIsRunning(_ pid: pid_t) -> Bool {
+  guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let stat = parseProcStat(text) else {
+    return false
+  }
+  return stat.state != "Z" && stat.state != "X"
 }
 
 /// True while a process of the session other than a zombie exists.
