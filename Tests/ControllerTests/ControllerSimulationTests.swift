@@ -329,6 +329,23 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     #expect(minority.events.map(\.name) == ["new-view", "lease-stop", "stop-complete"])
   }
 
+  @Test func partitionWhileAStartIsInFlightStillNeverRunsTwice() throws {
+    // node1 (DC) is cut off while web's start runs on it; node1 notices at 60 ms (web's start is in flight until
+    // 75 ms); the majority's CIB never heard of ip's or web's start (the cut was at 20 ms).
+    var sim = ClusterSimulation(nodeCount: 3, cib: try simulationCIB(
+      constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node1\" score=\"100\"/>"))
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run(untilMs: 20)
+    sim.setComponents([[1, 2], [0]], at: 20, detectionMs: [400, 40], lastHeardMs: 15)
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    #expect(sim.nodes[0].running.isEmpty, "node1 stopped what it was starting")
+    let majority = sim.where_("web")
+    #expect(majority.count == 1 && majority != ["node1"])
+    let restart = try #require(sim.startsIssued.last { $0.resource == "ip" })
+    #expect(restart.at >= 15 + LeaseTiming().leaseMs, "the majority waited for the lease although it knew of no start")
+  }
+
   @Test func partitionHealsWithoutRunningTwice() throws {
     var sim = try bootedCluster()
     let cut: Int64 = 10_000
@@ -347,6 +364,29 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     #expect(TestCIB.pending(try sim.dcSchedule()) == [])
   }
 
+  /// Seeded partitions within the membership's timing bounds (token T = 400 ms, heartbeats every T/4): the majority
+  /// last heard the victim up to T/4 before the cut and notices within [T, 1.25 T]; the victim notices within
+  /// [T, 1.25 T] of the cut. Whatever node holds the group and whoever is cut, nothing ever runs twice.
+  @Test(arguments: Array(1...16) as [UInt64])
+  func randomPartitionsWithinTheTimingBoundsNeverRunTwice(seed: UInt64) throws {
+    var rng = SplitMix(seed: seed)
+    let holder = Int(rng.next() % 3) + 1
+    var sim = try bootedCluster(constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node\(holder)\" score=\"100\"/>")
+    let victim = Int(rng.next() % 3)
+    let cut: Int64 = 10_000 + Int64(rng.next() % 1000)
+    sim.nowMs = cut
+    let heard = cut - Int64(rng.next() % 101)
+    let majorityDetect = 400 + Int64(rng.next() % 101)
+    let minorityDetect = 400 + Int64(rng.next() % 101)
+    let rest = [0, 1, 2].filter { $0 != victim }
+    sim.setComponents([rest, [victim]], at: cut, detectionMs: [majorityDetect, minorityDetect], lastHeardMs: heard)
+    sim.run()
+    #expect(sim.overlaps.isEmpty, "seed \(seed): \(sim.overlaps)")
+    let on = sim.where_("ip")
+    #expect(on.count == 1 && !on.contains("node\(victim + 1)"), "seed \(seed): \(on)")
+    #expect(sim.where_("web") == on, "seed \(seed)")
+  }
+
   @Test func aLeaseTooShortForTheDetectionWouldRunBothSides() throws {
     // The same partition with a 100 ms lease: the checker must see the overlap (the tests above can fail).
     var sim = try bootedCluster(lease: LeaseTiming(leaseMs: 100))
@@ -355,5 +395,18 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 600], lastHeardMs: cut - 50)
     sim.run()
     #expect(!sim.overlaps.isEmpty)
+  }
+}
+
+/// SplitMix64, for seeded simulations (house style: randomness is an input).
+struct SplitMix {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

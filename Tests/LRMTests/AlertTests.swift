@@ -130,6 +130,10 @@ import Testing
     #expect(dict["CRM_alert_kind"] == "attribute" && dict["CRM_alert_attribute_name"] == "standby")
     #expect(dict["CRM_alert_attribute_value"] == "" && dict["CRM_alert_recipient"] == nil && dict["X"] == "y")
     #expect(env.map(\.name) == env.map(\.name).sorted())
+    let fenced = FencingResult(target: "node2", action: .reboot, outcome: .fenced(level: 1, devices: ["ipmi"]), attempts: [], runtime: .zero)
+    #expect(
+      AlertEvent.fencing(fenced, executor: "node1", origin: "node3")
+        == .fencing(target: "node2", task: "reboot", rc: 0, desc: "Operation reboot of node2 by node1 for clusterd@node3: OK"))
     let plan = planAlerts(defs, event: .node(name: "n", id: "1", state: "member"), sequence: 1, timestamp: ts, version: "v")
     #expect(plan.map(\.recipient) == ["x"] && plan.first?.timeout == .seconds(2))
   }

@@ -177,26 +177,36 @@ public struct ControllerCore: Sendable {
     var effects: [ControllerEffect] = []
     guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return effects }
     let state = interpretStatus(input)
-    let active = activeResources(on: config.localNode.name, state)
+    var active = activeResources(on: config.localNode.name, state)
+    // Starts this node's transition has in flight here are about to make more resources active: stop those too.
+    for a in transition?.actions ?? [] {
+      guard case .inFlight = a.state, case .operation(let r) = a.kind, r.node == config.localNode,
+            ["start", "promote", "migrate_from"].contains(r.task), !active.contains(r.resource) else { continue }
+      active.append(r.resource)
+    }
+    active.sort()
     var inc = openIncident(.quorumLost, subject: config.localNode.name)
     inc.add("new-view", at.monotonicMs, "no quorum: members " + members.map(\.name).joined(separator: " "))
     let deadline = heardMs + config.lease.leaseMs
-    for rid in active {
-      effects += cancelRecurring(rid, on: config.localNode)
-      let def = OperationDefinition(input: input, resource: rid, task: "stop")
-      let req = ActionRequest(
-        node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
-        agentType: def?.agentType ?? "", task: "stop", intervalMs: 0, parameters: def?.parameters ?? [:],
-        timeoutMs: Int(max(1, deadline - at.monotonicMs)),
-        transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: config.controllerUUID))
-      effects.append(.execute(req))
-    }
+    for rid in active { effects += leaseStop(rid, at: at, deadline: deadline) }
     inc.add("lease-stop", at.monotonicMs, active.isEmpty ? "nothing runs here" : "stopping " + active.joined(separator: " "))
     if active.isEmpty { inc.add("stop-complete", at.monotonicMs) }
     localLease = LocalLease(deadlineMs: deadline, pending: active, incident: inc.id)
     store(inc)
     askTimer(deadline, &effects)
     return effects
+  }
+
+  /// The stop of one local resource under the lease (after cancelling its recurring operations).
+  func leaseStop(_ rid: String, at: ControllerTime, deadline: Int64) -> [ControllerEffect] {
+    let input = try? CIBReader.read(cib, now: at.wallSeconds)
+    let def = input.flatMap { OperationDefinition(input: $0, resource: rid, task: "stop") }
+    let req = ActionRequest(
+      node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
+      agentType: def?.agentType ?? "", task: "stop", intervalMs: 0, parameters: def?.parameters ?? [:],
+      timeoutMs: Int(max(1, deadline - at.monotonicMs)),
+      transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: config.controllerUUID))
+    return cancelRecurring(rid, on: config.localNode) + [.execute(req)]
   }
 
   // MARK: results
@@ -207,6 +217,17 @@ public struct ControllerCore: Sendable {
       l.pending.remove(at: i)
       if l.pending.isEmpty, let inc = l.incident { addEvent(inc, "stop-complete", at.monotonicMs) }
       localLease = l
+    }
+    // Without quorum, anything that still completes a start here (sent before the loss) is stopped at once.
+    if c.node == config.localNode.name, var l = localLease, ["start", "promote", "migrate_from"].contains(c.task),
+       c.status == .done, c.rc == 0 || c.rc == 8 {
+      if !l.pending.contains(c.resource) {
+        l.pending.append(c.resource)
+        l.pending.sort()
+        if let inc = l.incident { addEvent(inc, "lease-stop", at.monotonicMs, "stopping late start " + c.resource) }
+      }
+      localLease = l
+      effects.append(contentsOf: leaseStop(c.resource, at: at, deadline: l.deadlineMs))
     }
     guard isDC else { return }
     if var t = transition, let i = t.match(c), case .operation(let req) = t.actions[i].kind {
@@ -345,10 +366,11 @@ public struct ControllerCore: Sendable {
       guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return }
       let result = schedule(input)
       transitionCounter += 1
+      // While any lease runs, every start waits for it: the lost node may have been starting something this DC
+      // never heard of (an action of a DC that was itself lost), so knowing what was active there is not enough.
       var holds: [String: Int64] = [:]
-      for l in leases.values where l.untilMs > at.monotonicMs {
-        for r in l.resources { holds[r] = max(holds[r] ?? 0, l.untilMs) }
-      }
+      let pendingLeases = leases.values.filter { $0.untilMs > at.monotonicMs }
+      if let until = pendingLeases.map(\.untilMs).max() { holds[TransitionBuilder.everyResource] = until }
       var nodes: [String: ControllerNode] = [:]
       for n in configuredNodes() { nodes[n.name] = n }
       for n in members { nodes[n.name] = n }

@@ -116,13 +116,15 @@ public struct Transition: Sendable, Equatable {
 ///   action of that task under r); an ordering whose other end is not in the transition constrains nothing.
 /// - The scheduler does not (yet) create recurring monitors: after each start (or promote) the configured
 ///   recurring monitors for that role are added, each waiting for its start.
-/// - Starts and promotes of a resource last active on a node under lease wait until the lease ends.
+/// - Starts, promotes and migrate_froms wait until the lease of every lost node has ended.
 struct TransitionBuilder {
   let result: SchedulerResult
   let nodes: [String: ControllerNode]
   let uuid: String
   let transitionID: Int
+  /// Resource history id (or `everyResource`) -> not before this time.
   let holds: [String: Int64]
+  static let everyResource = "*"
 
   func build(batchLimit: Int) -> Transition {
     let state = result.state
@@ -204,7 +206,9 @@ struct TransitionBuilder {
         inputs: [], label: label)
       if a.task == .start || a.task == .promote || a.task == .migrateFrom {
         action.inputs = fenceIndex.keys.sorted().compactMap { fenceIndex[$0] } + (probesOf[rid] ?? [])
-        if let hold = holds[rid] ?? holds[state.resources[r].baseID] { action.notBeforeMs = hold }
+        if let hold = [holds[rid], holds[state.resources[r].baseID], holds[Self.everyResource]].compactMap({ $0 }).max() {
+          action.notBeforeMs = hold
+        }
       }
       out.append(action)
       byGraphID[a.id] = i

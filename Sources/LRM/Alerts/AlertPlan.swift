@@ -347,3 +347,18 @@ public func planAlerts(
   }
   return runs
 }
+
+extension AlertEvent {
+  /// The fencing alert for a finished fencing request, worded as Pacemaker's fencer words it
+  /// ("Operation reboot of node2 by node1 for clusterd@node1: OK"); rc 0 on success, 1 otherwise.
+  public static func fencing(_ result: FencingResult, executor: String, origin: String, client: String = "clusterd") -> AlertEvent {
+    let outcome: String
+    switch result.outcome {
+    case .fenced: outcome = "OK"
+    case .failed(let failure): outcome = "Error (\(failure))"
+    }
+    return .fencing(
+      target: result.target, task: result.action.rawValue, rc: result.succeeded ? 0 : 1,
+      desc: "Operation \(result.action.rawValue) of \(result.target) by \(executor) for \(client)@\(origin): \(outcome)")
+  }
+}
