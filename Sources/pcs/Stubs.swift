@@ -1,6 +1,5 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
-func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 
 /// Commands that need a running cluster: pcs refuses `-f` for them.
 func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {
