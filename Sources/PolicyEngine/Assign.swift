@@ -583,23 +583,33 @@ struct Assigner {
         best[cls[m]] = w
       }
     }
-    for n in 0..<nodeCount {
-      guard let current = work[n] else { continue }
-      let score: Int
-      if identity {
-        if availableNode[n], let w = table[n], w > ScoreMath.minusInfinity { score = w } else { score = ScoreMath.minusInfinity }
-      } else {
-        score = best[cls[n]]
+    let count = nodeCount
+    let hack = Self.infinityHack
+    table.withUnsafeBufferPointer { t in
+      availableNode.withUnsafeBufferPointer { av in
+        cls.withUnsafeBufferPointer { cl in
+          work.withUnsafeMutableBufferPointer { w in
+            for n in 0..<count {
+              guard let current = w[n] else { continue }
+              let score: Int
+              if identity {
+                if av[n], let x = t[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
+              } else {
+                score = best[cl[n]]
+              }
+              if factor < 0 && score < 0 { continue }
+              if current == hack { continue }
+              let wf = factor * Float(score)
+              var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
+              if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
+              let newScore = ScoreMath.add(weight, current)
+              if onlyPositive && newScore < 0 && current > 0 { w[n] = hack; continue }
+              if onlyPositive && newScore < 0 && current == 0 { continue }
+              w[n] = newScore
+            }
+          }
+        }
       }
-      if factor < 0 && score < 0 { continue }
-      if current == Self.infinityHack { continue }
-      let wf = factor * Float(score)
-      var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
-      if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
-      let newScore = ScoreMath.add(weight, current)
-      if onlyPositive && newScore < 0 && current > 0 { work[n] = Self.infinityHack; continue }
-      if onlyPositive && newScore < 0 && current == 0 { continue }
-      work[n] = newScore
     }
   }
 

@@ -17,7 +17,13 @@ enum OperationDigest {
     return s
   }
 
-  static func digest(_ params: [String: String]) -> String { MD5.hex(Array(parameters(params).utf8)) }
+  static func digest(_ params: [String: String]) -> String {
+    if params.isEmpty { return emptyDigest }
+    return MD5.hex(Array(parameters(params).utf8))
+  }
+
+  /// Most resources of a large cluster share it; computed once.
+  static let emptyDigest = MD5.hex(Array(parameters([:]).utf8))
 
   static func escape(_ v: String) -> String {
     var out = ""

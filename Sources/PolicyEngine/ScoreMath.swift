@@ -20,6 +20,7 @@ public enum ScoreMath {
 
   /// Parses a CIB score ("INFINITY", "+INFINITY", "-INFINITY", an integer); nil when not a score.
   public static func parse(_ text: String) -> Int? {
+    if let v = Int(text) { return clamp(v) }  // the common case, without Foundation's trimming
     let t = text.trimmingCharacters(in: .whitespaces)
     switch t.lowercased() {
     case "infinity", "+infinity": return infinity

@@ -82,7 +82,8 @@ public func formatStatus(_ state: ClusterState, _ snap: ClusterSnapshot) -> [Str
   var online: [String] = []
   var offline: [String] = []
   for (i, n) in snap.nodes.enumerated() {
-    let hasResources = snap.resources.contains { $0.placements.contains { $0.0 == i } }
+    // Only standby nodes print it; scanning every resource for every node costs O(nodes x resources).
+    var hasResources: Bool { snap.resources.contains { $0.placements.contains { $0.0 == i } } }
     if n.unclean {
       out.append("    * Node \(n.name): UNCLEAN (\(n.online ? "online" : "offline"))")
     } else if n.pending && n.online {

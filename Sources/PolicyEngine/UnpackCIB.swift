@@ -435,8 +435,17 @@ public struct CIBReader {
     rec.opStatus = Int(opStatus) ?? 0
     rec.targetRC = 0
     if let key = transitionKey {
-      let parts = key.split(separator: ":")
-      if parts.count >= 3, let t = Int(parts[2]) { rec.targetRC = t }
+      // "action:transition:target-rc:uuid": the third field.
+      var field = 0
+      var start = key.utf8.startIndex
+      for i in key.utf8.indices where key.utf8[i] == UInt8(ascii: ":") {
+        field += 1
+        if field == 2 { start = key.utf8.index(after: i) }
+        if field == 3 {
+          if let t = Int(Substring(key.utf8[start..<i])) { rec.targetRC = t }
+          break
+        }
+      }
     } else if let magic = transitionMagic {
       // "op-status:rc;action:transition:target-rc:uuid"
       if let semi = magic.firstIndex(of: ";") {
@@ -447,6 +456,10 @@ public struct CIBReader {
     rec.lastRCChange = lastRCChange.flatMap { Int64($0) } ?? lastRun.flatMap { Int64($0) }
     return rec
   }
+}
+
+extension UInt8 {
+  var asciiDigit: Int? { self >= 48 && self <= 57 ? Int(self - 48) : nil }
 }
 
 /// Pacemaker's boolean spelling: true, yes, on, y, 1 (case-insensitive).
@@ -460,6 +473,23 @@ func isTrue(_ s: String) -> Bool {
 extension Duration {
   /// Parses Pacemaker interval specs ("10", "10s", "5min", "1h", "500ms", "PT10S") into milliseconds.
   static func parseMilliseconds(_ text: String) -> Int? {
+    // Fast path for the usual spellings ("0", "10", "10s", "500ms", "5min"): digits then a plain unit.
+    let bytes = text.utf8
+    var digitsEnd = bytes.startIndex
+    var value = 0
+    while digitsEnd != bytes.endIndex, let d = bytes[digitsEnd].asciiDigit, value < 1_000_000_000 {
+      value = value * 10 + d
+      digitsEnd = bytes.index(after: digitsEnd)
+    }
+    if digitsEnd != bytes.startIndex {
+      switch Substring(bytes[digitsEnd...]) {
+      case "", "s", "sec", "secs": return value * 1000
+      case "ms", "msec", "msecs": return value
+      case "m", "min", "mins": return value * 60_000
+      case "h", "hr", "hrs": return value * 3_600_000
+      default: break
+      }
+    }
     let t = text.trimmingCharacters(in: .whitespaces).lowercased()
     if t.isEmpty { return 0 }
     if t.hasPrefix("pt") || t.hasPrefix("p") {
