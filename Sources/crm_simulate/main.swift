@@ -2,24 +2,57 @@ import CIB
 import Foundation
 import PolicyEngine
 
-// crm_simulate: run Vigil's scheduler on a CIB file and print what Pacemaker 2.1.5's crm_simulate prints.
-// This shell only parses arguments, reads the file, and prints; every decision is in PolicyEngine.
+// crm_simulate: run Vigil's scheduler on a CIB and print what Pacemaker 2.1.5's crm_simulate prints, with its
+// what-if options (node up/down/fail, injected and failed operations, quorum, watchdog, date).
+// This shell only parses arguments, reads and writes files, and prints; every decision is in PolicyEngine.
+
+/// Exit codes as Pacemaker's crm_exit_t names them.
+enum Exit {
+  static let usage: Int32 = 64       // CRM_EX_USAGE
+  static let dataError: Int32 = 65   // CRM_EX_DATAERR
+  static let noInput: Int32 = 66     // CRM_EX_NOINPUT
+  static let cantCreate: Int32 = 73  // CRM_EX_CANTCREAT
+  static let noSuch: Int32 = 105     // CRM_EX_NOSUCH
+}
 
 struct Options {
   var xmlFile: String?
+  var xmlPipe = false
+  var live = false
   var simulate = false
+  var run = false
+  var inPlace = false
   var showScores = false
+  var showUtilization = false
   var quiet = false
   var graphFile: String?
   var dotFile: String?
   var outputFile: String?
+  var inputSaveFile: String?
   var date: String?
+  var injections = Injections()
+  var failures: [OperationSpec] = []
 }
 
-func fail(_ message: String, code: Int32 = 64) -> Never {
+func fail(_ message: String, code: Int32 = Exit.usage) -> Never {
   FileHandle.standardError.write(Data("crm_simulate: \(message)\n".utf8))
   exit(code)
 }
+
+let usageText = """
+  Usage: crm_simulate [OPTION...]
+    -x, --xml-file=FILE        read the CIB from FILE          -p, --xml-pipe     read the CIB from stdin
+    -L, --live-check           use the running cluster's CIB (needs clusterd)
+    -R, --run                  show the actions the cluster would take
+    -S, --simulate             like --run, and simulate them, showing the resulting status
+    -X, --in-place             like --simulate, and store the result back into the input file
+    -s, --show-scores          show allocation scores          -Q, --quiet        only essential output
+    -u, --node-up=NODE   -d, --node-down=NODE   -f, --node-fail=NODE
+    -i, --op-inject=RSC_TASK_INTERVAL@NODE=RC   -F, --op-fail=RSC_TASK_INTERVAL@NODE=RC
+    -q, --quorum=BOOL    -w, --watchdog=BOOL    -t, --set-datetime=ISO8601
+    -I, --save-input=FILE  -O, --save-output=FILE  -G, --save-graph=FILE  -D, --save-dotfile=FILE
+
+  """
 
 func parseArguments(_ args: [String]) -> Options {
   var o = Options()
@@ -29,98 +62,199 @@ func parseArguments(_ args: [String]) -> Options {
     guard i < args.count else { fail("option \(name) needs a value") }
     return args[i]
   }
+  func spec(_ text: String) -> OperationSpec {
+    do { return try OperationSpec.parse(text) } catch { fail(error.description) }
+  }
+  func boolean(_ text: String, _ option: String) -> (String, Bool) {
+    do { return (text, try parseSimulationBoolean(text, option: option)) } catch { fail(error.description) }
+  }
+  func apply(_ name: String, _ v: () -> String) {
+    switch name {
+    case "x", "xml-file": o.xmlFile = v()
+    case "p", "xml-pipe": o.xmlPipe = true
+    case "L", "live-check": o.live = true
+    case "S", "simulate": o.simulate = true
+    case "R", "run": o.run = true
+    case "X", "in-place": o.inPlace = true; o.simulate = true
+    case "s", "show-scores": o.showScores = true
+    case "U", "show-utilization": o.showUtilization = true
+    case "Q", "quiet": o.quiet = true
+    case "G", "save-graph": o.graphFile = v()
+    case "D", "save-dotfile": o.dotFile = v()
+    case "O", "save-output": o.outputFile = v()
+    case "I", "save-input": o.inputSaveFile = v()
+    case "t", "set-datetime": o.date = v()
+    case "u", "node-up": o.injections.nodesUp.append(v())
+    case "d", "node-down": o.injections.nodesDown.append(v())
+    case "f", "node-fail": o.injections.nodesFailed.append(v())
+    case "i", "op-inject": o.injections.operations.append(spec(v()))
+    case "F", "op-fail": o.failures.append(spec(v()))
+    case "q", "quorum":
+      let (t, b) = boolean(v(), "--quorum")
+      o.injections.quorumText = t
+      o.injections.quorumValue = b
+    case "w", "watchdog":
+      let (t, b) = boolean(v(), "--watchdog")
+      o.injections.watchdogText = t
+      o.injections.watchdogValue = b
+    case "V", "verbose", "a", "all-actions", "A", "show-attrs", "c", "show-failcounts": break
+    case "h", "help":
+      FileHandle.standardOutput.write(Data(usageText.utf8))
+      exit(0)
+    case "$", "version":
+      FileHandle.standardOutput.write(Data("Vigil crm_simulate (compatible with Pacemaker 2.1.5)\n".utf8))
+      exit(0)
+    case "g", "ticket-grant", "r", "ticket-revoke", "b", "ticket-standby", "e", "ticket-activate":
+      fail("option \(name.count == 1 ? "-" : "--")\(name): ticket injections are not supported yet")
+    case "P", "profile", "N", "repeat", "output-as", "output-to", "text-fancy":
+      fail("option \(name.count == 1 ? "-" : "--")\(name) is not supported")
+    default:
+      fail("unknown option \(name.count == 1 ? "-" : "--")\(name) (see --help)")
+    }
+  }
+  let takesValue: Set<Character> = ["x", "G", "D", "O", "I", "t", "u", "d", "f", "i", "F", "q", "w", "g", "r", "b", "e", "P", "N"]
   while i < args.count {
     let a = args[i]
     if a.hasPrefix("--") {
-      let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
-      let name = parts[0]
+      let parts = a.dropFirst(2).split(separator: "=", maxSplits: 1).map(String.init)
+      let name = parts.first ?? ""
       let inline = parts.count > 1 ? parts[1] : nil
-      func v() -> String { inline ?? value(name) }
-      switch name {
-      case "--xml-file": o.xmlFile = v()
-      case "--simulate", "--run": o.simulate = true
-      case "--show-scores": o.showScores = true
-      case "--quiet": o.quiet = true
-      case "--save-graph": o.graphFile = v()
-      case "--save-dotfile": o.dotFile = v()
-      case "--save-output": o.outputFile = v()
-      case "--set-datetime": o.date = v()
-      case "--show-utilization", "--verbose", "--profile": break
-      default: fail("unknown option \(name)")
-      }
+      apply(name) { inline ?? value("--" + name) }
     } else if a.hasPrefix("-") && a.count > 1 {
       var chars = Array(a.dropFirst())
       while !chars.isEmpty {
         let c = chars.removeFirst()
-        let rest = String(chars)
-        func v() -> String {
-          if !rest.isEmpty { chars = []; return rest }
-          return value("-\(c)")
-        }
-        switch c {
-        case "x": o.xmlFile = v()
-        case "S", "R": o.simulate = true
-        case "s": o.showScores = true
-        case "Q": o.quiet = true
-        case "G": o.graphFile = v()
-        case "D": o.dotFile = v()
-        case "O": o.outputFile = v()
-        case "t": o.date = v()
-        case "V", "L", "U", "P": break
-        default: fail("unknown option -\(c)")
+        if takesValue.contains(c) {
+          let rest = String(chars)
+          chars = []
+          apply(String(c)) { rest.isEmpty ? value("-\(c)") : rest }
+        } else {
+          apply(String(c)) { "" }
         }
       }
     } else {
-      fail("unexpected argument \(a)")
+      fail("unexpected argument '\(a)'")
     }
     i += 1
   }
   return o
 }
 
-let options = parseArguments(Array(CommandLine.arguments.dropFirst()))
-guard let path = options.xmlFile else { fail("no input: use -x FILE (a CIB in XML)") }
-guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-  fail("cannot read \(path)", code: 66)
+/// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename).
+func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+  let url = URL(fileURLWithPath: path)
+  let dir = url.deletingLastPathComponent().path
+  let tmp = "\(dir)/.\(url.lastPathComponent).tmp.\(getpid())"
+  let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+  var ok = true
+  bytes.withUnsafeBytes { raw in
+    var off = 0
+    while off < raw.count {
+      let n = write(fd, raw.baseAddress! + off, raw.count - off)
+      if n <= 0 { ok = false; return }
+      off += n
+    }
+  }
+  if ok && fsync(fd) != 0 { ok = false }
+  let err = errno
+  close(fd)
+  guard ok, rename(tmp, path) == 0 else {
+    let e = ok ? errno : err
+    unlink(tmp)
+    throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+  }
 }
+
+func save(_ text: String, _ path: String) {
+  do { try writeAtomically(Array(text.utf8), to: path) } catch {
+    fail("Could not create '\(path)': \(error.localizedDescription)", code: Exit.cantCreate)
+  }
+}
+
+let options = parseArguments(Array(CommandLine.arguments.dropFirst()))
+var sourcePath: String
+let text: String
+if options.live {
+  let socket = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? "/run/vigil/clusterd.sock"
+  guard let f = ProcessInfo.processInfo.environment["CIB_file"] else {
+    fail("CIB query failed: Input file not available (-L/--live-check needs a running clusterd; no CIB_file set and "
+         + "querying \(socket) is not supported yet: use -x FILE)", code: Exit.noInput)
+  }
+  sourcePath = f
+  guard let t = try? String(contentsOfFile: f, encoding: .utf8) else { fail("cannot read \(f)", code: Exit.noInput) }
+  text = t
+} else if options.xmlPipe {
+  sourcePath = "stdin"
+  text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+} else if let path = options.xmlFile {
+  sourcePath = path
+  guard let t = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)", code: Exit.noInput) }
+  text = t
+} else {
+  fail("no input: use -x FILE, -p (stdin) or -L (see --help)")
+}
+if options.inPlace && (options.live || options.xmlPipe) { fail("--in-place needs an input file (-x FILE)") }
+
 let root: CIBElement
 do {
   root = try CIBXML.parse(text)
 } catch {
-  fail("\(path) is not a valid CIB: \(error)", code: 65)
+  fail("\(sourcePath) is not a valid CIB: \(error)", code: Exit.dataError)
 }
 
 var now = Int64(Date().timeIntervalSince1970)
 if let d = options.date {
-  guard let t = parseISODate(d) else { fail("cannot parse date '\(d)'") }
+  guard let t = parseISODate(d) else { fail(SimulationError.invalidDate(d).description) }
   now = t
 } else if let exec = root[attribute: "execution-date"], let t = Int64(exec) {
   now = t
 }
 
-let input: SchedulerInput
+var request = SimulationRequest()
+request.injections = options.injections
+request.failures = options.failures
+request.simulate = options.simulate
+request.quiet = options.quiet
+request.showScores = options.showScores
+request.record = options.outputFile != nil || options.inPlace
+request.now = now
+request.dateText = options.date
+// With neither -R nor -S, Pacemaker prints only the current status (and scores with -s).
+let onlyStatus = !options.simulate && !options.run
+let output: SimulationOutput
 do {
-  input = try CIBReader.read(root, now: now)
+  output = try runSimulation(root, request)
+} catch let e as SimulationError {
+  switch e {
+  case .unknownNode, .unknownResource: fail(e.description, code: Exit.noSuch)
+  default: fail(e.description)
+  }
 } catch {
-  fail("\(path): \(error)", code: 65)
+  fail("\(sourcePath): \(error)", code: Exit.dataError)
 }
-let result = schedule(input)
 
-var out = ""
-if options.simulate {
-  out = simulationText(result, showScores: options.showScores, showCurrent: !options.quiet)
-} else if options.showScores {
-  out = scoreText(result).joined(separator: "\n") + "\n"
-} else {
-  out = simulationText(result, showScores: false, showCurrent: true)
+var out = output.text
+if onlyStatus {
+  // Keep what comes before the transition summary: current status, modifications, scores.
+  if let r = out.range(of: "Transition Summary:\n") { out = String(out[..<r.lowerBound]) }
+  while out.hasSuffix("\n\n") { out.removeLast() }
+  if options.showScores && !options.quiet && options.injections.isEmpty {
+    // Pacemaker's -s alone prints the scores only (the corpus .scores format).
+    out = scoreText(output.result).joined(separator: "\n") + "\n"
+  }
+}
+if options.inputSaveFile != nil || options.outputFile != nil || options.graphFile != nil || options.dotFile != nil || options.inPlace {
+  // All artifacts are built before any is written, so a failure leaves none half-done.
+  if let f = options.inputSaveFile {
+    var injected = root
+    _ = try? applyInjections(&injected, options.injections, now: now)
+    save(CIBXML.serialize(injected), f)
+  }
+  if let g = options.graphFile { save(transitionGraphXML(output.result, output.graph), g) }
+  if let d = options.dotFile { save(transitionGraphDot(output.result, output.graph), d) }
+  if let o = options.outputFile { save(CIBXML.serialize(output.cib), o) }
+  if options.inPlace { save(CIBXML.serialize(output.cib), sourcePath) }
 }
 FileHandle.standardOutput.write(Data(out.utf8))
-if let g = options.graphFile {
-  let xml = transitionGraphXML(result)
-  do { try xml.write(toFile: g, atomically: true, encoding: .utf8) } catch { fail("cannot write \(g): \(error)", code: 73) }
-}
-if let d = options.dotFile {
-  let dot = transitionGraphDot(result)
-  do { try dot.write(toFile: d, atomically: true, encoding: .utf8) } catch { fail("cannot write \(d): \(error)", code: 73) }
-}
 exit(0)
