@@ -139,6 +139,13 @@ public struct MembershipCore: Sendable {
   private var changeNeededSince: Duration?
   private var lastInstall: Install?
   private var lastInstallResent: [NodeID: Duration] = [:]
+  /// When this node, as coordinator, installed `lastInstall`.
+  private var lastInstallAt: Duration = .zero
+  /// Members known to have installed `lastInstall` (their heartbeat, data or acknowledgement names the view).
+  /// The coordinator pushes the install to the others from its tick: a member that acknowledged a proposal and
+  /// lost the install stays frozen (no ordered traffic) until it gets one, and waiting for its heartbeat to reach
+  /// the coordinator first costs a heartbeat interval per lost packet in each direction (seed 9867).
+  private var installConfirmed: Set<NodeID> = []
 
   // Ordered delivery, as a member
   private var buffer: [UInt64: OrderedEntry] = [:]
@@ -264,12 +271,36 @@ public struct MembershipCore: Sendable {
     {
       sendUnordered(from: 0, maxPackets: 1, &fx)
     }
-    if coordinator != nil { coordinatorRetransmit(&fx) }
+    if coordinator != nil {
+      retransmitInstall(&fx)
+      coordinatorRetransmit(&fx)
+    }
     if unordered.isEmpty { pumpSendQueue(&fx) }
     fx.append(.scheduleTick(after: timing.tickInterval))
   }
 
   private var reportableReceived: UInt64 { frozen ? frozenReceived : received }
+
+  /// Sends the current view's install again, every `joinRetransmit`, to members that have not shown that they
+  /// installed it. Bounded: after one failure timeout a member still silent is left to the failure detector (and to
+  /// the heartbeat-driven resend in `onHeartbeat`).
+  private mutating func retransmitInstall(_ fx: inout [MembershipEffect]) {
+    guard let inst = lastInstall, inst.view.id == view.id, now - lastInstallAt < config.timing.failTimeout else { return }
+    var targets: [NodeID] = []
+    for id in view.nodeIDs where !installConfirmed.contains(id) {
+      let last = lastInstallResent[id] ?? lastInstallAt
+      if now - last >= config.timing.joinRetransmit {
+        lastInstallResent[id] = now
+        targets.append(id)
+      }
+    }
+    if !targets.isEmpty { fx.append(.send(Packet(from: me, message: .install(inst)), to: targets)) }
+  }
+
+  /// A member showed (by a packet naming the view) that it installed the coordinator's current view.
+  private mutating func noteInstalled(_ from: Member, view id: ViewID) {
+    if coordinator != nil, id == view.id, view.contains(from) { installConfirmed.insert(from.id) }
+  }
 
   private func heardPeers() -> [NodeID] {
     config.nodes.filter { id in
@@ -344,6 +375,8 @@ public struct MembershipCore: Sendable {
     proposal = nil
     lastInstall = install
     lastInstallResent = [:]
+    lastInstallAt = now
+    installConfirmed = [me.id]
     let others = p.members.map(\.id).filter { $0 != me.id }
     if !others.isEmpty { fx.append(.send(Packet(from: me, message: .install(install)), to: others)) }
     applyInstall(install, &fx)
@@ -418,6 +451,7 @@ public struct MembershipCore: Sendable {
     peers[from.id]?.reportedAcked = hb.acked
     maxEpochSeen = max(maxEpochSeen, hb.view.epoch, hb.acked?.epoch ?? 0)
     guard coordinator != nil, view.contains(from) else { return }
+    noteInstalled(from, view: hb.view)
     if hb.view == view.id {
       noteMemberReceived(from.id, hb.received, &fx)
     } else if hb.acked == view.id, let inst = lastInstall, inst.view.id == view.id {
@@ -500,6 +534,7 @@ public struct MembershipCore: Sendable {
   // MARK: ordered broadcast, coordinator side
 
   private mutating func onData(_ from: Member, _ d: DataBatch, _ fx: inout [MembershipEffect]) {
+    noteInstalled(from, view: d.view)
     guard var c = coordinator, d.view == view.id, !frozen, view.contains(from) else { return }
     coordinator = nil  // edit a unique copy: the log must not be copied on every append
     var expected = c.expectedSender[from.id] ?? 1
@@ -572,6 +607,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func onOrderedAck(_ from: Member, _ a: OrderedAck, _ fx: inout [MembershipEffect]) {
     guard coordinator != nil, a.view == view.id, view.contains(from) else { return }
+    noteInstalled(from, view: a.view)
     noteMemberReceived(from.id, a.received, &fx)
     if a.gap { retransmit(to: from.id, after: a.received, minInterval: config.timing.dataRetransmit / 2, &fx) }
   }

@@ -7,14 +7,98 @@ public struct SimulationOptions: Sendable {
   public var nodeCount: Int?
   /// Print every step (for replaying one seed).
   public var trace = false
+  /// The `quorum` section every node runs with; nil draws one from the seed (`SimulatedQuorum.draw`). Pinning it
+  /// keeps the fault schedule of a seed: the quorum draw uses a generator of its own.
+  public var quorum: QuorumOptions?
   public init() {}
+}
+
+/// The votequorum options a seed runs with, and which properties they promise.
+public enum SimulatedQuorum {
+  /// Draws the `quorum` options of one seed: defaults, two_node (2 nodes), wait_for_all, last_man_standing with a
+  /// short window, auto_tie_breaker lowest/highest/list, an explicit expected_votes, and combinations.
+  /// `nodeCount` is the count drawn for the fault schedule; two_node replaces it with 2.
+  public static func draw(seed: UInt64, nodeCount: Int) -> (options: QuorumOptions, nodeCount: Int) {
+    var rng = SplitMix64(seed: seed ^ 0x5155_4F52_554D_0000)  // "QUORUM": independent of the fault schedule
+    var o = QuorumOptions()
+    var n = nodeCount
+    let wfa = Bool.random(using: &rng)
+    switch Int.random(in: 0..<8, using: &rng) {
+    case 0, 1: break
+    case 2:
+      n = 2
+      o.twoNode = true
+      if Int.random(in: 0..<4, using: &rng) == 0 { o.waitForAll = false }  // two_node without its implied WFA
+    case 3:
+      o.waitForAll = true
+    case 4:
+      o.lastManStanding = true
+      o.lastManStandingWindowMs = Int.random(in: 300...3000, using: &rng)
+      if wfa { o.waitForAll = true }
+    case 5:
+      o.autoTieBreaker = true
+      switch Int.random(in: 0..<3, using: &rng) {
+      case 0: o.autoTieBreakerNode = .lowest
+      case 1: o.autoTieBreakerNode = .highest
+      default:
+        var ids = (1...n).map { NodeID(UInt32($0)) }
+        ids.shuffle(using: &rng)
+        o.autoTieBreakerNode = .list(Array(ids.prefix(Int.random(in: 1...n, using: &rng))))
+      }
+      if wfa { o.waitForAll = true }
+    case 6:
+      o.expectedVotes = n + Int.random(in: 0...2, using: &rng)
+      // wait_for_all needs every expected vote present once: above the nodelist's votes it never grants quorum.
+      if wfa && o.expectedVotes == n { o.waitForAll = true }
+    default:
+      o.lastManStanding = true
+      o.lastManStandingWindowMs = Int.random(in: 300...3000, using: &rng)
+      o.autoTieBreaker = true
+      o.waitForAll = true
+    }
+    return (o, n)
+  }
+
+  /// Whether votequorum promises "at most one quorate partition" under every fault schedule with this
+  /// configuration. It does for the defaults, wait_for_all and an explicit expected_votes at or above the
+  /// nodelist's votes. It does not for:
+  /// - two_node: each node alone keeps quorum 1 once the pair was seen together; fencing decides (votequorum(5)).
+  /// - auto_tie_breaker: the tie-breaker node is remembered from the last quorate partition and the "other side
+  ///   might have quorum" test uses this node's previous membership, so two successive splits without a heal in
+  ///   between can leave both halves quorate (seed 196: 3 nodes, wait_for_all, highest: {1} | {2,3}, then
+  ///   {1,2} | {3}: node 3 keeps quorum by the tie-breaker while {1,2} has 2 of 3 votes). corosync 3.1.7's
+  ///   votequorum.c computes exactly this; Vigil mirrors it (the corosync backend's differential test depends on it).
+  /// - last_man_standing: a node that lowered expected_votes carries the lower value into a later partition.
+  /// There the simulator checks votequorum's rules only and counts such events (`unpromised_split_brains`).
+  public static func promisesSingleQuoratePartition(_ c: VotequorumConfig) -> Bool {
+    !c.twoNode && !c.lastManStanding && c.autoTieBreaker == nil
+  }
+
+  /// One line for traces and failure reports.
+  public static func describe(_ c: VotequorumConfig) -> String {
+    var parts = ["expected_votes=\(c.expectedVotes)"]
+    if c.twoNode { parts.append("two_node") }
+    if c.waitForAll { parts.append("wait_for_all") }
+    if c.lastManStanding { parts.append("last_man_standing(window=\(c.lastManStandingWindow))") }
+    switch c.autoTieBreaker {
+    case .none: break
+    case .lowest: parts.append("auto_tie_breaker=lowest")
+    case .highest: parts.append("auto_tie_breaker=highest")
+    case .list(let l): parts.append("auto_tie_breaker=\(l.map(\.description).joined(separator: " "))")
+    }
+    return parts.joined(separator: " ")
+  }
 }
 
 /// The outcome of one seed: the first violated invariant (the run stops there) and some counters.
 public struct SimulationResult: Sendable {
   public var seed: UInt64
   public var nodeCount: Int
+  /// The votequorum configuration of the run (`SimulatedQuorum.describe`).
+  public var quorum = ""
   public var violation: String?
+  /// Disjoint quorate partitions seen under a configuration where votequorum does not promise a single one.
+  public var unpromisedSplitBrain = false
   /// Not a safety violation: the nodes did not converge to one quorate view after the heal phase.
   public var notConverged: String?
   public var viewsInstalled = 0
@@ -32,6 +116,11 @@ public struct SimulationResult: Sendable {
 /// 3. deliveries in a view are prefixes of one sequence, and nodes moving together from a view to the next
 ///    delivered the same messages in it;
 /// 4. no node (incarnation) delivers a message twice.
+/// And votequorum's rules under the seed's `quorum` options (`SimulatedQuorum`): quorate only with
+/// total_votes >= quorum (or auto_tie_breaker's exact half); quorum 1 for two_node with at most 2 members; with
+/// wait_for_all, nobody quorate before some view held every node; expected_votes below the configured value only
+/// through last_man_standing, and then only a full window after the last view that lost members. Invariant 1 is
+/// checked only where votequorum promises it (not two_node, not last_man_standing without wait_for_all).
 public struct MembershipSimulator {
   struct Event: Comparable {
     var time: Duration
@@ -75,7 +164,16 @@ public struct MembershipSimulator {
   let duplicatePercent: Int
   let delayMaxMs: Int
   let baseConfig: [MembershipConfig]
+  let quorumConfig: VotequorumConfig
+  let checkSingleQuorate: Bool
   var result: SimulationResult
+  /// Some node installed a view holding every configured node (wait_for_all's condition).
+  var fullViewSeen = false
+  /// Per node: the expected votes last reported, and the first view change since its last decrease that could
+  /// have armed the last_man_standing timer (corosync arms it on a view that lost members, or, with
+  /// auto_tie_breaker, on any view; a later view that does not re-arm it leaves the earlier deadline running).
+  var lastExpected: [Int?]
+  var lastShrink: [Duration?]
 
   // Invariant state
   var viewMembers: [ViewID: [Member]] = [:]
@@ -98,7 +196,13 @@ public struct MembershipSimulator {
     self.seed = seed
     self.options = options
     var rng = SplitMix64(seed: seed)
-    let n = options.nodeCount ?? Int.random(in: 3...7, using: &rng)
+    var n = options.nodeCount ?? Int.random(in: 3...7, using: &rng)
+    var quorumOptions: QuorumOptions
+    if let q = options.quorum {
+      quorumOptions = q
+    } else {
+      (quorumOptions, n) = SimulatedQuorum.draw(seed: seed, nodeCount: n)
+    }
     self.n = n
     self.lossPercent = Int.random(in: 0...20, using: &rng)
     self.duplicatePercent = Int.random(in: 0...10, using: &rng)
@@ -107,9 +211,21 @@ public struct MembershipSimulator {
     self.group = Array(repeating: 0, count: n)
     let ids = (1...n).map { NodeID(UInt32($0)) }
     let entries = ids.map { NodeEntry(nodeID: $0, ring0Addr: "127.0.0.1") }
-    let vq = try! VotequorumConfig(nodes: entries, options: QuorumOptions())
+    var vq: VotequorumConfig
+    do {
+      vq = try VotequorumConfig(nodes: entries, options: quorumOptions)
+    } catch {
+      // corosync refuses auto_tie_breaker + last_man_standing in an odd cluster without wait_for_all.
+      quorumOptions.waitForAll = true
+      vq = try! VotequorumConfig(nodes: entries, options: quorumOptions)
+    }
+    self.quorumConfig = vq
+    self.checkSingleQuorate = SimulatedQuorum.promisesSingleQuoratePartition(vq)
     self.baseConfig = ids.map { MembershipConfig(me: $0, incarnation: 1, nodes: ids, votequorum: vq) }
     self.result = SimulationResult(seed: seed, nodeCount: n)
+    self.result.quorum = SimulatedQuorum.describe(vq)
+    self.lastExpected = Array(repeating: nil, count: n)
+    self.lastShrink = Array(repeating: nil, count: n)
     self.nodes = (0..<n).map { _ in SimNode() }
   }
 
@@ -123,6 +239,7 @@ public struct MembershipSimulator {
   }
 
   mutating func runAll() {
+    log("quorum: \(result.quorum)")
     for i in 0..<n { start(i, incarnation: 1) }
     schedule(.milliseconds(Int64.random(in: 300...1500, using: &rng)), .fault)
     schedule(.milliseconds(50), .broadcast)
@@ -159,6 +276,8 @@ public struct MembershipSimulator {
     var cfg = baseConfig[i]
     cfg.incarnation = incarnation
     nodes[i] = SimNode(core: MembershipCore(config: cfg), incarnation: incarnation)
+    lastExpected[i] = nil
+    lastShrink[i] = quorumConfig.autoTieBreaker != nil ? now : nil  // its singleton view may arm the timer
     log("start n\(i + 1) inc \(incarnation)")
     step(i, .tick(now: now))
   }
@@ -219,6 +338,7 @@ public struct MembershipSimulator {
     for effect in fx {
       switch effect {
       case .send(let p, let targets):
+        if options.trace { traceSend(i, p, targets) }
         for t in targets {
           let ti = Int(t.rawValue) - 1
           guard ti >= 0 && ti < n else { continue }
@@ -237,6 +357,7 @@ public struct MembershipSimulator {
       case .quorumChanged(let s):
         nodes[i].quorate = s.quorate
         quorumTouched = true
+        checkVotequorumRules(i, s, input)
       case .deliver(let d):
         result.deliveries += 1
         onDeliver(i, d)
@@ -254,6 +375,18 @@ public struct MembershipSimulator {
     if quorumTouched { checkQuorum() }
   }
 
+  /// Trace lines for the view-change messages (heartbeats and data would drown them).
+  mutating func traceSend(_ i: Int, _ p: Packet, _ targets: [NodeID]) {
+    let to = targets.map { "n\($0)" }.joined(separator: ",")
+    switch p.message {
+    case .propose(let prop): log("n\(i + 1) sends propose \(prop.view) \(prop.members.map(\.description)) to \(to)")
+    case .proposalAck(let a): log("n\(i + 1) sends ack \(a.proposal) (in \(a.currentView), received \(a.received)) to \(to)")
+    case .install(let inst): log("n\(i + 1) sends install \(inst.view.id) to \(to)")
+    case .leave: log("n\(i + 1) sends leave to \(to)")
+    case .heartbeat, .data, .ordered, .orderedAck: break
+    }
+  }
+
   mutating func violate(_ s: String) {
     if result.violation == nil { result.violation = "t=\(now) \(s)" }
   }
@@ -265,6 +398,12 @@ public struct MembershipSimulator {
       if known != v.members { violate("view \(v.id) installed with members \(known) and \(v.members)") }
     } else {
       viewMembers[v.id] = v.members
+    }
+    if v.members.count == n { fullViewSeen = true }
+    if lastShrink[i] == nil, let old = nodes[i].viewID, let oldMembers = viewMembers[old],
+      quorumConfig.autoTieBreaker != nil || oldMembers.contains(where: { !v.members.contains($0) })
+    {
+      lastShrink[i] = now
     }
     if let old = nodes[i].viewID {
       let pair = Pair(from: old, to: v.id)
@@ -296,6 +435,34 @@ public struct MembershipSimulator {
     nodes[i].deliveredInView = k + 1
   }
 
+  /// votequorum's rules, as seen from one node's reported status (see the type's documentation).
+  mutating func checkVotequorumRules(_ i: Int, _ s: QuorumStatus, _ input: MembershipInput) {
+    let c = quorumConfig
+    let node = "n\(i + 1)"
+    if s.quorate && s.totalVotes < s.quorum {
+      let atbHalf = c.autoTieBreaker != nil && s.totalVotes == s.expectedVotes / 2
+      if !atbHalf { violate("\(node) quorate with \(s.totalVotes) votes below quorum \(s.quorum) [\(result.quorum)]") }
+    }
+    if c.twoNode && s.members.count <= 2 && s.quorum != 1 {
+      violate("\(node) two_node with \(s.members.count) members but quorum \(s.quorum) [\(result.quorum)]")
+    }
+    if c.waitForAll && s.quorate && !fullViewSeen {
+      violate("\(node) quorate before any view held all \(n) nodes (wait_for_all) [\(result.quorum)]")
+    }
+    if !c.lastManStanding && s.expectedVotes < c.expectedVotes {
+      violate("\(node) expected_votes \(s.expectedVotes) below \(c.expectedVotes) without last_man_standing [\(result.quorum)]")
+    }
+    if c.lastManStanding, let before = lastExpected[i], s.expectedVotes < before, case .tick = input {
+      if let armed = lastShrink[i], now - armed >= c.lastManStandingWindow {
+        lastShrink[i] = nil
+      } else {
+        let since = lastShrink[i].map { "\(now - $0)" } ?? "no view change"
+        violate("\(node) lowered expected_votes \(before) -> \(s.expectedVotes) \(since) after the view change that armed last_man_standing, window \(c.lastManStandingWindow) [\(result.quorum)]")
+      }
+    }
+    lastExpected[i] = s.expectedVotes
+  }
+
   mutating func checkQuorum() {
     var quorateViews: [ViewID] = []
     for node in nodes where node.core != nil && node.quorate {
@@ -307,7 +474,12 @@ public struct MembershipSimulator {
         let ma = Set(viewMembers[quorateViews[a]]!.map(\.id))
         let mb = Set(viewMembers[quorateViews[b]]!.map(\.id))
         if ma.isDisjoint(with: mb) {
-          violate("two disjoint partitions are quorate: \(quorateViews[a]) and \(quorateViews[b])")
+          guard checkSingleQuorate else {
+            if !result.unpromisedSplitBrain { log("disjoint quorate partitions (not promised by votequorum here): \(quorateViews[a]) and \(quorateViews[b])") }
+            result.unpromisedSplitBrain = true
+            return
+          }
+          violate("two disjoint partitions are quorate: \(quorateViews[a]) and \(quorateViews[b]) [\(result.quorum)]")
         }
       }
     }

@@ -3,7 +3,7 @@
 #endif
 import Membership
 
-/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--trace]`: runs the deterministic membership
+/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
 /// line is always `N seeds, V violations`.
 var seeds = 100
@@ -12,7 +12,7 @@ var single: UInt64?
 var options = SimulationOptions()
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--trace]")
+  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--trace]")
   exit(2)
 }
 while !args.isEmpty {
@@ -26,6 +26,8 @@ while !args.isEmpty {
   case "--first": first = UInt64(value()) ?? { usage() }()
   case "--seed": single = UInt64(value()) ?? { usage() }()
   case "--nodes": options.nodeCount = Int(value()) ?? { usage() }()
+  case "--heal-ms": options.healDuration = .milliseconds(Int64(value()) ?? { usage() }())
+  case "--default-quorum": options.quorum = QuorumOptions()
   case "--trace": options.trace = true
   default: usage()
   }
@@ -33,6 +35,7 @@ while !args.isEmpty {
 let list: [UInt64] = single.map { [$0] } ?? (0..<seeds).map { first + UInt64($0) }
 var violations = 0
 var notConverged = 0
+var unpromised = 0
 var totals = (views: 0, deliveries: 0, packets: 0, faults: 0)
 for seed in list {
   let r = MembershipSimulator.run(seed: seed, options: options)
@@ -41,16 +44,17 @@ for seed in list {
   totals.packets += r.packets
   totals.faults += r.faults
   if options.trace { for line in r.trace { print(line) } }
+  if r.unpromisedSplitBrain { unpromised += 1 }
   if let v = r.violation {
     violations += 1
-    print("seed \(seed) (\(r.nodeCount) nodes): VIOLATION \(v)")
+    print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): VIOLATION \(v)")
     print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
   } else if let c = r.notConverged {
     notConverged += 1
-    print("seed \(seed) (\(r.nodeCount) nodes): did not converge (liveness, not a violation): \(c)")
+    print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): did not converge (liveness, not a violation): \(c)")
     print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
   }
 }
-print("faults=\(totals.faults) views=\(totals.views) deliveries=\(totals.deliveries) packets=\(totals.packets) not_converged=\(notConverged)")
+print("faults=\(totals.faults) views=\(totals.views) deliveries=\(totals.deliveries) packets=\(totals.packets) not_converged=\(notConverged) unpromised_split_brains=\(unpromised)")
 print("\(list.count) seeds, \(violations) violations")
 exit(violations == 0 ? 0 : 1)

@@ -2,7 +2,6 @@
 
 func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
 func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runClusterSetup(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster setup") }
 func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
 func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("cluster verify") }
 

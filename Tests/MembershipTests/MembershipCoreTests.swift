@@ -8,6 +8,10 @@ struct Harness {
   var now: Duration = .zero
   var queue: [(to: NodeID, packet: Packet)] = []
   var isolated: Set<NodeID> = []
+  /// Drops a packet (from, to, packet) when it returns true: scripted losses.
+  var drop: ((NodeID, NodeID, Packet) -> Bool)?
+  /// Every packet dropped by `drop`, in order.
+  var dropped: [(from: NodeID, to: NodeID, packet: Packet)] = []
   var views: [NodeID: View] = [:]
   var quorum: [NodeID: QuorumStatus] = [:]
   var deliveries: [NodeID: [Delivery]] = [:]
@@ -33,7 +37,13 @@ struct Harness {
     for e in fx {
       switch e {
       case .send(let p, let targets):
-        for t in targets where !isolated.contains(id) && !isolated.contains(t) { queue.append((t, p)) }
+        for t in targets where !isolated.contains(id) && !isolated.contains(t) {
+          if let drop, drop(id, t, p) {
+            dropped.append((id, t, p))
+          } else {
+            queue.append((t, p))
+          }
+        }
       case .installView(let v):
         views[id] = v
         installs[id, default: []].append((now, v))
