@@ -66,9 +66,23 @@ simulate: deps
 	.build/release/membership-sim --seeds $(SEEDS) --first $(FIRST)
 
 bench-membership: deps
+ifeq ($(BACKEND),corosync)
+	$(MAKE) --no-print-directory bench-membership-corosync
+else
 	$(SWIFT) build -c release --product membership-node
 	$(SWIFT) build -c release --product bench-membership
 	.build/release/bench-membership
+endif
+
+# --- Membership on corosync (issue 8, engineer "corosync"): the client libraries, corosync itself for the
+# namespace-cluster tests, and the benchmark behind `make bench-membership BACKEND=corosync` (root: namespaces).
+APT_PACKAGES += corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev iproute2
+BACKEND ?= native
+.PHONY: bench-membership-corosync
+bench-membership-corosync: deps
+	$(SWIFT) build -c release --product membership-corosync-node
+	$(SWIFT) build -c release --product bench-membership-corosync
+	.build/release/bench-membership-corosync
 
 # --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
 APT_PACKAGES += resource-agents fence-agents iproute2 procps debootstrap util-linux

@@ -116,5 +116,15 @@ let package = Package(
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
     .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
+
+    // Membership over the local corosync daemon (issue 8): CPG + quorum + votequorum + cmap client libraries, a
+    // node process and a namespace-cluster harness for its tests and `make bench-membership BACKEND=corosync`.
+    .systemLibrary(
+      name: "CCorosync", providers: [.apt(["libcpg-dev", "libquorum-dev", "libvotequorum-dev", "libcmap-dev"])]),
+    .target(name: "MembershipCorosync", dependencies: ["CCorosync", "Membership"]),
+    .target(name: "CorosyncHarness", dependencies: ["Membership"]),
+    .executableTarget(name: "membership-corosync-node", dependencies: ["MembershipCorosync"]),
+    .executableTarget(name: "bench-membership-corosync", dependencies: ["CorosyncHarness"]),
+    .testTarget(name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "Membership"]),
   ]
 )

@@ -75,6 +75,25 @@ public struct QuorumStatus: Equatable, Sendable {
   public var lastManStanding: Bool
   public var autoTieBreaker: Bool
 
+  /// Memberwise, public so that another backend (MembershipCorosync) can report corosync's own figures.
+  public init(
+    ringID: ViewID?, localNode: NodeID, quorate: Bool, expectedVotes: Int, highestExpected: Int, totalVotes: Int,
+    quorum: Int, members: [MemberVotes], twoNode: Bool, waitForAll: Bool, lastManStanding: Bool, autoTieBreaker: Bool
+  ) {
+    self.ringID = ringID
+    self.localNode = localNode
+    self.quorate = quorate
+    self.expectedVotes = expectedVotes
+    self.highestExpected = highestExpected
+    self.totalVotes = totalVotes
+    self.quorum = quorum
+    self.members = members
+    self.twoNode = twoNode
+    self.waitForAll = waitForAll
+    self.lastManStanding = lastManStanding
+    self.autoTieBreaker = autoTieBreaker
+  }
+
   public struct MemberVotes: Equatable, Sendable {
     public var nodeID: NodeID
     public var votes: Int
@@ -104,8 +123,10 @@ public struct Votequorum: Equatable, Sendable {
   public private(set) var quorate = false
   public private(set) var waitForAllPending: Bool
   public private(set) var lastManStanding: Bool
-  private var lowestNodeID: NodeID
-  private var highestNodeID: NodeID
+  // corosync's lowest_node_id/highest_node_id start at -1 (no node) and are set only once quorate, so
+  // auto_tie_breaker cannot make a node quorate before it has ever been quorate (found by the corosync differential).
+  private var lowestNodeID: NodeID?
+  private var highestNodeID: NodeID?
   private var members: [NodeID]
   private var previousMembers: [NodeID] = []
   public private(set) var lastManStandingDeadline: Duration?
@@ -116,8 +137,6 @@ public struct Votequorum: Equatable, Sendable {
     self.me = me
     self.waitForAllPending = config.waitForAll
     self.lastManStanding = config.lastManStanding
-    self.lowestNodeID = me
-    self.highestNodeID = me
     self.members = [me]
     nodes[me] = NodeState(
       votes: config.votes(of: me), expectedVotes: config.expectedVotes, member: true, quorate: false,
@@ -262,13 +281,18 @@ public struct Votequorum: Equatable, Sendable {
     if config.waitForAll { waitForAllPending = !q }
   }
 
-  private func lowNodeIDPresent() -> Bool { members.contains(lowestNodeID) && nodes[lowestNodeID]?.member == true }
+  private func lowNodeIDPresent() -> Bool {
+    guard let lowestNodeID else { return false }
+    return members.contains(lowestNodeID) && nodes[lowestNodeID]?.member == true
+  }
 
   private func checkAutoTieBreaker() -> Bool {
     switch config.autoTieBreaker {
     case .none: return false
     case .lowest: return lowNodeIDPresent()
-    case .highest: return members.contains(highestNodeID) && nodes[highestNodeID]?.member == true
+    case .highest:
+      guard let highestNodeID else { return false }
+      return members.contains(highestNodeID) && nodes[highestNodeID]?.member == true
     case .list(let list):
       for (i, id) in list.enumerated() where members.contains(id) {
         // A list node earlier than this one was in the previous partition: it may be in the other half.

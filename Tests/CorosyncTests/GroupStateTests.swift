@@ -1,0 +1,126 @@
+import Membership
+import Testing
+
+@testable import MembershipCorosync
+
+/// The pure part of the corosync backend, fed with the callback streams corosync produces (no daemon needed).
+struct GroupStateTests {
+  let a = CPGAddress(nodeID: 1, pid: 100)
+  let b = CPGAddress(nodeID: 2, pid: 200)
+  let c = CPGAddress(nodeID: 3, pid: 300)
+
+  @Test func aJoinerAndAnOldMemberAgreeOnViewIDsAndDeliveryNumbers() {
+    // Old member: it was alone in ring 0x10, then b joined the group, then messages.
+    var old = CPGGroupState(me: a)
+    old.totemChanged(ringSequence: 0x10, representative: 1)
+    #expect(old.groupChanged(members: [a], left: [], joined: [a]).count == 1)
+    let oldEvents = old.groupChanged(members: [b, a], left: [], joined: [b])
+    // Joiner: its initial totem configuration, then its own join.
+    var joiner = CPGGroupState(me: b)
+    joiner.totemChanged(ringSequence: 0x10, representative: 1)
+    let joinerEvents = joiner.groupChanged(members: [a, b], left: [], joined: [b])
+    guard case .viewInstalled(let v1) = oldEvents.first, case .viewInstalled(let v2) = joinerEvents.first else {
+      Issue.record("expected views, got \(oldEvents) and \(joinerEvents)")
+      return
+    }
+    #expect(v1 == v2)
+    #expect(v1.nodeIDs == [NodeID(1), NodeID(2)])
+    #expect(v1.id.ringIDText == "1.10")
+    var seen: [[String]] = [[], []]
+    for (k, sender) in [a, b, b, a].enumerated() {
+      for (i, _) in [0, 1].enumerated() {
+        var s = i == 0 ? old : joiner
+        guard case .delivered(let d) = s.delivered(from: sender, payload: [UInt8(k)]) else {
+          Issue.record("no delivery")
+          return
+        }
+        if i == 0 { old = s } else { joiner = s }
+        seen[i].append("\(d.view) \(d.sequence) \(d.sender) \(d.senderSequence) \(d.payload)")
+      }
+    }
+    #expect(seen[0] == seen[1])
+    #expect(seen[0].last?.contains(" 4 1/100 2 [3]") == true)
+  }
+
+  @Test func groupChangesBeforeOurJoinAreIgnoredAndOurLeaveReportsLeft() {
+    var s = CPGGroupState(me: c)
+    s.totemChanged(ringSequence: 5, representative: 2)
+    #expect(s.groupChanged(members: [a, b], left: [], joined: [b]).isEmpty)
+    #expect(s.delivered(from: a, payload: [1]) == nil)
+    let joined = s.groupChanged(members: [a, b, c], left: [], joined: [c])
+    #expect(joined.count == 1)
+    let left = s.groupChanged(members: [a, b], left: [c], joined: [])
+    guard case .left = left.first else {
+      Issue.record("expected .left, got \(left)")
+      return
+    }
+    #expect(s.view == nil)
+  }
+
+  @Test func twoGroupChangesInOneRingGetDifferentViewIDs() {
+    var s = CPGGroupState(me: a)
+    s.totemChanged(ringSequence: 7, representative: 1)
+    let first = s.groupChanged(members: [a, b], left: [], joined: [a])
+    let second = s.groupChanged(members: [a], left: [b], joined: [])
+    let third = s.groupChanged(members: [a, CPGAddress(nodeID: 2, pid: 201)], left: [], joined: [])
+    var ids: [ViewID] = []
+    for e in first + second + third { if case .viewInstalled(let v) = e { ids.append(v.id) } }
+    #expect(ids.count == 3)
+    #expect(Set(ids).count == 3)
+    #expect(ids.allSatisfy { $0.epoch == 7 })
+  }
+
+  @Test func quorumStatusCarriesWhatTheRenderersNeed() {
+    let local = VotequorumNodeInfo(
+      nodeID: 2, votes: 1, expectedVotes: 3, highestExpected: 3, totalVotes: 2, quorum: 2,
+      flags: VotequorumNodeInfo.quorateFlag | VotequorumNodeInfo.waitForAllFlag)
+    let s = QuorumStatus.fromCorosync(
+      ringSequence: 0xc9, ringRepresentative: 1, members: [2, 1], local: local, votes: [1: 1, 2: 1])
+    #expect(s.quorate && s.waitForAll && !s.twoNode && !s.lastManStanding && !s.autoTieBreaker)
+    #expect(s.ringID?.ringIDText == "1.c9")
+    #expect(s.members.map(\.nodeID) == [NodeID(1), NodeID(2)])
+    let text = QuorumStatusText.quorumtool(
+      s, nodes: [NodeEntry(nodeID: NodeID(1), name: "n1", ring0Addr: "10.0.0.1"), NodeEntry(nodeID: NodeID(2), name: "n2", ring0Addr: "10.0.0.2")],
+      date: "Sun Nov 22 02:00:00 2026")
+    #expect(text.contains("Ring ID:          1.c9\n"))
+    #expect(text.contains("Flags:            Quorate WaitForAll \n"))
+    #expect(text.contains("         2          1 n2 (local)\n"))
+  }
+
+  @Test func badOptionsAreRejectedWithTheirName() {
+    #expect(throws: CorosyncError.badGroupName(String(repeating: "g", count: 128))) {
+      try CorosyncBackendOptions(groupName: String(repeating: "g", count: 128)).validate()
+    }
+    #expect(throws: CorosyncError.badGroupName("")) { try CorosyncBackendOptions(groupName: "").validate() }
+    #expect(throws: CorosyncError.self) { try CorosyncBackendOptions(messageBytesMax: 0).validate() }
+    #expect(throws: CorosyncError.self) { try CorosyncBackendOptions(sendQueueMax: 0).validate() }
+    try? CorosyncBackendOptions().validate()
+    #expect((try? CorosyncBackendOptions().validate()) != nil)
+  }
+
+  @Test func errorsNameTheCallAndCorosyncsAnswer() {
+    #expect(
+      CorosyncError.call("cpg_model_initialize", .library).description
+        == "cpg_model_initialize failed: CS_ERR_LIBRARY (is corosync running on this node?)")
+    #expect(CSError(rawValue: 6).name == "CS_ERR_TRY_AGAIN")
+    #expect(CSError(rawValue: 999).name == "cs_error_t(999)")
+    #expect(
+      CorosyncError.retriesExhausted("cpg_join", retries: 60).description
+        == "cpg_join still returned CS_ERR_TRY_AGAIN after 60 retries")
+  }
+
+  @Test func corosyncConfSelectsTheBackend() throws {
+    let base = "totem {\n  cluster_name: c\n}\nnodelist {\n  node {\n    ring0_addr: 10.0.0.1\n    nodeid: 1\n  }\n}\n"
+    #expect(try MembershipBackendChoice(config: CorosyncConfig.parse(base)) == .native)
+    let chosen = try CorosyncConfig.parse(base + "vigil {\n  membership: corosync\n}\n")
+    #expect(try MembershipBackendChoice(config: chosen) == .corosync)
+    let bad = try CorosyncConfig.parse(base + "vigil {\n  membership: totem\n}\n")
+    #expect(throws: CorosyncError.self) { try MembershipBackendChoice(config: bad) }
+    do {
+      _ = try MembershipBackendChoice(config: bad)
+    } catch {
+      #expect("\(error)".contains("line 11"))
+      #expect("\(error)".contains("'totem'"))
+    }
+  }
+}
