@@ -171,3 +171,24 @@ lrm-systemd-root:
 	debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm $(LRM_SYSTEMD_ROOT).tmp >/dev/null 2>&1 \
 	  && mv $(LRM_SYSTEMD_ROOT).tmp $(LRM_SYSTEMD_ROOT) \
 	  || echo "lrm-systemd-root: debootstrap failed; the systemd test will be skipped"
+
+# --- clusterd (issue 7): the 3-node demo on this machine and the failover benchmark ---
+# make demo        starts node1..node3 (loopback ports 15411-15413, state in $(DEMO_DIR)/nodeN), creates the group
+#                  web = VIP (ocf:heartbeat:Dummy) + service (ocf:heartbeat:anything running sleep), waits until
+#                  both run and prints `pcs status`. The cluster keeps running; `make demo-stop` stops it.
+# make bench-failover [TRIALS=20]
+DEMO_DIR ?= /tmp/vigil-demo
+TRIALS ?= 20
+.PHONY: demo-stop bench-failover clusterd-release
+clusterd-release: deps
+	$(SWIFT) build -c release --product clusterd
+	$(SWIFT) build -c release --product pcs
+
+demo: clusterd-release
+	DEMO_DIR=$(DEMO_DIR) BIN=.build/release scripts/demo.sh
+
+demo-stop:
+	DEMO_DIR=$(DEMO_DIR) BIN=.build/release scripts/demo.sh stop
+
+bench-failover: clusterd-release
+	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS)

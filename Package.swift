@@ -64,17 +64,19 @@ let package = Package(
       dependencies: [
         "CIB", "PolicyEngine", "LRM", "Membership",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
 
     .executableTarget(
       name: "pcs",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership",
+        "CIB", "PolicyEngine", "LRM", "Membership", "Controller",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "cibadmin",
-      dependencies: ["CIB", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["CIB", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .executableTarget(
       name: "crm_simulate",
       dependencies: [
@@ -83,7 +85,7 @@ let package = Package(
     .executableTarget(
       name: "crm_verify",
       dependencies: [
-        "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CIB", "Controller", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "clusterd",
@@ -126,5 +128,7 @@ let package = Package(
     .executableTarget(name: "membership-corosync-node", dependencies: ["MembershipCorosync"]),
     .executableTarget(name: "bench-membership-corosync", dependencies: ["CorosyncHarness"]),
     .testTarget(name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "Membership"]),
+    // Real clusterd processes over real sockets (issue 7).
+    .testTarget(name: "ClusterdTests", dependencies: ["Controller", "CIB"]),
   ]
 )

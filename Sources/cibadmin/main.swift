@@ -1,4 +1,5 @@
 import CIB
+import Controller
 
 #if canImport(Glibc)
   import Glibc
@@ -61,12 +62,16 @@ func callFailed(_ error: CIBError) -> Failure {
 enum Backend {
   case file(String)
   case store(CIBStore)
+  /// The running cluster, through the local clusterd's socket (VIGIL_SOCKET, else /run/vigil/clusterd.sock).
+  case live(ControlClient)
 
   static func fromEnvironment() throws(Failure) -> Backend {
     if let path = getenv("CIB_file").map({ String(cString: $0) }), !path.isEmpty { return .file(path) }
     if let dir = getenv("VIGIL_CIB_STORE").map({ String(cString: $0) }), !dir.isEmpty {
       return .store(CIBStore(directory: dir))
     }
+    let client = ControlClient()
+    if access(client.path, F_OK) == 0 { return .live(client) }
     throw Failure(
       exit: .notConnected,
       lines: [
@@ -77,6 +82,12 @@ enum Backend {
   }
 
   func load() throws(Failure) -> CIBElement {
+    if case .live(let client) = self {
+      let xml = try Backend.live(client, .getCIB).cib ?? ""
+      do { return try CIBXML.parse(xml) } catch {
+        throw Failure(exit: .software, lines: ["Call failed: the live CIB does not parse (\(error))"])
+      }
+    }
     do {
       switch self {
       case .file(let path):
@@ -89,6 +100,7 @@ enum Backend {
         }
         for warning in loaded.warnings { writeStderr("cibadmin: warning: \(warning)\n") }
         return loaded.root
+      case .live: preconditionFailure("handled above")
       }
     } catch {
       let exit: CRMExit
@@ -103,11 +115,31 @@ enum Backend {
     }
   }
 
-  func save(_ root: CIBElement) throws(Failure) {
+  static func live(_ client: ControlClient, _ request: ControlRequest) throws(Failure) -> ControlResponse {
+    let response: ControlResponse
+    do { response = try client.send(request) } catch {
+      throw Failure(
+        exit: .notConnected,
+        lines: ["Could not connect to the CIB: \(error)", "Init failed, could not perform requested operations"])
+    }
+    if let e = response.error { throw Failure(exit: .software, lines: ["Call failed: \(e)"]) }
+    return response
+  }
+
+  func save(_ root: CIBElement, base: CIBElement) throws(Failure) {
+    if case .live(let client) = self {
+      // The DC versions the write itself; `base` is what this edit started from (a concurrent change fails it).
+      let adminEpoch = UInt64(base[attribute: "admin_epoch"] ?? "0") ?? 0
+      let epoch = UInt64(base[attribute: "epoch"] ?? "0") ?? 0
+      _ = try Backend.live(
+        client, .replaceCIB(xml: CIBXML.serialize(root), baseAdminEpoch: adminEpoch, baseEpoch: epoch))
+      return
+    }
     do {
       switch self {
       case .file(let path): try CIBFile.write(root, to: path)
       case .store(let store): try store.save(root)
+      case .live: preconditionFailure("handled above")
       }
     } catch {
       throw Failure(exit: .software, lines: ["Call failed: \(error)"])
@@ -234,7 +266,7 @@ func run(_ arguments: [String]) throws(Failure) {
     throw callFailed(error)
   }
   try rejectNewValidationErrors(current: current, updated: updated)
-  try backend.save(updated)
+  try backend.save(updated, base: current)
 }
 
 do {

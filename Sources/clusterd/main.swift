@@ -1,5 +1,54 @@
+import ArgumentParser
+import Controller
 import Foundation
+import Logging
+import ServiceLifecycle
 
-// Placeholder until its issue lands: say so clearly and fail, never pretend to work.
-FileHandle.standardError.write(Data("clusterd: not implemented yet in this build of Vigil\n".utf8))
-exit(2)
+/// `clusterd`: one per node. Parses the command line, bootstraps logging, and runs the node's services until
+/// SIGTERM/SIGINT (or `pcs cluster stop`), which first moves this node's resources away.
+@main
+struct Clusterd: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clusterd", abstract: "Vigil's cluster daemon: membership, CIB, controller and LRM of one node.")
+
+  @Option(name: .customLong("corosync-conf"), help: "corosync.conf to read.")
+  var corosyncConf = "/etc/corosync/corosync.conf"
+  @Option(name: .customLong("authkey"), help: "The cluster's shared key.")
+  var authkey = "/etc/corosync/authkey"
+  @Option(name: .customLong("state-dir"), help: "Where the CIB, logs and LRM state live.")
+  var stateDir = "/var/lib/vigil"
+  @Option(name: .customLong("node"), help: "This node's name (default: the nodelist entry matching this host).")
+  var node: String?
+  @Option(name: .customLong("socket"), help: "The local control socket (mode 0600).")
+  var socket = ControlClient.defaultSocketPath
+  @Option(name: .customLong("lease-ms"), help: "Split-brain lease in milliseconds (default: token/4 + 250).")
+  var leaseMs: Int?
+  @Flag(name: .customLong("private-agent-dirs"), help: "Give agents this node's own HA_RSCTMP/HA_VARRUN (several nodes on one machine).")
+  var privateAgentDirs = false
+  @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
+  var logLevel = "info"
+
+  func run() async throws {
+    let level = Logger.Level(rawValue: logLevel) ?? .info
+    LoggingSystem.bootstrap { label in
+      var h = StreamLogHandler.standardError(label: label)
+      h.logLevel = level
+      return h
+    }
+    let logger = Logger(label: "clusterd")
+    let options = DaemonOptions(
+      corosyncConf: corosyncConf, authkey: authkey, stateDir: stateDir, node: node, socketPath: socket,
+      leaseMs: leaseMs, privateAgentDirs: privateAgentDirs)
+    let service = ClusterdService(options: options, logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    do {
+      try await group.run()
+    } catch let error as DaemonError {
+      FileHandle.standardError.write(Data("clusterd: \(error.description)\n".utf8))
+      throw ExitCode(1)
+    }
+  }
+}

@@ -1,4 +1,5 @@
 import CIB
+import Controller
 import Foundation
 import PolicyEngine
 
@@ -45,17 +46,23 @@ while i < args.count {
   }
   i += 1
 }
+var liveText: String?
 if live {
   if let f = ProcessInfo.processInfo.environment["CIB_file"] { xmlFile = f } else {
-    // Pacemaker 2.1.5 exits 66 (CRM_EX_NOINPUT) with this message when no cluster is running.
-    let socket = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? "/run/vigil/clusterd.sock"
-    stderr("crm_verify: CIB query failed: Input file not available (-L/--live-check needs a running clusterd; "
-           + "querying \(socket) is not supported yet: use -x FILE or CIB_file)")
-    exit(66)
+    // The running cluster's CIB, from the local clusterd (VIGIL_SOCKET, else /run/vigil/clusterd.sock).
+    do {
+      liveText = try ControlClient().send(.getCIB).cib
+    } catch {
+      // Pacemaker 2.1.5 exits 66 (CRM_EX_NOINPUT) with this message when no cluster is running.
+      let socket = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? "/run/vigil/clusterd.sock"
+      stderr("crm_verify: CIB query failed: Input file not available (no running clusterd at \(socket): \(error))")
+      exit(66)
+    }
+    xmlFile = "live CIB"
   }
 }
 guard let path = xmlFile else { stderr("crm_verify: no input: use -x FILE or -L"); exit(64) }
-guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+guard let text = liveText ?? FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
   stderr("crm_verify: Couldn't read \(path)")
   exit(66)
 }

@@ -26,12 +26,9 @@ enum CIBTarget {
       ])
   }
 
-  /// Reads the CIB the command works on.
+  /// Reads the CIB the command works on: the file given with `-f`, else the live CIB from clusterd.
   static func load(_ global: GlobalOptions) throws(PcsFailure) -> CIBElement {
-    guard let path = global.file else {
-      // No clusterd to talk to yet: pcs says exactly this when the cluster is not running.
-      throw .legacy("unable to get cib")
-    }
+    guard let path = global.file else { return try LiveCIB.load() }
     guard let bytes = FileBytes.read(path) else {
       if FileBytes.exists(path) { throw .legacy("unable to get cib") }
       return emptyPcsCIB()
@@ -46,15 +43,28 @@ enum CIBTarget {
   static func edit<Result>(
     _ global: GlobalOptions, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
   ) throws(PcsFailure) -> Result {
-    var cib = try load(global)
-    let result = try edit(&cib)
-    try store(cib, global: global)
-    return result
+    // Live: the DC refuses a write based on an older configuration (optimistic concurrency); the edit is then
+    // re-applied to the newer CIB, a bounded number of times.
+    var attempt = 0
+    while true {
+      var cib = try load(global)
+      let result = try edit(&cib)
+      do {
+        try store(cib, global: global)
+        return result
+      } catch {
+        attempt += 1
+        guard global.file == nil, attempt < 5, error.lines.contains(where: { $0.contains(LiveCIB.conflictMarker) }) else {
+          throw error
+        }
+      }
+    }
   }
 
-  /// Writes `cib` with its epoch bumped by one.
+  /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since
+  /// it was read, so a concurrent edit is never lost).
   static func store(_ cib: CIBElement, global: GlobalOptions) throws(PcsFailure) {
-    guard let path = global.file else { throw .legacy("unable to get cib") }
+    guard let path = global.file else { return try LiveCIB.replace(cib) }
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)

@@ -40,7 +40,7 @@ struct QuorumStatusCommand: PcsCommand {
 
   func execute() throws(PcsFailure) {
     try rejectUnsupportedOptions(in: args)
-    throw .legacy("Unable to get quorum status: Cannot initialize CMAP service")
+    try LiveQuorum.quorumStatus()  // the running node's state, through clusterd (Sources/pcs/Live)
   }
 }
 
@@ -53,7 +53,7 @@ struct StatusCorosync: PcsCommand {
   func execute() throws(PcsFailure) {
     try rejectUnsupportedOptions(in: args)
     if global.corosyncConf != nil { throw .legacy("Specified option '--corosync_conf' is not supported in this command") }
-    throw .legacy("corosync not running")
+    try LiveQuorum.corosync()
   }
 }
 

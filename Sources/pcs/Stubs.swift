@@ -8,7 +8,7 @@ func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { t
 /// Commands that need a running cluster: pcs refuses `-f` for them.
 func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {
   try cmd.rejectUnsupportedOptions(in: words, alsoRefuseFile: true)
-  throw .legacy("unable to get cib")
+  try LiveCommands.run(cmd, words: words)  // Sources/pcs/Live (engineer "clusterd")
 }
 
 /// Which defaults `resource [op] defaults` edits: `rsc_defaults` or `op_defaults`.

@@ -273,7 +273,8 @@ struct StatusNodes: PcsCommand {
 struct ClusterCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "cluster", abstract: "Configure cluster options and nodes.",
-    subcommands: [ClusterSetup.self, ClusterCIB.self, ClusterVerify.self, ClusterStart.self])
+    subcommands: [ClusterSetup.self, ClusterCIB.self, ClusterVerify.self, ClusterStart.self]
+      + Pcs.clusterdClusterCommands)
 }
 
 /// `pcs cluster setup NAME NODE [addr=ADDR]... --corosync_conf FILE`.

@@ -8,6 +8,8 @@ func runStatus(_ cmd: some PcsCommand, words: [String], view: StatusView, full: 
   try cmd.rejectUnsupportedOptions(in: words)
   if view == .cluster && !words.isEmpty && !typedCommandWord("cluster") { throw .usage(StatusCommand.self) }
   var clusterName = ""
+  // Without -f: the running cluster (Sources/pcs/Live, engineer "clusterd").
+  if cmd.global.file == nil { return try LiveStatus.run(cmd, view: view, full: full) }
   if view == .cluster {
     guard cmd.global.file != nil else {
       throw PcsFailure(lines: [

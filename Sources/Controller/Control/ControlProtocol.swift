@@ -1,0 +1,168 @@
+import Foundation
+
+/// What a local tool (pcs, cibadmin, crm_verify) asks the clusterd of its node, over the unix socket.
+///
+/// Why it exists: pcs and clusterd share these types, so the two sides cannot drift apart. Each request is one
+/// frame (4-byte big-endian length, then JSON); each gets exactly one response frame.
+public enum ControlRequest: Codable, Sendable, Equatable {
+  /// The whole live CIB (configuration + status) as XML.
+  case getCIB
+  /// Replaces the CIB with `xml`, written by the DC. `baseEpoch` is the `admin_epoch.epoch` the edit started
+  /// from: if the configuration changed meanwhile, the request is refused (never a lost update).
+  case replaceCIB(xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
+  /// What `pcs status` needs besides the CIB: DC, quorum, daemons, cluster name.
+  case status
+  /// Forgets failures (`cleanup`) or the whole operation history (`refresh`) of a resource (nil = all).
+  case cleanup(resource: String?, node: String?, refresh: Bool)
+  /// The membership and votequorum state of this node.
+  case quorum
+  /// The failover timeline: one entry per incident, newest last.
+  case timeline
+  /// Stops this node's clusterd gracefully (its resources move away first).
+  case shutdown
+  /// Stops the named nodes' clusterd (empty = every node), through the cluster's broadcast.
+  case stopNodes([String])
+  /// Test only: drops all membership traffic of this node (MembershipShell's fault switch).
+  case setIsolated(Bool)
+}
+
+/// The answer to one `ControlRequest`. `error` set means the request failed and changed nothing.
+public struct ControlResponse: Codable, Sendable, Equatable {
+  public var error: String?
+  public var cib: String?
+  public var status: LiveStatusInfo?
+  public var quorum: LiveQuorumInfo?
+  public var timeline: [TimelineIncident]?
+  public init(
+    error: String? = nil, cib: String? = nil, status: LiveStatusInfo? = nil, quorum: LiveQuorumInfo? = nil,
+    timeline: [TimelineIncident]? = nil
+  ) {
+    self.error = error
+    self.cib = cib
+    self.status = status
+    self.quorum = quorum
+    self.timeline = timeline
+  }
+  public static func failure(_ message: String) -> ControlResponse { ControlResponse(error: message) }
+}
+
+/// The live parts of `pcs status` that are not in the CIB.
+public struct LiveStatusInfo: Codable, Sendable, Equatable {
+  public var clusterName: String
+  public var localNode: String
+  public var dcName: String?
+  public var dcID: String?
+  public var quorate: Bool
+  /// Members of the current view, by name, sorted.
+  public var members: [String]
+  /// "native" or "corosync".
+  public var membershipBackend: String
+  public var cib: String
+  public init(
+    clusterName: String, localNode: String, dcName: String?, dcID: String?, quorate: Bool, members: [String],
+    membershipBackend: String, cib: String
+  ) {
+    self.clusterName = clusterName
+    self.localNode = localNode
+    self.dcName = dcName
+    self.dcID = dcID
+    self.quorate = quorate
+    self.members = members
+    self.membershipBackend = membershipBackend
+    self.cib = cib
+  }
+}
+
+/// votequorum as `corosync-quorumtool -s` shows it, plus the node names for the membership table.
+public struct LiveQuorumInfo: Codable, Sendable, Equatable {
+  public struct Member: Codable, Sendable, Equatable {
+    public var nodeID: UInt32
+    public var votes: Int
+    public var name: String
+    public init(nodeID: UInt32, votes: Int, name: String) {
+      self.nodeID = nodeID
+      self.votes = votes
+      self.name = name
+    }
+  }
+  public var ringID: String?
+  public var localNodeID: UInt32
+  public var quorate: Bool
+  public var expectedVotes: Int
+  public var highestExpected: Int
+  public var totalVotes: Int
+  public var quorum: Int
+  public var members: [Member]
+  public var twoNode: Bool
+  public var waitForAll: Bool
+  public var lastManStanding: Bool
+  public var autoTieBreaker: Bool
+  /// `corosync-quorumtool -s` and `pcs status corosync` as Membership's QuorumStatusText renders them.
+  public var quorumtoolText: String = ""
+  public var membershipText: String = ""
+  public init(
+    ringID: String?, localNodeID: UInt32, quorate: Bool, expectedVotes: Int, highestExpected: Int, totalVotes: Int,
+    quorum: Int, members: [Member], twoNode: Bool, waitForAll: Bool, lastManStanding: Bool, autoTieBreaker: Bool
+  ) {
+    self.ringID = ringID
+    self.localNodeID = localNodeID
+    self.quorate = quorate
+    self.expectedVotes = expectedVotes
+    self.highestExpected = highestExpected
+    self.totalVotes = totalVotes
+    self.quorum = quorum
+    self.members = members
+    self.twoNode = twoNode
+    self.waitForAll = waitForAll
+    self.lastManStanding = lastManStanding
+    self.autoTieBreaker = autoTieBreaker
+  }
+}
+
+/// One failover incident as the DC saw it: what was detected, and when each step happened.
+public struct TimelineIncident: Codable, Sendable, Equatable {
+  public struct Step: Codable, Sendable, Equatable {
+    /// Milliseconds since the Unix epoch (wall clock of the node that recorded the step).
+    public var atMs: Int64
+    /// "detected", "new-view", "transition-computed", "fence", "stop", "start", "lease-wait", "done".
+    public var kind: String
+    public var detail: String
+    public init(atMs: Int64, kind: String, detail: String) {
+      self.atMs = atMs
+      self.kind = kind
+      self.detail = detail
+    }
+  }
+  public var id: Int
+  public var cause: String
+  public var steps: [Step]
+  public init(id: Int, cause: String, steps: [Step]) {
+    self.id = id
+    self.cause = cause
+    self.steps = steps
+  }
+}
+
+/// Length-prefixed JSON frames: 4 bytes big-endian length, then that many bytes of JSON.
+public enum ControlFrame {
+  /// The largest frame either side accepts (a CIB of up to 16 MiB plus JSON escaping).
+  public static let bytesMax = 48 << 20
+
+  public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let body = [UInt8](try encoder.encode(value))
+    precondition(body.count <= bytesMax, "control frame of \(body.count) bytes exceeds \(bytesMax)")
+    let n = UInt32(body.count)
+    return [UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff)] + body
+  }
+
+  public static func length(of header: [UInt8]) -> Int {
+    precondition(header.count == 4)
+    return Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+  }
+
+  public static func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8]) throws -> T {
+    try JSONDecoder().decode(type, from: Data(body))
+  }
+}

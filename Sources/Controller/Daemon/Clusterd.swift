@@ -1,0 +1,141 @@
+import CIB
+import Foundation
+import LRM
+import Logging
+import Membership
+import NIOCore
+import NIOPosix
+import PolicyEngine
+import ServiceLifecycle
+
+/// Everything that happens to a clusterd, in the order its single event loop handles it.
+enum DaemonInput: Sendable {
+  case membership(MembershipEvent)
+  case lrm(OperationReport)
+  case control(ControlRequest, reply: @Sendable (ControlResponse) -> Void)
+  case tick
+  case shutdownRequested
+}
+
+/// One node's clusterd: membership, the replicated CIB, the DC's transition walker, the LRM and the control
+/// socket, run as a swift-service-lifecycle `Service` (graceful stop on SIGTERM: resources move away first).
+///
+/// All state lives in `NodeRuntime`, touched only by the one task that drains `inputs` (the shell pattern:
+/// callbacks from NIO, the LRM and the socket only enqueue). Every queue has a bound.
+public final class ClusterdService: Service, @unchecked Sendable {
+  let options: DaemonOptions
+  let logger: Logger
+  /// Inputs waiting for the loop; past this the oldest are kept and the new one dropped (logged).
+  static let inputsBufferedMax = 100_000
+
+  public init(options: DaemonOptions, logger: Logger) {
+    self.options = options
+    self.logger = logger
+  }
+
+  public func run() async throws {
+    let config: CorosyncConfig
+    do { config = try CorosyncConfig.load(path: options.corosyncConf) } catch {
+      throw DaemonError.config("cannot use \(options.corosyncConf): \(error)")
+    }
+    let me = try resolveLocalNode(config, name: options.node)
+    let key: AuthKey
+    do { key = try AuthKey.load(path: options.authkey) } catch {
+      throw DaemonError.config("cannot use the authkey \(options.authkey): \(error)")
+    }
+    do {
+      try FileManager.default.createDirectory(atPath: options.stateDir + "/cib", withIntermediateDirectories: true)
+    } catch {
+      throw DaemonError.state("cannot create \(options.stateDir)/cib: \(error)")
+    }
+    var roots = AgentRoots.system
+    if options.privateAgentDirs { roots.ocfRoot = try preparePrivateOCFRoot(stateDir: options.stateDir) }
+
+    let (inputs, sink) = AsyncStream<DaemonInput>.makeStream(bufferingPolicy: .bufferingOldest(Self.inputsBufferedMax))
+    let logger = self.logger
+    let enqueue: @Sendable (DaemonInput) -> Void = { input in
+      if case .dropped = sink.yield(input) { logger.error("input queue full (\(Self.inputsBufferedMax)): input dropped") }
+    }
+    let group = MultiThreadedEventLoopGroup.singleton
+
+    let runner = AgentRunner(roots: roots, logger: logger)
+    let executor = LocalExecutor(
+      limits: ExecutorLimits(), clock: ContinuousClock(), logger: logger, run: { call in await runner.run(call) })
+    let runtime = try NodeRuntime(
+      options: options, config: config, me: me, logger: logger, executor: executor, enqueue: enqueue)
+
+    // The socket's folder: created if missing (root only, like /run/pacemaker).
+    let socketDir = (options.socketPath as NSString).deletingLastPathComponent
+    try? FileManager.default.createDirectory(
+      atPath: socketDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    let server: Channel
+    do {
+      server = try await ControlServer.start(path: options.socketPath, group: group) { request, reply in
+        enqueue(.control(request, reply: reply))
+      }
+    } catch {
+      throw DaemonError.state("cannot listen on \(options.socketPath): \(error)")
+    }
+    let backend: MembershipShell
+    do {
+      backend = try await MembershipShell.start(
+        config: config, me: me.nodeID, incarnation: UInt64(Date().timeIntervalSince1970 * 1000), key: key,
+        group: group, onEvent: { event in enqueue(.membership(event)) })
+    } catch {
+      try? await server.close()
+      throw DaemonError.config("cannot start membership: \(error)")
+    }
+    runtime.backend = backend
+    logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])
+
+    let reports = Task {
+      for await report in executor.reports { enqueue(.lrm(report)) }
+    }
+    let ticker = Task {
+      while !Task.isCancelled {
+        try? await Task.sleep(for: .milliseconds(20))
+        enqueue(.tick)
+      }
+    }
+    await withGracefulShutdownHandler {
+      for await input in inputs {
+        await runtime.handle(input)
+        if runtime.finished { break }
+      }
+    } onGracefulShutdown: {
+      enqueue(.shutdownRequested)
+    }
+    ticker.cancel()
+    reports.cancel()
+    await executor.shutdown()
+    try? await backend.shutdown()
+    try? await server.close()
+    unlink(options.socketPath)
+    await runtime.persister.flush()
+    logger.info("clusterd stopped")
+  }
+}
+
+/// Writes the CIB to the state dir in the background, newest version only: an offer older than one already
+/// seen is ignored, and offers that arrive while a write runs collapse into one write of the newest.
+actor CIBPersister {
+  let store: CIBStore
+  let logger: Logger
+  var pending: CIBElement?
+  var newest: CIBVersion?
+  init(store: CIBStore, logger: Logger) {
+    self.store = store
+    self.logger = logger
+  }
+  func offer(_ cib: CIBElement) {
+    let v = (try? CIBVersion(of: cib)) ?? CIBVersion()
+    if let newest, v < newest { return }
+    newest = v
+    pending = cib
+  }
+  func flush() {
+    guard let next = pending else { return }
+    pending = nil
+    do { _ = try store.save(next) } catch { logger.error("cannot save the CIB: \(error)") }
+  }
+}

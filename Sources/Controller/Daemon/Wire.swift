@@ -1,0 +1,190 @@
+import Foundation
+
+/// The messages clusterd nodes exchange over the membership layer's ordered broadcast.
+///
+/// Why this shape: every member delivers the same messages in the same order (extended virtual synchrony), so
+/// the CIB needs no consensus of its own: the DC is the only writer and broadcasts each new CIB whole; members
+/// apply them in delivery order. Operation requests and results travel the same way, so a result can never
+/// overtake the CIB write that preceded it.
+public enum ClusterMessage: Codable, Sendable, Equatable {
+  /// Sent by every member after each view change: its CIB version, so the newest can be chosen.
+  case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, shuttingDown: Bool)
+  /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB.
+  case cib(xml: String, sync: Bool, viewEpoch: UInt64)
+  /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
+  case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
+  case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
+  /// A node asks the DC to forget failures or history of resources.
+  case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
+  /// The DC asks `node` to run an operation.
+  case execute(node: UInt32, transition: UInt64, action: Int, op: WireOperation)
+  /// The DC asks `node` to stop a recurring operation.
+  case cancel(node: UInt32, resource: String, intervalMs: Int64)
+  /// `node` reports an operation's result (for a transition action, or a recurring monitor that changed).
+  case result(node: UInt32, transition: UInt64, action: Int, result: WireResult)
+  /// A node is shutting down: the DC moves its resources away, then answers with `shutdownReady`.
+  case shuttingDown(node: UInt32)
+  case shutdownReady(node: UInt32)
+  /// `pcs cluster stop --all|NODE...`: the named nodes (empty = all) shut down gracefully.
+  case stopRequest(nodes: [UInt32])
+}
+
+/// One operation as it travels from the DC to a node (AgentCall's fields, plus what the record needs).
+public struct WireOperation: Codable, Sendable, Equatable {
+  public var resource: String
+  /// "ocf:heartbeat:Dummy" form.
+  public var agent: String
+  public var action: String
+  public var intervalMs: Int64
+  public var timeoutMs: Int64
+  public var parameters: [[String]]
+  public var meta: [[String]]
+  /// The rc the DC expects (7 for probes), recorded in transition-key.
+  public var targetRC: Int
+  public var opDigest: String?
+  public init(
+    resource: String, agent: String, action: String, intervalMs: Int64, timeoutMs: Int64, parameters: [[String]],
+    meta: [[String]], targetRC: Int, opDigest: String?
+  ) {
+    self.resource = resource
+    self.agent = agent
+    self.action = action
+    self.intervalMs = intervalMs
+    self.timeoutMs = timeoutMs
+    self.parameters = parameters
+    self.meta = meta
+    self.targetRC = targetRC
+    self.opDigest = opDigest
+  }
+}
+
+/// One result as a node reports it.
+public struct WireResult: Codable, Sendable, Equatable {
+  public var op: WireOperation
+  public var rc: Int
+  /// Pacemaker's op-status: 0 done, 1 cancelled, 2 timed out, 4 error, 7 not installed.
+  public var opStatus: Int
+  public var exitReason: String
+  public var callID: Int
+  /// Seconds since the epoch, on the node that ran it.
+  public var finishedAt: Int64
+  public var execMs: Int64
+  public init(
+    op: WireOperation, rc: Int, opStatus: Int, exitReason: String, callID: Int, finishedAt: Int64, execMs: Int64
+  ) {
+    self.op = op
+    self.rc = rc
+    self.opStatus = opStatus
+    self.exitReason = exitReason
+    self.callID = callID
+    self.finishedAt = finishedAt
+    self.execMs = execMs
+  }
+}
+
+/// Splits encoded messages into broadcast payloads and joins them again.
+///
+/// Payload layout: byte 0 = 0x56 ('V'), byte 1 = format version 1, bytes 2..9 message number (big endian),
+/// bytes 10..13 fragment index, 14..17 fragment count, then the fragment. A message is at most
+/// `messageBytesMax`; each payload at most `fragmentBytesMax` + header, below the broadcast limit.
+public enum WireFraming {
+  public static let fragmentBytesMax = 30_000
+  public static let messageBytesMax = 16 << 20
+  static let headerBytes = 18
+
+  public static func encode(_ message: ClusterMessage, number: UInt64) -> [[UInt8]] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    guard let data = try? encoder.encode(message) else { return [] }
+    let body = [UInt8](data)
+    precondition(body.count <= messageBytesMax, "cluster message of \(body.count) bytes exceeds \(messageBytesMax)")
+    let count = max(1, (body.count + fragmentBytesMax - 1) / fragmentBytesMax)
+    var out: [[UInt8]] = []
+    out.reserveCapacity(count)
+    for i in 0..<count {
+      var p: [UInt8] = [0x56, 1]
+      p += be64(number) + be32(UInt32(i)) + be32(UInt32(count))
+      let lo = i * fragmentBytesMax
+      p += body[lo..<min(body.count, lo + fragmentBytesMax)]
+      out.append(p)
+    }
+    return out
+  }
+
+  static func be64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (56 - 8 * UInt64($0))) & 0xff) } }
+  static func be32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (24 - 8 * UInt32($0))) & 0xff) } }
+  static func read(_ p: [UInt8], _ at: Int, _ n: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<n { v = v << 8 | UInt64(p[at + i]) }
+    return v
+  }
+
+  /// Reassembles fragments per sender. Senders deliver in FIFO order, so fragments of one message arrive in
+  /// order; anything out of order or over a bound is dropped with a reason.
+  public struct Assembler: Sendable {
+    struct Partial: Sendable {
+      var number: UInt64
+      var next: UInt32
+      var count: UInt32
+      var bytes: [UInt8]
+    }
+    var partial: [String: Partial] = [:]
+    /// Senders with a message in progress at once (a bound on memory).
+    public let sendersMax = 1024
+
+    public init() {}
+
+    public enum Outcome: Sendable {
+      case message(ClusterMessage)
+      case incomplete
+      case dropped(String)
+    }
+
+    public mutating func add(_ payload: [UInt8], sender: String) -> Outcome {
+      guard payload.count >= WireFraming.headerBytes, payload[0] == 0x56, payload[1] == 1 else {
+        return .dropped("not a clusterd message")
+      }
+      let number = WireFraming.read(payload, 2, 8)
+      let index = UInt32(WireFraming.read(payload, 10, 4))
+      let count = UInt32(WireFraming.read(payload, 14, 4))
+      let chunk = payload[WireFraming.headerBytes...]
+      guard count >= 1, index < count, Int(count) * WireFraming.fragmentBytesMax <= WireFraming.messageBytesMax + WireFraming.fragmentBytesMax
+      else { return .dropped("bad fragment header") }
+      if count == 1 { return decode(Array(chunk)) }
+      if index == 0 {
+        if partial[sender] == nil && partial.count >= sendersMax { return .dropped("too many partial messages") }
+        partial[sender] = Partial(number: number, next: 1, count: count, bytes: Array(chunk))
+        return .incomplete
+      }
+      guard var p = partial[sender], p.number == number, p.next == index, p.count == count else {
+        partial[sender] = nil
+        return .dropped("fragment \(index) of message \(number) out of order")
+      }
+      p.bytes += chunk
+      p.next += 1
+      guard p.bytes.count <= WireFraming.messageBytesMax else {
+        partial[sender] = nil
+        return .dropped("message \(number) exceeds \(WireFraming.messageBytesMax) bytes")
+      }
+      if p.next == p.count {
+        partial[sender] = nil
+        return decode(p.bytes)
+      }
+      partial[sender] = p
+      return .incomplete
+    }
+
+    /// Forgets partial messages of senders that left the view.
+    public mutating func forget(except senders: Set<String>) {
+      partial = partial.filter { senders.contains($0.key) }
+    }
+
+    func decode(_ bytes: [UInt8]) -> Outcome {
+      do {
+        return .message(try JSONDecoder().decode(ClusterMessage.self, from: Data(bytes)))
+      } catch {
+        return .dropped("undecodable message: \(error)")
+      }
+    }
+  }
+}

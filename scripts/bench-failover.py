@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""make bench-failover: failover time of a 3-node clusterd cluster on this machine (loopback), and pcs status latency.
+
+Faults, TRIALS each:
+  kill    kill -9 the clusterd of the node running the group (not the DC); the "machine" is gone, so its agents'
+          state files are removed too; failover = kill -> both group members running on a survivor.
+  dc      the same with the DC as the victim (the group is placed on the DC first).
+  split   the node running the group is cut off (MembershipShell fault switch, `pcs cluster isolate on`):
+          failover = cut -> group running in the majority; overlap = longest time VIP ran on two nodes at once.
+Where a resource runs is read from the Dummy agents' own state files (each node has private agent dirs), sampled
+every ~1 ms, so the figures do not depend on pcs or on the CIB.
+Prints key=value lines: failover_p50_ms failover_p99_ms dc_failover_p50_ms dc_failover_p99_ms
+split_failover_p50_ms overlap_ms_max pcs_status_p50_ms pcs_status_p99_ms.
+"""
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+NODES = ["node1", "node2", "node3"]
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+class Cluster:
+    def __init__(self, bin_dir, token_ms, lease_ms):
+        self.bin = bin_dir
+        self.dir = tempfile.mkdtemp(prefix="vigil-bench-failover-")
+        self.procs = {}
+        self.lease_ms = lease_ms
+        ports = free_ports(3)
+        conf = "totem {\n    version: 2\n    cluster_name: bench\n    token: %d\n}\nnodelist {\n" % token_ms
+        for i, n in enumerate(NODES):
+            conf += "    node {\n        ring0_addr: 127.0.0.1\n        name: %s\n        nodeid: %d\n" % (n, i + 1)
+            conf += "        vigil_port: %d\n    }\n" % ports[i]
+        conf += "}\nquorum {\n    provider: corosync_votequorum\n}\n"
+        with open(self.dir + "/corosync.conf", "w") as f:
+            f.write(conf)
+        with open(self.dir + "/authkey", "wb") as f:
+            f.write(secrets.token_bytes(256))
+        os.chmod(self.dir + "/authkey", 0o600)
+        for n in NODES:
+            os.makedirs(self.dir + "/" + n, exist_ok=True)
+
+    def sock(self, n):
+        return self.dir + "/" + n + "/clusterd.sock"
+
+    def start(self, n):
+        args = [self.bin + "/clusterd", "--corosync-conf", self.dir + "/corosync.conf", "--authkey",
+                self.dir + "/authkey", "--state-dir", self.dir + "/" + n, "--node", n, "--socket", self.sock(n),
+                "--private-agent-dirs"]
+        if self.lease_ms is not None:
+            args += ["--lease-ms", str(self.lease_ms)]
+        log = open(self.dir + "/" + n + "/clusterd.log", "ab")
+        self.procs[n] = subprocess.Popen(args, stdout=log, stderr=log)
+
+    def kill9(self, n):
+        p = self.procs.pop(n)
+        p.kill()
+        p.wait()
+
+    def pcs(self, n, *args, check=True):
+        env = dict(os.environ, VIGIL_SOCKET=self.sock(n))
+        r = subprocess.run([self.bin + "/pcs", *args], env=env, capture_output=True, text=True, timeout=120)
+        if check and r.returncode != 0:
+            raise RuntimeError("pcs %s on %s: %s" % (" ".join(args), n, r.stderr.strip()))
+        return r
+
+    def vip_file(self, n):
+        return self.dir + "/" + n + "/agents/rsctmp/Dummy-VIP.state"
+
+    def service_file(self, n):
+        return self.dir + "/" + n + "/agents/run/Dummy-service.state"
+
+    def running(self):
+        """Nodes where VIP runs, and nodes where the whole group runs."""
+        vip = [n for n in NODES if os.path.exists(self.vip_file(n))]
+        group = [n for n in vip if os.path.exists(self.service_file(n))]
+        return vip, group
+
+    def wipe_agent_state(self, n):
+        for f in (self.vip_file(n), self.service_file(n)):
+            try:
+                os.unlink(f)
+            except FileNotFoundError:
+                pass
+
+    def stop(self):
+        for n, p in list(self.procs.items()):
+            p.kill()
+            p.wait()
+        self.procs.clear()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_for(cond, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.02)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def pct(values, p):
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def all_online(c, via):
+    r = c.pcs(via, "status", check=False)
+    return r.returncode == 0 and "Online: [ node1 node2 node3 ]" in r.stdout and "with quorum" in r.stdout
+
+
+def settle(c, home):
+    """All three online, the group running only on `home`."""
+    wait_for(lambda: all_online(c, "node1") and c.running() == ([home], [home]), 60, "group on " + home)
+
+
+def trial_kill(c, victim, survivors_via):
+    t0 = time.monotonic()
+    c.kill9(victim)
+    c.wipe_agent_state(victim)  # the machine is gone, and its services with it
+    while True:
+        vip, group = c.running()
+        if any(n != victim for n in group):
+            return (time.monotonic() - t0) * 1000
+        if time.monotonic() - t0 > 60:
+            raise RuntimeError("no failover within 60 s")
+        time.sleep(0.001)
+
+
+def trial_split(c, victim):
+    t0 = time.monotonic()
+    c.pcs(victim, "cluster", "isolate", "on")
+    overlap_start = None
+    overlap_max = 0.0
+    while True:
+        now = time.monotonic()
+        vip, group = c.running()
+        if len(vip) >= 2:
+            overlap_start = overlap_start or now
+            overlap_max = max(overlap_max, (now - overlap_start) * 1000)
+        else:
+            overlap_start = None
+        if any(n != victim for n in group) and len(vip) == 1:
+            return (now - t0) * 1000, overlap_max
+        if now - t0 > 60:
+            raise RuntimeError("no failover within 60 s after the cut")
+        time.sleep(0.001)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=".build/release")
+    ap.add_argument("--trials", type=int, default=20)
+    ap.add_argument("--token-ms", type=int, default=400)
+    ap.add_argument("--lease-ms", type=int, default=None)
+    a = ap.parse_args()
+    c = Cluster(a.bin, a.token_ms, a.lease_ms)
+    results = {"kill": [], "dc": [], "split": []}
+    overlaps = []
+    try:
+        for n in NODES:
+            c.start(n)
+        wait_for(lambda: all_online(c, "node1"), 30, "quorum")
+        c.pcs("node1", "property", "set", "stonith-enabled=false")
+        c.pcs("node1", "resource", "defaults", "update", "resource-stickiness=1")
+        c.pcs("node1", "resource", "create", "VIP", "ocf:heartbeat:Dummy", "op", "monitor", "interval=2s", "--group", "web")
+        c.pcs("node1", "resource", "create", "service", "ocf:pacemaker:Dummy", "op", "monitor", "interval=2s", "--group", "web")
+        for fault, home in (("kill", "node2"), ("dc", "node1"), ("split", "node2")):
+            c.pcs("node3", "constraint", "location", "web", "prefers", home + "=100")
+            settle(c, home)
+            for i in range(a.trials):
+                via = "node3"
+                if fault == "split":
+                    ms, overlap = trial_split(c, home)
+                    overlaps.append(overlap)
+                    c.pcs(home, "cluster", "isolate", "off")
+                else:
+                    ms = trial_kill(c, home, via)
+                    c.start(home)
+                results[fault].append(ms)
+                print("%s trial %d: %.0f ms" % (fault, i + 1, ms), file=sys.stderr, flush=True)
+                settle(c, home)
+            c.pcs("node3", "constraint", "remove", "location-web-%s-100" % home)
+        samples = []
+        for _ in range(50):
+            t0 = time.monotonic()
+            c.pcs("node2", "status")
+            samples.append((time.monotonic() - t0) * 1000)
+        print("trials=%d token_ms=%d" % (a.trials, a.token_ms))
+        print("failover_p50_ms=%.0f failover_p99_ms=%.0f overlap_ms_max=%.0f" % (
+            pct(results["kill"], 50), pct(results["kill"], 99), max(overlaps) if overlaps else 0))
+        print("dc_failover_p50_ms=%.0f dc_failover_p99_ms=%.0f" % (pct(results["dc"], 50), pct(results["dc"], 99)))
+        print("split_failover_p50_ms=%.0f split_failover_p99_ms=%.0f" % (pct(results["split"], 50), pct(results["split"], 99)))
+        print("pcs_status_p50_ms=%.1f pcs_status_p99_ms=%.1f" % (pct(samples, 50), pct(samples, 99)))
+    finally:
+        c.stop()
+
+
+if __name__ == "__main__":
+    main()
