@@ -1,9 +1,5 @@
 // Commands whose logic has not landed yet: each says so and fails, never pretends to work.
 
-func runFailcount(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) { throw cmd.notYetImplemented("resource failcount") }
-func runResourceUtilization(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("resource utilization") }
-func runClusterCIB(_ cmd: some PcsCommand) throws(PcsFailure) { throw cmd.notYetImplemented("cluster cib") }
-func runClusterVerify(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) { throw cmd.notYetImplemented("cluster verify") }
 
 /// Commands that need a running cluster: pcs refuses `-f` for them.
 func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {

@@ -1,4 +1,5 @@
 import CIB
+import LRM
 
 #if canImport(Glibc)
   import Glibc
@@ -25,44 +26,6 @@ struct AgentName: Sendable, Equatable {
   }
 }
 
-/// What pcs uses from an agent's metadata: parameters (for validation) and actions (default operations).
-struct AgentMetadata: Sendable {
-  struct Parameter: Sendable {
-    var name: String
-    var required: Bool
-    var unique: Bool
-    var deprecated: Bool
-    var obsoletes: String?
-  }
-
-  struct Action: Sendable {
-    var name: String
-    var attributes: [(String, String)]  // document order: interval, timeout, role, depth, ...
-    func value(_ key: String) -> String? { attributes.first { $0.0 == key }?.1 }
-  }
-
-  var parameters: [Parameter]
-  var actions: [Action]
-
-  static func from(_ root: CIBElement) -> AgentMetadata {
-    var params: [Parameter] = []
-    for p in root.firstElement(named: "parameters")?.elements(named: "parameter") ?? [] {
-      guard let name = p[attribute: "name"] else { continue }
-      params.append(
-        Parameter(
-          name: name, required: Agents.isTrue(p[attribute: "required"]), unique: Agents.isTrue(p[attribute: "unique"]),
-          deprecated: Agents.isTrue(p[attribute: "deprecated"]) || p.firstElement(named: "deprecated") != nil,
-          obsoletes: p[attribute: "obsoletes"]))
-    }
-    var actions: [Action] = []
-    for a in root.firstElement(named: "actions")?.elements(named: "action") ?? [] {
-      guard let name = a[attribute: "name"] else { continue }
-      actions.append(Action(name: name, attributes: a.attributes.filter { $0.name != "name" }.map { ($0.name, $0.value) }))
-    }
-    return AgentMetadata(parameters: params, actions: actions)
-  }
-}
-
 /// Finding agents and reading their metadata by running them (as crm_resource --show-metadata does).
 enum Agents {
   static let ocfRoot = "/usr/lib/ocf"
@@ -75,63 +38,49 @@ enum Agents {
 
   enum Failure: Error { case notInstalled }
 
+  /// Where agents' meta-data is kept between runs of pcs (see `MetadataDiskCache`); nil = no persistent cache.
+  static let diskCache: MetadataDiskCache? = {
+    var environment: [String: String] = [:]
+    for name in ["VIGIL_METADATA_CACHE", "XDG_CACHE_HOME", "HOME"] {
+      if let v = getenv(name) { environment[name] = String(cString: v) }
+    }
+    return MetadataDiskCache.defaultDirectory(environment: environment, isRoot: getuid() == 0)
+      .map { MetadataDiskCache(directory: $0) }
+  }()
+
   /// Metadata of `agent`, or `.notInstalled` (what crm_resource reports as "No such device or address").
+  /// The LRM reads it (one parser for the daemon and pcs); a fresh on-disk entry spares running the agent.
   static func metadata(_ agent: AgentName) throws(Failure) -> AgentMetadata {
-    switch agent.standard {
-    case "ocf":
-      guard let provider = agent.provider, safe(provider), safe(agent.type) else { throw .notInstalled }
-      let path = "\(ocfRoot)/resource.d/\(provider)/\(agent.type)"
-      return try run(path, ["meta-data"])
-    case "stonith":
-      guard agent.provider == nil, safe(agent.type) else { throw .notInstalled }
-      return try run("\(fenceDirectory)/\(agent.type)", ["-o", "metadata"])
-    case "lsb":
-      guard agent.provider == nil, safe(agent.type), access("\(lsbDirectory)/\(agent.type)", X_OK) == 0 else {
-        throw .notInstalled
-      }
-      return lsbMetadata
-    case "service":
+    guard let name = try? ResourceAgentName.parse(agent.full) else { throw .notInstalled }
+    switch name.standard {
+    case .systemd: throw .notInstalled  // needs a running systemd (D-Bus); crm_resource here says the same
+    case .lsb, .service:
       // service: is lsb when an init script exists, else systemd (not available without systemd as PID 1).
-      guard agent.provider == nil, safe(agent.type), access("\(lsbDirectory)/\(agent.type)", X_OK) == 0 else {
-        throw .notInstalled
+      guard access("\(lsbDirectory)/\(name.type)", X_OK) == 0 else { throw .notInstalled }
+      return lsbMetadata(name)
+    case .ocf, .stonith:
+      if let cache = diskCache, let hit = cache.cachedMetadata(for: name, roots: .system) { return hit }
+      let result: Result<AgentMetadata, LRMError> = lrmBlocking {
+        let runner = AgentRunner()
+        do throws(LRMError) {
+          if let cache = diskCache {
+            return .success(try await cache.metadata(for: name, runner: runner, timeout: .milliseconds(metadataTimeoutMs)))
+          }
+          return .success(try await MetadataCatalog(runner: runner, timeout: .milliseconds(metadataTimeoutMs)).metadata(for: name))
+        } catch { return .failure(error) }
       }
-      return lsbMetadata
-    default:
-      // systemd needs a running systemd (D-Bus); like crm_resource here, report it as not installed.
-      throw .notInstalled
+      guard case .success(let md) = result else { throw .notInstalled }
+      return md
     }
   }
 
-  /// Pacemaker's generated metadata for LSB init scripts (the actions pcs copies).
-  static let lsbMetadata = AgentMetadata(
-    parameters: [],
-    actions: [
-      .init(name: "meta-data", attributes: [("timeout", "5")]),
-      .init(name: "start", attributes: [("timeout", "15")]),
-      .init(name: "stop", attributes: [("timeout", "15")]),
-      .init(name: "status", attributes: [("timeout", "15")]),
-      .init(name: "restart", attributes: [("timeout", "15")]),
-      .init(name: "force-reload", attributes: [("timeout", "15")]),
-      .init(name: "monitor", attributes: [("timeout", "15"), ("interval", "15")]),
-    ])
+  /// Pacemaker's generated metadata for LSB init scripts (the actions pcs copies), as the LRM synthesises it.
+  static func lsbMetadata(_ agent: ResourceAgentName) -> AgentMetadata {
+    LSBHeader(script: "").metadata(for: agent)
+  }
 
   private static func safe(_ component: String) -> Bool {
     !component.isEmpty && !component.contains("/") && component != "." && component != ".."
-  }
-
-  private static func run(_ path: String, _ args: [String]) throws(Failure) -> AgentMetadata {
-    guard access(path, X_OK) == 0 else { throw .notInstalled }
-    let env = [
-      "OCF_ROOT=\(ocfRoot)", "OCF_RA_VERSION_MAJOR=1", "OCF_RA_VERSION_MINOR=1",
-      "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
-    ]
-    guard let outcome = ChildProcess.run(path, args, environment: env, timeoutMs: metadataTimeoutMs),
-      outcome.exitCode == 0, !outcome.stdout.isEmpty
-    else { throw .notInstalled }
-    guard let root = try? CIBCodec.parseXML(outcome.stdout), root.name == "resource-agent" else {
-      throw .notInstalled
-    }
-    return AgentMetadata.from(root)
   }
 
   /// Full names of OCF agents called `type`, for resolving a short name (`IPaddr2` -> `ocf:heartbeat:IPaddr2`).

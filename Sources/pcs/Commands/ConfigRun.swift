@@ -114,6 +114,31 @@ func runConfig(_ cmd: some PcsCommand) throws(PcsFailure) {
   let clusterName = (try? CorosyncConf.clusterName(conf)) ?? ""
   var lines = ["Cluster Name: \(clusterName)", "Corosync Nodes:", " " + CorosyncConf.nodeNames(conf).joined(separator: " ")]
   let nodes = (Section.find("nodes", in: cib)?.elements(named: "node") ?? []).compactMap { $0[attribute: "uname"] }
+  if cmd.global.outputAs == .json {
+    // The same sections as the text, each in the shape its own read command prints with --output-as json.
+    func top(_ stonith: Bool) -> [JSON] {
+      (Section.find("resources", in: cib)?.elements ?? []).filter {
+        Resources.kinds.contains($0.name) && Resources.isStonith($0) == stonith
+      }.map(ResourceConfigText.json)
+    }
+    func defaults(_ tag: String) -> JSON {
+      .array((Section.find(tag, in: cib)?.elements(named: "meta_attributes") ?? []).map(DefaultsView.json))
+    }
+    let properties = PropertyEdit.configured(cib).map { JSON.object([("name", .string($0.name)), ("value", .string($0.value))]) }
+    Console.out(
+      JSON.object([
+        ("cluster_name", .string(clusterName)),
+        ("corosync_nodes", .array(CorosyncConf.nodeNames(conf).map(JSON.string))),
+        ("pacemaker_nodes", .array(nodes.map(JSON.string))),
+        ("resources", .array(top(false))),
+        ("stonith_devices", .array(top(true))),
+        ("constraints", ConstraintEdits.json(cib)),
+        ("resource_defaults", defaults("rsc_defaults")),
+        ("operation_defaults", defaults("op_defaults")),
+        ("properties", .array(properties)),
+      ]).render())
+    return
+  }
   lines += ["Pacemaker Nodes:", " " + nodes.joined(separator: " "), "", "Resources:"]
   lines += ResourceConfigText.all(cib, stonith: false, indent: 2)
   lines += ["", "Stonith Devices:"]

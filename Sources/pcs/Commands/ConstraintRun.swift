@@ -92,7 +92,11 @@ func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailu
     try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
       try ConstraintEdits.colocationAdd(&cib, words: Array(args.dropFirst()), force: cmd.global.force)
     }
-  case "set": throw cmd.notYetImplemented("constraint colocation set")
+  case "set":
+    guard let parsed = try SetConstraintEdit.parse(Array(args.dropFirst())) else { throw .usage(ConstraintCommand.self) }
+    try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
+      try SetConstraintEdit.create(&cib, kind: .colocation, sets: parsed.sets, options: parsed.options, force: cmd.global.force)
+    }
   default: throw .usage(ConstraintCommand.self)
   }
 }
@@ -108,7 +112,11 @@ func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
   }
   switch args[0] {
   case "delete", "remove": try deleteConstraints(cmd, Array(args.dropFirst()))
-  case "set": throw cmd.notYetImplemented("constraint order set")
+  case "set":
+    guard let parsed = try SetConstraintEdit.parse(Array(args.dropFirst())) else { throw .usage(ConstraintCommand.self) }
+    try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
+      try SetConstraintEdit.create(&cib, kind: .order, sets: parsed.sets, options: parsed.options, force: cmd.global.force)
+    }
   default:
     try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
       try ConstraintEdits.orderAdd(&cib, words: args, force: cmd.global.force)

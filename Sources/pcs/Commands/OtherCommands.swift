@@ -290,7 +290,7 @@ struct ClusterCIB: PcsCommand {
   static let configuration = CommandConfiguration(commandName: "cib", abstract: "Print the raw CIB, or save it to FILE.")
   @OptionGroup var global: GlobalOptions
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runClusterCIB(self) }
+  func execute() throws(PcsFailure) { try runClusterCIB(self, words: args) }
 }
 
 /// `pcs cluster verify [--full]`.
@@ -299,7 +299,7 @@ struct ClusterVerify: PcsCommand {
   @OptionGroup var global: GlobalOptions
   @Flag(name: .customLong("full")) var full = false
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runClusterVerify(self, full: full) }
+  func execute() throws(PcsFailure) { try runClusterVerify(self, words: args, full: full) }
 }
 
 /// `pcs cluster start`: live only.

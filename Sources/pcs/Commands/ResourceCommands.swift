@@ -12,7 +12,7 @@ struct ResourceCommand: ParsableCommand {
       ResourceClone.self, ResourcePromotable.self, ResourceUnclone.self, ResourceOpCommand.self,
       ResourceDefaults.self, ResourceMoveWithConstraint.self, ResourceMove.self, ResourceBan.self,
       ResourceClear.self, ResourceCleanup.self, ResourceRefresh.self, ResourceFailcount.self,
-      ResourceUtilization.self,
+      ResourceUtilization.self, ResourceBundle.self,
     ] + Pcs.lrmResourceCommands,
     defaultSubcommand: ResourceStatus.self)
 }
@@ -277,7 +277,7 @@ struct ResourceFailcount: PcsCommand {
   @OptionGroup var global: GlobalOptions
   @Flag(name: .customLong("full")) var full = false
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runFailcount(self, words: args) }
+  func execute() throws(PcsFailure) { try runFailcount(self, words: args, full: full) }
 }
 
 /// `pcs resource utilization [RSC [k=v]...]`.
@@ -285,5 +285,16 @@ struct ResourceUtilization: PcsCommand {
   static let configuration = CommandConfiguration(commandName: "utilization", abstract: "Show or set resource utilization.")
   @OptionGroup var global: GlobalOptions
   @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) { try runResourceUtilization(self) }
+  func execute() throws(PcsFailure) { try runResourceUtilization(self, words: args) }
+}
+
+/// `pcs resource bundle ...`: container bundles are not supported by Vigil (the scheduler has no bundle model),
+/// so every form is refused clearly instead of writing a bundle nothing would run.
+struct ResourceBundle: PcsCommand {
+  static let configuration = CommandConfiguration(commandName: "bundle", abstract: "Not supported: container bundles.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(parsing: .allUnrecognized) var args: [String] = []
+  func execute() throws(PcsFailure) {
+    throw .legacy("'resource bundle' is not supported by Vigil: container bundles are not implemented")
+  }
 }

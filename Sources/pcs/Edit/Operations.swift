@@ -1,4 +1,5 @@
 import CIB
+import LRM
 
 /// Operations as pcs builds them for `resource create` (pcs/lib/cib/resource/operations.py).
 enum Operations {
@@ -97,11 +98,11 @@ enum Operations {
         continue
       }
       var attributes: [(String, String)] = [("name", action.name)]
-      attributes.append(("interval", nonEmpty(action.value("interval")) ?? defaultInterval(action.name)))
-      for key in ["timeout", "role", "start-delay"] {
-        if let v = nonEmpty(action.value(key)) { attributes.append((key, key == "role" ? normalizeRole(v) : v)) }
-      }
-      let depth = nonEmpty(action.value("depth"))
+      attributes.append(("interval", nonEmpty(action.interval) ?? defaultInterval(action.name)))
+      if let v = nonEmpty(action.timeout) { attributes.append(("timeout", v)) }
+      if let v = nonEmpty(action.role) { attributes.append(("role", normalizeRole(v))) }
+      if let v = nonEmpty(action.startDelay) { attributes.append(("start-delay", v)) }
+      let depth = nonEmpty(action.depth)
       result.append(Planned(name: action.name, attributes: attributes, checkLevel: depth == "0" ? nil : depth))
     }
     if !userNames.contains("monitor") && !result.contains(where: { $0.name == "monitor" }) {

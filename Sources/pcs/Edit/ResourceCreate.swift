@@ -1,4 +1,5 @@
 import CIB
+import LRM
 
 /// `resource create` / `stonith create` (pcs/lib/cib/resource/primitive.py::create and its wrappers).
 struct ResourceCreateRequest {
@@ -175,7 +176,8 @@ enum ResourceCreateEdit {
     for p in metadata.parameters where p.required && !p.deprecated {
       if stonith && ["port", "plug", "nodename", "action"].contains(p.name) { continue }
       if given.contains(p.name) { continue }
-      if let old = p.obsoletes, given.contains(old) { continue }
+      // OCF 1.0 `obsoletes`: the old parameter, given, stands for the required new one.
+      if metadata.parameters.contains(where: { given.contains($0.name) && $0.deprecatedBy.contains(p.name) }) { continue }
       missing.append(p.name)
     }
     if missing.count == 1 {
@@ -184,7 +186,9 @@ enum ResourceCreateEdit {
       report.forceable("required \(kind) options \(missing.sorted().map { "'\($0)'" }.joined(separator: ", ")) are missing")
     }
     // Unique parameters must not repeat a value used by another resource of the same agent.
-    for p in metadata.parameters where p.unique {
+    // Uniqueness of single parameters (OCF 1.0 unique="1", or an OCF 1.1 unique-group of one).
+    let groupSizes = Dictionary(grouping: metadata.parameters.compactMap(\.uniqueGroup), by: { $0 }).mapValues(\.count)
+    for p in metadata.parameters where p.uniqueAlone || p.uniqueGroup.map({ groupSizes[$0] == 1 }) == true {
       guard let value = pairs.first(where: { $0.0 == p.name })?.1, !value.isEmpty else { continue }
       let clashing = Resources.primitives(cib).filter { other in
         Resources.agentName(other) == agent.full

@@ -1,4 +1,5 @@
 import CIB
+import LRM
 
 /// Editing commands on existing resources: delete, enable/disable, manage/unmanage, update, meta, op
 /// add/remove, ungroup, clone/promotable/unclone. Each takes the tree and returns the stderr lines pcs prints.

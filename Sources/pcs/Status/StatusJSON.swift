@@ -1,4 +1,4 @@
-/// `--output-as json` for status: Vigil's documented, stable shape (see docs/ARCHITECTURE.md, pcs section).
+/// `--output-as json` for status: Vigil's documented, stable shape (docs/PCS-JSON.md).
 enum StatusJSON {
   static func render(_ m: StatusModel, view: StatusView) -> JSON {
     let nodes = JSON.array(m.nodes.map { n in
@@ -7,7 +7,13 @@ enum StatusJSON {
         ("unclean", .bool(n.state == .uncleanOffline)), ("standby", .bool(n.standby)),
         ("maintenance", .bool(n.maintenance)), ("resources_running", .bool(n.hasActiveResources)),
         ("attributes", .object(n.attributes.map { ($0.name, .string($0.value)) })),
-        ("fail_counts", .array(n.failCounts.map { .object([("resource", .string($0.resource)), ("count", .number($0.count))]) })),
+        ("fail_counts", .array(n.failCounts.map { f in
+          .object([
+            ("resource", .string(f.resource)), ("fail_count", .number(f.count)),
+            ("last_failure", f.lastFailure.map { JSON.number(Int($0)) } ?? .null),
+            ("migration_threshold", .string(f.migrationThreshold)),
+          ])
+        })),
       ])
     })
     let resources = JSON.array(m.resources.compactMap { r in
@@ -30,10 +36,11 @@ enum StatusJSON {
         ("resources", resources),
         ("failed_actions", .array(m.failedOperations.map { f in
           .object([
-            ("resource", .string(f.resource)), ("operation", .string(f.task)), ("interval_ms", .number(f.intervalMs)),
-            ("node", .string(f.node)), ("rc", .number(f.rc)), ("exit_reason", .string(f.exitReason)),
-            ("call_id", .string(f.callId)),
+            ("resource", .string(f.resource)), ("operation_key", .string(f.operationKey)), ("task", .string(f.task)),
+            ("interval_ms", .number(f.intervalMs)), ("node", .string(f.node)), ("rc", .number(f.rc)),
+            ("op_status", .number(f.opStatus)), ("exit_reason", .string(f.exitReason)), ("call_id", .string(f.callId)),
             ("last_rc_change", f.lastRCChange.map { JSON.number(Int($0)) } ?? .null),
+            ("queued_ms", .string(f.queueMs)), ("exec_ms", .string(f.execMs)),
           ])
         })),
       ])

@@ -9,20 +9,15 @@ import PolicyEngine
 ///
 /// One unpacker of the status section: where each resource runs, in which role, whether it failed, and each
 /// node's state (online, unclean, standby, maintenance) come from the PolicyEngine's `interpretStatus`, the
-/// same stage the scheduler starts from. This file only adds what crm_mon prints and the scheduler does not
-/// need: the failed operation records as written, fail-count/last-failure attributes, and summary lines.
+/// same stage the scheduler starts from, and so do failed operations, fail counts and node attributes (through
+/// `StatusSectionView`). This file only adds what crm_mon prints and the scheduler does not keep: exit reasons and
+/// queue/exec times of failed operations, the resource tree as configured, and the summary lines.
 enum StatusReader {
   static func read(_ cib: CIBElement) -> StatusModel {
     let configuration = cib.firstElement(named: "configuration") ?? CIBElement("configuration")
     let status = cib.firstElement(named: "status") ?? CIBElement("status")
     let properties = clusterProperties(configuration)
-    let rscDefaults = configuration.firstElement(named: "rsc_defaults").map { defaultsPairs($0) } ?? [:]
 
-    // Node states from node_state, keyed by uname.
-    var stateByName: [String: CIBElement] = [:]
-    for s in status.elements(named: "node_state") {
-      if let u = s[attribute: "uname"] { stateByName[u] = s }
-    }
     let configuredNodes = configuration.firstElement(named: "nodes")?.elements(named: "node") ?? []
     let stonithEnabled = isTrue(properties["stonith-enabled"] ?? "true")
     let startupFencing = isTrue(properties["startup-fencing"] ?? "true")
@@ -61,16 +56,21 @@ enum StatusReader {
         }
       }
     }
+    // Failed operations: which ones failed is the PolicyEngine's reading; exit reason and queue/exec times
+    // are display-only fields the scheduler does not keep, read from the same lrm_rsc_op.
+    let facts = interpreted.map(StatusSectionView.init)
     var failed: [StatusModel.FailedOperation] = []
-    for h in history {
-      let ops = h.lrm.elements(named: "lrm_rsc_op").map(Op.init).sorted { $0.callId < $1.callId }
-      for op in ops where op.isFailure {
-        failed.append(
-          StatusModel.FailedOperation(
-            resource: h.rawId, operationKey: op.key, task: op.task, intervalMs: op.intervalMs, node: h.node, rc: op.rc,
-            opStatus: op.opStatus, exitReason: op.exitReason, callId: op.callIdText, lastRCChange: op.lastRCChange,
-            queueMs: op.queueTime, execMs: op.execTime))
-      }
+    for f in facts?.failedOperations ?? [] {
+      let op = f.operation
+      let raw = history.first { $0.node == f.node && $0.rawId == f.resourceHistoryID }?.lrm
+        .elements(named: "lrm_rsc_op").first { $0.id == op.id }
+      failed.append(
+        StatusModel.FailedOperation(
+          resource: f.resourceHistoryID, operationKey: op.operationKey ?? op.id, task: op.task,
+          intervalMs: op.intervalMs, node: f.node, rc: op.rc, opStatus: op.opStatus,
+          exitReason: raw?[attribute: "exit-reason"] ?? "", callId: raw?[attribute: "call-id"] ?? String(op.callID),
+          lastRCChange: raw?[attribute: "last-rc-change"].flatMap { Int64($0) }, queueMs: raw?[attribute: "queue-time"] ?? "0",
+          execMs: raw?[attribute: "exec-time"] ?? "0"))
     }
 
     // Resources.
@@ -132,45 +132,25 @@ enum StatusReader {
     var nodes: [StatusModel.Node] = []
     for n in configuredNodes {
       guard let name = n[attribute: "uname"] else { continue }
-      let s = stateByName[name]
       var state: StatusModel.Node.State
       if let e = engineNode[name] {
         state = e.online ? .online : (e.unclean ? .uncleanOffline : (e.pending ? .pending : .offline))
       } else {
         state = (stonithEnabled && startupFencing) ? .uncleanOffline : .offline
       }
-      let transient = s?.firstElement(named: "transient_attributes")?.elements(named: "instance_attributes").flatMap(NVSets.pairs) ?? []
       let permanent = n.elements(named: "instance_attributes").flatMap(NVSets.pairs)
-      func flag(_ name: String) -> Bool {
-        (transient.last { $0.name == name } ?? permanent.last { $0.name == name }).map { isTrue($0.value) } ?? false
-      }
-      var failCounts: [String: (Int, Int64?)] = [:]
-      var shown: [(String, String)] = []
-      for a in transient {
-        if a.name.hasPrefix("fail-count-") {
-          let rsc = String(a.name.dropFirst("fail-count-".count).split(separator: "#").first ?? "")
-          let v = Values.isInfinity(a.value) ? 1_000_000 : (Int(a.value) ?? 0)
-          failCounts[rsc, default: (0, nil)].0 += v
-        } else if a.name.hasPrefix("last-failure-") {
-          let rsc = String(a.name.dropFirst("last-failure-".count).split(separator: "#").first ?? "")
-          let t = Int64(a.value)
-          let current = failCounts[rsc, default: (0, nil)]
-          failCounts[rsc] = (current.0, max(current.1 ?? 0, t ?? 0))
-        } else if !a.name.hasPrefix("#") && !["standby", "maintenance", "shutdown", "terminate"].contains(a.name) {
-          shown.append((a.name, a.value))
-        }
-      }
-      let fc = failCounts.filter { $0.value.0 > 0 }.sorted { $0.key < $1.key }.map { entry in
-        (resource: entry.key, count: entry.value.0, lastFailure: entry.value.1,
-         migrationThreshold: migrationThreshold(entry.key, configuration: configuration, defaults: rscDefaults))
+      func flag(_ name: String) -> Bool { permanent.last { $0.name == name }.map { isTrue($0.value) } ?? false }
+      let fc = (facts?.failCounts(node: name) ?? []).map { f in
+        (resource: f.resource, count: f.count, lastFailure: f.lastFailure,
+         migrationThreshold: f.migrationThreshold >= ScoreMath.infinity ? "1000000" : String(f.migrationThreshold))
       }
       nodes.append(
         .init(
           name: name, id: n.id ?? name, state: state, standby: engineNode[name]?.standby ?? flag("standby"),
           maintenance: engineNode[name]?.maintenance ?? flag("maintenance"),
           hasActiveResources: activeNodes.contains(name),
-          featureSetKnown: transient.contains { $0.name == "#feature-set" },
-          attributes: shown.sorted { $0.0 < $1.0 }.map { (name: $0.0, value: $0.1) }, failCounts: fc))
+          featureSetKnown: facts?.hasTransientAttribute(node: name, "#feature-set") ?? false,
+          attributes: facts?.nodeAttributes(node: name) ?? [], failCounts: fc))
     }
     nodes.sort { $0.name < $1.name }
 
@@ -211,58 +191,7 @@ enum StatusReader {
     return out
   }
 
-  static func defaultsPairs(_ section: CIBElement) -> [String: String] {
-    var out: [String: String] = [:]
-    for set in section.elements(named: "meta_attributes") {
-      for p in NVSets.pairs(set) where out[p.name] == nil { out[p.name] = p.value }
-    }
-    return out
-  }
-
   static func metaValue(_ e: CIBElement, _ name: String) -> String? { NVSets.value(e, tag: "meta_attributes", name: name) }
-
-  static func migrationThreshold(_ rsc: String, configuration: CIBElement, defaults: [String: String]) -> String {
-    var value = defaults["migration-threshold"] ?? "1000000"
-    configuration.firstElement(named: "resources")?.forEachDescendant { e in
-      if e.id == rsc, let v = metaValue(e, "migration-threshold") { value = v }
-    }
-    return Values.isInfinity(value) || value == "INFINITY" ? "1000000" : value
-  }
-
-  /// One `lrm_rsc_op`, with the fields status output needs.
-  struct Op {
-    var key: String
-    var task: String
-    var intervalMs: Int
-    var rc: Int
-    var expectedRC: Int
-    var opStatus: Int
-    var callId: Int
-    var callIdText: String
-    var exitReason: String
-    var lastRCChange: Int64?
-    var queueTime: String
-    var execTime: String
-
-    init(_ e: CIBElement) {
-      key = e[attribute: "operation_key"] ?? e.id ?? ""
-      task = e[attribute: "operation"] ?? ""
-      intervalMs = Int(e[attribute: "interval"] ?? "0") ?? 0
-      rc = Int(e[attribute: "rc-code"] ?? "0") ?? 0
-      opStatus = Int(e[attribute: "op-status"] ?? "0") ?? 0
-      callIdText = e[attribute: "call-id"] ?? "0"
-      callId = Int(callIdText) ?? 0
-      exitReason = e[attribute: "exit-reason"] ?? ""
-      lastRCChange = e[attribute: "last-rc-change"].flatMap { Int64($0) }
-      queueTime = e[attribute: "queue-time"] ?? "0"
-      execTime = e[attribute: "exec-time"] ?? "0"
-      // transition-key = "action:transition:expected-rc:uuid"
-      let parts = (e[attribute: "transition-key"] ?? "").split(separator: ":")
-      expectedRC = parts.count >= 3 ? Int(parts[2]) ?? 0 : 0
-    }
-
-    var isFailure: Bool { callId >= 0 && (opStatus != 0 || rc != expectedRC) && !(task == "monitor" && intervalMs == 0 && rc == 7) }
-  }
 
   /// The PolicyEngine's first stage on this CIB (nil if it cannot read it: status then shows nothing running).
   static func interpret(_ cib: CIBElement) -> PolicyEngine.ClusterState? {
