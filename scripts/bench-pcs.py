@@ -9,7 +9,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REF = os.path.normpath(os.path.join(ROOT, "..", "shared", "reference", "pcs"))
 OURS = os.environ.get("PCS_BINARY", os.path.join(ROOT, ".build", "release", "pcs"))
 REAL = "/usr/sbin/pcs"
-RUNS = int(os.environ.get("RUNS", "11"))
+RUNS = int(os.environ.get("RUNS", "11"))  # REAL_RUNS= sets the real pcs's runs (default: RUNS)
 COROSYNC = os.path.join(REF, "session", "corosync2.conf")
 
 
@@ -42,23 +42,29 @@ def big_cib(path, n):
                 % ("".join(prims), states))
 
 
-def median_ms(binary, args, cib, fresh, env=None):
-    times = []
+def median_ms(binary, args, cib, fresh, env=None, runs=None):
+    """(median wall ms, median CPU ms of the child) over `runs` runs; None when the command fails.
+
+    CPU time (user + system of the child, from wait4) is printed next to wall time because this machine is
+    shared: under load wall time is several times the CPU time a command needs."""
+    walls, cpus = [], []
     work = tempfile.mkdtemp(prefix="bench-pcs-")
     target = os.path.join(work, "cib.xml")
-    for _ in range(RUNS):
+    for _ in range(runs or RUNS):
         if cib and (fresh or not os.path.exists(target)):
             shutil.copy(cib, target)
-        start = time.perf_counter()
         argv = [binary] + (["-f", target] if cib else []) + args
-        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        elapsed = (time.perf_counter() - start) * 1000
-        if r.returncode != 0:
-            sys.stderr.write("%s %s failed: %s\n" % (binary, " ".join(args), r.stderr.decode()[:300]))
+        start = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        err = p.stderr.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        walls.append((time.perf_counter() - start) * 1000)
+        cpus.append((usage.ru_utime + usage.ru_stime) * 1000)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.stderr.write("%s %s failed: %s\n" % (binary, " ".join(args), err.decode()[:300]))
             return None
-        times.append(elapsed)
     shutil.rmtree(work, ignore_errors=True)
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main():
@@ -86,14 +92,20 @@ def main():
     ]
     have_real = os.path.exists(REAL)
     print("runs=%d" % RUNS)
+    real_runs = int(os.environ.get("REAL_RUNS", str(RUNS)))
     for name, args, cib, fresh, env, compare in cases:
         ours = median_ms(OURS, args, cib, fresh, env)
-        print("%s_ms_median=%s" % (name, "failed" if ours is None else "%.1f" % ours))
+        if ours is None:
+            print("%s_ms_median=failed" % name)
+            continue
+        print("%s_ms_median=%.1f %s_cpu_ms_median=%.1f" % (name, ours[0], name, ours[1]))
         if have_real and compare:
-            real = median_ms(REAL, args, cib, fresh)
-            print("%s_real_pcs_ms_median=%s" % (name, "failed" if real is None else "%.1f" % real))
-            if ours and real:
-                print("%s_speedup=%.1fx" % (name, real / ours))
+            real = median_ms(REAL, args, cib, fresh, runs=real_runs)
+            if real is None:
+                print("%s_real_pcs_ms_median=failed" % name)
+                continue
+            print("%s_real_pcs_ms_median=%.1f %s_real_pcs_cpu_ms_median=%.1f" % (name, real[0], name, real[1]))
+            print("%s_speedup=%.1fx %s_cpu_speedup=%.1fx" % (name, real[0] / ours[0], name, real[1] / max(ours[1], 0.1)))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
