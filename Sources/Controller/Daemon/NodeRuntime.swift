@@ -72,6 +72,8 @@ final class NodeRuntime {
     var remaining: [PlannedOperation]
     /// Action numbers sent and not yet answered, with their deadlines.
     var waiting: [Int: ContinuousClock.Instant]
+    /// The node each waiting action runs on: an action on a node that left the view is given up at once.
+    var waitingNode: [Int: UInt32] = [:]
     var nextAction: Int
     var aborted = false
   }
@@ -466,6 +468,11 @@ final class NodeRuntime {
   func dcRound() {
     guard synced else { return }
     if var s = step {
+      let present = Set(members.map(\.rawValue))
+      for (action, node) in s.waitingNode where !present.contains(node) && s.waiting[action] != nil {
+        s.waiting[action] = nil
+        s.aborted = true
+      }
       if !s.waiting.isEmpty {
         // A node that does not answer within the operation's timeout (plus a margin) aborts the step.
         if s.waiting.values.contains(where: { $0 < clock.now }) {
@@ -534,6 +541,7 @@ final class NodeRuntime {
     let margin = Duration.seconds(5)
     s.waiting[s.nextAction] = clock.now + .milliseconds(p.op.timeoutMs) + margin
     guard let node = UInt32(p.nodeID) else { return }
+    s.waitingNode[s.nextAction] = node
     send(.execute(node: node, transition: s.transition, action: s.nextAction, op: p.op))
   }
 
