@@ -312,6 +312,11 @@ final class Engine: @unchecked Sendable {
       if poll(&pfd, 1, 50) > 0 { try check("quorum_dispatch", quorum_dispatch(quorumHandle, CS_DISPATCH_ALL)) }
     }
 
+    // corosync delivers the initial totem configuration only after our first group change; seed the ring id from
+    // the quorum service's notification so the joiner's first view id equals the one the old members install.
+    if group.ringSequence == 0 && sawQuorumNotification {
+      group.totemChanged(ringSequence: quorumRing.seq, representative: quorumRing.rep)
+    }
     var name = try groupName()
     try retrying("cpg_join") { cpg_join(cpgHandle, &name) }
     connected = true

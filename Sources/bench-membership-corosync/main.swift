@@ -62,8 +62,15 @@ func die(_ message: String) -> Never {
 
 /// Waits for a VIEW line with exactly these members on node i; returns its wall-clock ms.
 func waitView(_ c: NamespaceCluster, _ i: Int, _ members: String, timeoutMs: Int = 60_000) -> Int64 {
+  let isView = { (l: String) in l.contains(" VIEW ") && l.hasSuffix("members=\(members)") }
+  // A freshly started client may have printed its first view before READY (consumed while waiting for READY).
+  if let p = c.clients[i], p.transcript.count <= 4, let l = p.transcript.last(where: isView),
+    let ms = Int64(l.split(separator: " ")[0])
+  {
+    return ms
+  }
   guard let p = c.clients[i],
-    let line = p.waitFor(timeoutMs: timeoutMs, { $0.contains(" VIEW ") && $0.hasSuffix("members=\(members)") }),
+    let line = p.waitFor(timeoutMs: timeoutMs, isView),
     let ms = Int64(line.split(separator: " ")[0])
   else { die("node \(i) did not install members=\(members)") }
   return ms
