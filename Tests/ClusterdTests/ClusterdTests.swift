@@ -80,7 +80,7 @@ struct ClusterdTests {
     #expect(try await liveEpoch(c, "node1") == epochBefore, "a failed command changed the configuration")
     let timeline = try await c.pcs("node1", ["cluster", "timeline", "--output-as", "json"])
     #expect(timeline.status == 0)
-    #expect(timeline.stdout.hasPrefix("["))
+    #expect(timeline.stdout.hasPrefix("{") && timeline.stdout.contains("\"incidents\""))
   }
 
   /// The whole configuration as pcs shows it (what a failed command must leave unchanged).

@@ -14,6 +14,10 @@ enum DaemonInput: Sendable {
   case lrm(OperationReport)
   case control(ControlRequest, reply: @Sendable (ControlResponse) -> Void)
   case tick
+  /// A timer the controller core asked for (`.scheduleTimer`).
+  case timer(atMs: Int64)
+  /// The fencer finished with `node`.
+  case fenced(node: String, success: Bool)
   case shutdownRequested
 }
 
@@ -61,8 +65,10 @@ public final class ClusterdService: Service, @unchecked Sendable {
     let runner = AgentRunner(roots: roots, logger: logger)
     let executor = LocalExecutor(
       limits: ExecutorLimits(), clock: ContinuousClock(), logger: logger, run: { call in await runner.run(call) })
+    let effects = EffectsHandler(runner: runner, localNode: me.displayName, logger: logger, enqueue: enqueue)
     let runtime = try NodeRuntime(
-      options: options, config: config, me: me, logger: logger, executor: executor, enqueue: enqueue)
+      options: options, config: config, me: me, logger: logger, executor: executor, effectsHandler: effects,
+      enqueue: enqueue)
 
     // The socket's folder: created if missing (root only, like /run/pacemaker).
     let socketDir = (options.socketPath as NSString).deletingLastPathComponent
