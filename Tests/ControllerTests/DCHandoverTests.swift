@@ -61,4 +61,24 @@ import Testing
             "the start waited for the lost node's action to time out (\(restart.at))")
     #expect(restart.at >= edit + 5 + LeaseTiming().leaseMs, "the start did not wait for the lease")
   }
+
+  /// A node restarting after its clusterd was killed (its resources' processes survive) stops what its own CIB
+  /// says it ran before it joins; nodes that ran nothing stop nothing.
+  @Test func aRestartingNodeStopsWhatItsPreviousLifeRan() throws {
+    let sim = try bootedCluster(constraints: """
+      <rsc_location id="pref" rsc="grp" node="node2" score="100"/>
+      """)
+    #expect(sim.where_("ip") == ["node2"])
+    let persisted = sim.nodes[1].core.cib
+    let at = ControllerTime(monotonicMs: 0, wallSeconds: 1_700_000_100)
+    let restarted = ControllerCore(
+      config: ControllerConfig(localNode: ControllerNode(id: 2, name: "node2"), controllerUUID: "second-life"), cib: persisted)
+    let stops = restarted.orphanStops(at: at).compactMap { e -> String? in
+      if case .execute(let r) = e { return "\(r.task) \(r.resource) \(r.node.name)" } else { return nil }
+    }
+    #expect(stops == ["stop web node2", "stop ip node2"])
+    let other = ControllerCore(
+      config: ControllerConfig(localNode: ControllerNode(id: 3, name: "node3"), controllerUUID: "x"), cib: persisted)
+    #expect(other.orphanStops(at: at).isEmpty)
+  }
 }

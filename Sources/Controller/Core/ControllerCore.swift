@@ -173,7 +173,14 @@ public struct ControllerCore: Sendable {
     // history may have been written by another partition or an earlier life, so it is forgotten and they are
     // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
     let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
-    for m in rejoined { c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c) }
+    for m in rejoined {
+      c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)
+      // A node that (re)joins is not shutting down (its clusterd asks again if it still is): a `shutdown` left from
+      // its last life (pcs cluster stop --all) would keep everything stopped after a whole-cluster restart.
+      if hasTransientAttribute("shutdown", nodeID: m.cibID) {
+        c = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: nil, nodeID: m.cibID, uname: m.name, in: c)
+      }
+    }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {
       c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
@@ -223,6 +230,21 @@ public struct ControllerCore: Sendable {
     return effects
   }
 
+  /// What this node's previous life left running, by its own CIB: a clusterd killed with -9 leaves its resources'
+  /// processes behind, and once it rejoins, the DC's probe would find them active next to the copy the cluster
+  /// started meanwhile (a real double run until the DC's multiple-active recovery). The shell performs these stops
+  /// before it joins; the LRM runs a resource's operations in order, so any later probe sees the stop's result.
+  public func orphanStops(at: ControllerTime) -> [ControllerEffect] {
+    guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return [] }
+    let active = activeResources(on: config.localNode.name, interpretStatus(input))
+    return active.reversed().flatMap { rid -> [ControllerEffect] in
+      var stops = leaseStop(rid, at: at, deadline: at.monotonicMs)
+      // Recurring ops of an earlier life are unknown to this LRM: nothing to cancel.
+      stops.removeAll { if case .cancel = $0 { true } else { false } }
+      return stops
+    }
+  }
+
   /// The stop of one local resource under the lease (after cancelling its recurring operations).
   func leaseStop(_ rid: String, at: ControllerTime, deadline: Int64) -> [ControllerEffect] {
     let input = try? CIBReader.read(cib, now: at.wallSeconds)
@@ -230,7 +252,10 @@ public struct ControllerCore: Sendable {
     let req = ActionRequest(
       node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
       agentType: def?.agentType ?? "", task: "stop", intervalMs: 0, parameters: def?.parameters ?? [:],
-      timeoutMs: Int(max(1, deadline - at.monotonicMs)),
+      // The stop's own timeout, not the lease's deadline: killing a slow stop at the deadline would leave the
+      // resource no more stopped and record a failed stop (fail-count INFINITY on this node). Past the deadline the
+      // core reports `.leaseExpired` instead.
+      timeoutMs: def?.timeoutMs ?? 20_000,
       transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: config.controllerUUID))
     return cancelRecurring(rid, on: config.localNode) + [.execute(req)]
   }
@@ -581,6 +606,14 @@ public struct ControllerCore: Sendable {
   }
 
   func nodeStateValue(_ id: String, _ attr: String) -> String? { nodeState(id)?[attribute: attr] }
+
+  func hasTransientAttribute(_ name: String, nodeID: String) -> Bool {
+    var found = false
+    nodeState(nodeID)?.firstElement(named: "transient_attributes")?.forEachDescendant { e in
+      if e.name == "nvpair", e[attribute: "name"] == name { found = true }
+    }
+    return found
+  }
 
   func historyResource(_ resource: String, nodeID: String) -> CIBElement? {
     nodeState(nodeID)?.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?

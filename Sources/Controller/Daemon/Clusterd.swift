@@ -19,6 +19,8 @@ enum DaemonInput: Sendable {
   /// The fencer finished with `node`.
   case fenced(node: String, success: Bool)
   case shutdownRequested
+  /// At start, before any view: stop what this node's previous life left running.
+  case stopOrphans
 }
 
 /// One node's clusterd: membership, the replicated CIB, the DC's transition walker, the LRM and the control
@@ -54,6 +56,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
     }
     var roots = AgentRoots.system
     if options.privateAgentDirs { roots.ocfRoot = try preparePrivateOCFRoot(stateDir: options.stateDir) }
+    roots.fenceDirectory = options.fenceAgentDir
 
     let (inputs, sink) = AsyncStream<DaemonInput>.makeStream(bufferingPolicy: .bufferingOldest(Self.inputsBufferedMax))
     let logger = self.logger
@@ -82,6 +85,8 @@ public final class ClusterdService: Service, @unchecked Sendable {
     } catch {
       throw DaemonError.state("cannot listen on \(options.socketPath): \(error)")
     }
+    // First input of the loop, before any view: the previous life's leftovers are stopped before this node joins.
+    enqueue(.stopOrphans)
     let backend: MembershipShell
     do {
       backend = try await MembershipShell.start(

@@ -145,6 +145,7 @@ final class NodeRuntime {
     case .fenced(let node, let success):
       feed(.fencingCompleted(node: node, success: success, at: now()))
     case .shutdownRequested: beginShutdown()
+    case .stopOrphans: stopOrphans()
     }
     broadcastCIBIfNewer()
   }
@@ -161,6 +162,7 @@ final class NodeRuntime {
     for effect in effects {
       switch effect {
       case .execute(let request):
+        logger.info("execute \(request.operationKey) on \(request.node.name) (\(request.transitionKey))")
         if request.node.id == me.rawValue { runLocally(request) } else { send(.execute(WireRequest(request))) }
       case .cancel(let node, let resource, let task, let intervalMs):
         if node.id == me.rawValue {
@@ -193,6 +195,14 @@ final class NodeRuntime {
         send(.shutdownReady(node: node.id))
       }
     }
+  }
+
+  /// Stops what this node's previous life left running (see `ControllerCore.orphanStops`), before it joins.
+  func stopOrphans() {
+    let stops = core.orphanStops(at: now())
+    guard !stops.isEmpty else { return }
+    logger.notice("stopping what this node ran before it restarted: \(stops.count) resource(s)")
+    perform(stops)
   }
 
   /// The core just became DC: nodes that announced their shutdown are asked again (the old DC may have died).
@@ -347,6 +357,9 @@ final class NodeRuntime {
       guard node == me.rawValue else { return }
       cancelLocally(resource: resource, task: task, intervalMs: interval)
     case .result(let wire):
+      if core.isDC {
+        logger.info("result \(wire.resource)_\(wire.task)_\(wire.intervalMs) on \(wire.node): rc=\(wire.rc) op-status=\(wire.opStatus)\(wire.exitReason.isEmpty ? "" : " " + wire.exitReason)")
+      }
       feed(.operationCompleted(wire.completion, at: now()))
     case .shuttingDown(let node):
       shuttingDownNodes.insert(node)
