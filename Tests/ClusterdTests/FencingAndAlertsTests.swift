@@ -6,12 +6,9 @@ import Testing
 #endif
 
 /// Fencing and alerts with real processes: a fence agent script that logs whom it fences, and an alert script
-/// that writes its CRM_alert_* environment, both run by real clusterd processes.
-@Suite(.serialized)
-struct FencingAndAlertsTests {
-  static let agentsInstalled =
-    FileManager.default.isExecutableFile(atPath: "/usr/lib/ocf/resource.d/heartbeat/Dummy")
-    && FileManager.default.isExecutableFile(atPath: "/usr/lib/ocf/resource.d/heartbeat/anything")
+/// that writes its CRM_alert_* environment, both run by real clusterd processes. Part of the serialized
+/// `ClusterdTests` suite, so that no two test clusters run at once.
+extension ClusterdTests {
 
   /// A fence agent: options as key=value lines on stdin; fencing actions append "<ns since epoch> <action>
   /// <target>" to the log; monitor/status/list succeed; meta-data names the port parameter.

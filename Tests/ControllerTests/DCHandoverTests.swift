@@ -82,3 +82,24 @@ import Testing
     #expect(other.orphanStops(at: at).isEmpty)
   }
 }
+
+/// What the status readers make of a probe that found the resource already running (after `pcs resource cleanup`
+/// of a running resource, or on a rejoining node).
+@Suite struct ProbeFoundRunningTests {
+  @Test func aProbeThatFoundTheResourceRunningIsNotAFailedAction() throws {
+    let sim = try bootedCluster(constraints: """
+      <rsc_location id="pref" rsc="grp" node="node2" score="100"/>
+      """)
+    var cib = sim.nodes[0].core.cib
+    let input = try CIBReader.read(cib, now: 1_700_000_100)
+    let def = try #require(OperationDefinition(input: input, resource: "ip", task: "monitor", intervalMs: 0))
+    let probeKey = TransitionKey(actionID: 0, transitionID: 9, targetRC: 7, uuid: "uuid-node1")
+    cib = PolicyEngine.StatusRecorder.record(
+      def.result(node: "node2", nodeID: "2", callID: 99, rc: 0, transitionKey: probeKey, at: 1_700_000_100), into: cib)
+    // Recorded as Pacemaker's controller records it (a last_failure entry), but not read as a failure: real
+    // crm_mon lists no failed action for it either.
+    #expect(TestCIB.lrmOps(cib, node: "node2", resource: "ip").contains { $0.id == "ip_last_failure_0" })
+    let view = StatusSectionView(interpretStatus(try CIBReader.read(cib, now: 1_700_000_100)))
+    #expect(view.failedOperations.isEmpty, "\(view.failedOperations)")
+  }
+}

@@ -51,6 +51,14 @@ final class NodeRuntime {
   /// in start order: what a leaving node stops when no DC can move them.
   var localActive: [(resource: String, request: ActionRequest)] = []
   var timersAsked: Set<Int64> = []
+  /// Requests to the LRM, in the order this loop made them: one task hands them over one by one (a task per request
+  /// could reorder them, and the LRM's per-resource order is what makes a probe see an earlier stop's result).
+  let lrmRequests: AsyncStream<LRMRequest>.Continuation
+  let lrmRequestsMax = 10_000
+  enum LRMRequest: Sendable {
+    case run(AgentCall)
+    case cancel(OperationKey)
+  }
 
   // Control.
   var nextRequestID: UInt64 = 1
@@ -79,6 +87,16 @@ final class NodeRuntime {
     self.effectsHandler = effectsHandler
     self.enqueue = enqueue
     self.origin = clock.now
+    let (requests, continuation) = AsyncStream<LRMRequest>.makeStream(bufferingPolicy: .bufferingOldest(lrmRequestsMax))
+    self.lrmRequests = continuation
+    Task { [executor] in
+      for await r in requests {
+        switch r {
+        case .run(let call): await executor.request(call)
+        case .cancel(let key): await executor.cancel(key)
+        }
+      }
+    }
     let store = CIBStore(directory: options.stateDir + "/cib")
     self.persister = CIBPersister(store: store, logger: logger)
     let token = Int64(config.totem.tokenMs ?? 400)
@@ -458,14 +476,14 @@ final class NodeRuntime {
     call.meta.sort { $0.name < $1.name }
     let key = OperationKey(call)
     pendingOps[key] = request
-    Task { [executor] in await executor.request(call) }
+    if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(key) dropped") }
   }
 
   func cancelLocally(resource: String, task: String, intervalMs: Int) {
     guard let verb = AgentAction(rawValue: task) else { return }
     let key = OperationKey(resource: resource, action: verb, interval: .milliseconds(intervalMs))
     pendingOps[key] = nil
-    Task { [executor] in await executor.cancel(key) }
+    if case .dropped = lrmRequests.yield(.cancel(key)) { logger.error("LRM request queue full: cancel of \(key) dropped") }
   }
 
   func lrmReport(_ r: OperationReport) {
