@@ -175,6 +175,8 @@ def main():
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--token-ms", type=int, default=400)
     ap.add_argument("--lease-ms", type=int, default=None)
+    ap.add_argument("--faults", default="kill,dc,split", help="comma-separated subset of kill,dc,split")
+    ap.add_argument("--keep-on-failure", default=None, help="copy the cluster folder (logs, CIBs) here on a failure")
     a = ap.parse_args()
     c = Cluster(a.bin, a.token_ms, a.lease_ms)
     results = {"kill": [], "dc": [], "split": []}
@@ -187,7 +189,8 @@ def main():
         c.pcs("node1", "resource", "defaults", "update", "resource-stickiness=1")
         c.pcs("node1", "resource", "create", "VIP", "ocf:heartbeat:Dummy", "op", "monitor", "interval=2s", "--group", "web")
         c.pcs("node1", "resource", "create", "service", "ocf:pacemaker:Dummy", "op", "monitor", "interval=2s", "--group", "web")
-        for fault, home in (("kill", "node2"), ("dc", "node1"), ("split", "node2")):
+        faults = a.faults.split(",")
+        for fault, home in [f for f in (("kill", "node2"), ("dc", "node1"), ("split", "node2")) if f[0] in faults]:
             c.pcs("node3", "constraint", "location", "web", "prefers", home + "=100")
             settle(c, home)
             for i in range(a.trials):
@@ -217,6 +220,12 @@ def main():
         print("dc_failover_p50_ms=%.0f dc_failover_p99_ms=%.0f" % (pct(results["dc"], 50), pct(results["dc"], 99)))
         print("split_failover_p50_ms=%.0f split_failover_p99_ms=%.0f" % (pct(results["split"], 50), pct(results["split"], 99)))
         print("pcs_status_p50_ms=%.1f pcs_status_p99_ms=%.1f" % (pct(samples, 50), pct(samples, 99)))
+    except Exception:
+        if a.keep_on_failure:
+            for p in c.procs.values():
+                p.kill()
+            shutil.copytree(c.dir, a.keep_on_failure, dirs_exist_ok=True)
+        raise
     finally:
         c.stop()
 

@@ -46,7 +46,9 @@ final class NodeRuntime {
   var broadcastVersion: CIBVersion?
 
   // The local LRM.
-  var pendingOps: [OperationKey: ActionRequest] = [:]
+  /// Requests waiting for their LRM report, oldest first per key: two DCs (the old one's last transition and the new
+  /// one's first) may ask for the same one-shot (a probe) before either is answered, and each needs its answer.
+  var pendingOps: [OperationKey: [ActionRequest]] = [:]
   /// Resources this node's LRM runs (start or probe succeeded, no stop since), with the request that started them,
   /// in start order: what a leaving node stops when no DC can move them.
   var localActive: [(resource: String, request: ActionRequest)] = []
@@ -475,7 +477,7 @@ final class NodeRuntime {
       interval: .milliseconds(request.intervalMs), timeout: .milliseconds(max(1, request.timeoutMs)))
     call.meta.sort { $0.name < $1.name }
     let key = OperationKey(call)
-    pendingOps[key] = request
+    if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
     if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(key) dropped") }
   }
 
@@ -488,9 +490,12 @@ final class NodeRuntime {
 
   func lrmReport(_ r: OperationReport) {
     let key = r.key
-    guard let request = pendingOps[key] else { return }
+    guard let request = pendingOps[key]?.first else { return }
     if case .cancelled = r.result.status { return }
-    if key.intervalMs == 0 { pendingOps[key] = nil }
+    if key.intervalMs == 0 {
+      pendingOps[key]!.removeFirst()
+      if pendingOps[key]!.isEmpty { pendingOps[key] = nil }
+    }
     let status: ExecStatus
     switch r.result.status {
     case .done: status = .done
