@@ -261,8 +261,11 @@ public final class NamespaceCluster: @unchecked Sendable {
   }
 
   /// The tail of node i's corosync log, for failure messages.
-  public func logTail(_ i: Int, lines: Int = 15) -> String {
-    guard let f = fopen(nodeDir(i) + "/corosync.log", "r") else { return "(no log)" }
+  public func logTail(_ i: Int, lines: Int = 15) -> String { Self.tail(nodeDir(i) + "/corosync.log", lines: lines) }
+
+  /// The last `lines` lines of a file (read with a bounded window), or "(no PATH)".
+  public static func tail(_ path: String, lines: Int) -> String {
+    guard let f = fopen(path, "r") else { return "(no \(path))" }
     defer { fclose(f) }
     var all: [String] = []
     var buf = [CChar](repeating: 0, count: 4096)

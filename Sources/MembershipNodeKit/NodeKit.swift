@@ -36,6 +36,18 @@ public func viewLine(_ v: View) -> String {
   "\(wallMs()) VIEW ring=\(v.id.ringIDText) members=\(v.nodeIDs.map(\.description).joined(separator: ","))"
 }
 
+/// The line a node process prints for an event (VIEW, QUORUM, REJECTED, LEFT; REACHED when `record`, which counts a
+/// delivery in the caller's `DeliveryLedger` under its lock, says the expected count is reached), or nil.
+public func eventLine(_ event: MembershipEvent, record: (Delivery) -> String?) -> String? {
+  switch event {
+  case .viewInstalled(let v): return viewLine(v)
+  case .quorumChanged(let s): return "\(wallMs()) QUORUM \(quorumFields(s))"
+  case .delivered(let d): return record(d)
+  case .broadcastRejected(let r): return "\(wallMs()) REJECTED \(r)"
+  case .left: return "\(wallMs()) LEFT"
+  }
+}
+
 /// The fields of a QUORUM or STATUS line: `quorate= quorum= total= expected= highest= members= flags=`.
 public func quorumFields(_ s: QuorumStatus) -> String {
   var flags: [String] = []
@@ -111,6 +123,22 @@ public func siblingExecutable(_ name: String) -> String {
   let exe = CommandLine.arguments[0]
   let dir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
   return dir + "/" + name
+}
+
+/// Times `trials` fault injections: after a pause, `fault()` at t0, then `observed()` returns the wall-clock ms at
+/// which its effect was seen (e.g. the later of two survivors' VIEW lines); `recover()` restores the cluster.
+public func timedTrials(
+  _ trials: Int, pauseMs: Int, fault: () -> Void, observed: () -> Int64, recover: () -> Void
+) -> [Int64] {
+  var xs: [Int64] = []
+  for _ in 0..<trials {
+    usleep(UInt32(pauseMs * 1000))
+    let t0 = wallMs()
+    fault()
+    xs.append(observed() - t0)
+    recover()
+  }
+  return xs
 }
 
 /// Whether `line` is a VIEW line with exactly these members.

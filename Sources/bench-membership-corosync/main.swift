@@ -86,50 +86,34 @@ func cluster(tokenMs: Int?) -> NamespaceCluster {
   }
 }
 
+func survivorsSawLoss(_ c: NamespaceCluster) -> Int64 { max(waitView(c, 1, "1,2"), waitView(c, 2, "1,2")) }
+
+/// Node 3's corosync and client started again, and every node back in {1,2,3}.
+func restartThird(_ c: NamespaceCluster) {
+  c.stopClient(3)
+  startNode(c, 3)
+  for i in 1...3 { _ = waitView(c, i, "1,2,3") }
+}
+
 /// kill -9 of node 3's corosync until nodes 1 and 2 install {1,2}; then node 3 restarts and rejoins.
 func detection(_ c: NamespaceCluster) -> [Int64] {
-  var xs: [Int64] = []
-  for _ in 0..<trials {
-    usleep(300_000)
-    let t0 = ChildProcess.wallMs()
-    c.killCorosync(3)
-    let a = waitView(c, 1, "1,2")
-    let b = waitView(c, 2, "1,2")
-    xs.append(max(a, b) - t0)
-    c.stopClient(3)
-    startNode(c, 3)
-    for i in 1...3 { _ = waitView(c, i, "1,2,3") }
-  }
-  return xs
+  timedTrials(
+    trials, pauseMs: 300, fault: { c.killCorosync(3) }, observed: { survivorsSawLoss(c) }, recover: { restartThird(c) })
 }
 
 let fast = cluster(tokenMs: 1000)
 let detectFast = detection(fast)
 
 // Graceful leave of the Vigil process (cpg_leave), and graceful stop of corosync itself (SIGTERM).
-var leave: [Int64] = []
-for _ in 0..<trials {
-  usleep(200_000)
-  let t0 = ChildProcess.wallMs()
-  fast.clients[3]!.send("leave")
-  let a = waitView(fast, 1, "1,2")
-  let b = waitView(fast, 2, "1,2")
-  leave.append(max(a, b) - t0)
-  restartClient(fast, 3)
-  for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
-}
-var stop: [Int64] = []
-for _ in 0..<max(1, trials / 2) {
-  usleep(300_000)
-  let t0 = ChildProcess.wallMs()
-  fast.stopCorosync(3)
-  let a = waitView(fast, 1, "1,2")
-  let b = waitView(fast, 2, "1,2")
-  stop.append(max(a, b) - t0)
-  fast.stopClient(3)
-  startNode(fast, 3)
-  for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
-}
+let leave = timedTrials(
+  trials, pauseMs: 200, fault: { fast.clients[3]!.send("leave") }, observed: { survivorsSawLoss(fast) },
+  recover: {
+    restartClient(fast, 3)
+    for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
+  })
+let stop = timedTrials(
+  max(1, trials / 2), pauseMs: 300, fault: { fast.stopCorosync(3) }, observed: { survivorsSawLoss(fast) },
+  recover: { restartThird(fast) })
 
 /// Agreed-order throughput: three concurrent senders; every node delivers all 3 x MESSAGES (same order digest).
 func throughput(_ c: NamespaceCluster) -> (perSecond: Int, elapsedMs: Int64, identical: Bool) {

@@ -74,33 +74,21 @@ var hogs: [ChildProcess] = []
 for i in 0..<3 { spawn(i) }
 for i in 0..<3 { _ = waitView(i, "1,2,3") }
 
-// 1. Hard failure detection.
-var detect: [Int64] = []
-for _ in 0..<trials {
-  usleep(300_000)
-  let t0 = ChildProcess.wallMs()
-  nodes[2]!.signal(SIGKILL)
-  let a = waitView(0, "1,2")
-  let b = waitView(1, "1,2")
-  detect.append(max(a, b) - t0)
-  nodes[2]!.stop(timeoutMs: 500)
+// 1. Hard failure detection: kill -9 of node 3 until both survivors install {1,2}; then it restarts and rejoins.
+@MainActor func survivorsSawLoss() -> Int64 { max(waitView(0, "1,2"), waitView(1, "1,2")) }
+@MainActor func restartThird(stopTimeoutMs: Int) {
+  nodes[2]!.stop(timeoutMs: stopTimeoutMs)
   spawn(2)
   for i in 0..<3 { _ = waitView(i, "1,2,3") }
 }
+let detect = timedTrials(
+  trials, pauseMs: 300, fault: { nodes[2]!.signal(SIGKILL) }, observed: survivorsSawLoss,
+  recover: { restartThird(stopTimeoutMs: 500) })
 
-// 2. Graceful leave.
-var leave: [Int64] = []
-for _ in 0..<trials {
-  usleep(300_000)
-  let t0 = ChildProcess.wallMs()
-  nodes[2]!.signal(SIGTERM)
-  let a = waitView(0, "1,2")
-  let b = waitView(1, "1,2")
-  leave.append(max(a, b) - t0)
-  nodes[2]!.stop(timeoutMs: 1000)
-  spawn(2)
-  for i in 0..<3 { _ = waitView(i, "1,2,3") }
-}
+// 2. Graceful leave (SIGTERM: the node sends leave).
+let leave = timedTrials(
+  trials, pauseMs: 300, fault: { nodes[2]!.signal(SIGTERM) }, observed: survivorsSawLoss,
+  recover: { restartThird(stopTimeoutMs: 1000) })
 
 // 3. Ordered broadcast throughput: three concurrent senders, every node delivers all 3 x MESSAGES.
 usleep(300_000)

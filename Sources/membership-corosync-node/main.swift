@@ -39,18 +39,7 @@ final class App: Sendable {
   let ledger = Mutex(DeliveryLedger())
 
   func onEvent(_ event: MembershipEvent) {
-    switch event {
-    case .viewInstalled(let v):
-      emit(viewLine(v))
-    case .quorumChanged(let s):
-      emit("\(wallMs()) QUORUM \(quorumFields(s))")
-    case .delivered(let d):
-      if let line = ledger.withLock({ $0.record(d) }) { emit(line) }
-    case .broadcastRejected(let r):
-      emit("\(wallMs()) REJECTED \(r)")
-    case .left:
-      emit("\(wallMs()) LEFT")
-    }
+    if let line = eventLine(event, record: { d in ledger.withLock { $0.record(d) } }) { emit(line) }
   }
 }
 

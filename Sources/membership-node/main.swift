@@ -47,18 +47,7 @@ final class NodeApp: @unchecked Sendable {
   }
 
   func onEvent(_ event: MembershipEvent) {
-    switch event {
-    case .viewInstalled(let v):
-      emit(viewLine(v))
-    case .quorumChanged(let s):
-      emit("\(wallMs()) QUORUM \(quorumFields(s))")
-    case .delivered(let d):
-      if let line = lock.withLock({ ledger.record(d) }) { emit(line) }
-    case .broadcastRejected(let r):
-      emit("\(wallMs()) REJECTED \(r)")
-    case .left:
-      emit("\(wallMs()) LEFT")
-    }
+    if let line = eventLine(event, record: { d in lock.withLock { ledger.record(d) } }) { emit(line) }
   }
 
   func leaveAndExit() -> Never {

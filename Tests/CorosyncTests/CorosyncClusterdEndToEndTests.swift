@@ -49,7 +49,7 @@ struct CorosyncClusterdEndToEnd {
       cluster.destroy()
     }
     func context(_ i: Int) -> String {
-      "n\(i) clusterd log:\n\(tail(stateDir(cluster, i) + "/../clusterd.log", lines: 25))\ncorosync:\n\(cluster.logTail(i, lines: 6))"
+      "n\(i) clusterd log:\n\(NamespaceCluster.tail(cluster.nodeDir(i) + "/clusterd.log", lines: 25))\ncorosync:\n\(cluster.logTail(i, lines: 6))"
     }
 
     for i in 1...3 { try cluster.startCorosync(i) }
@@ -237,21 +237,9 @@ struct CorosyncClusterdEndToEnd {
     }
     closedir(d)
     for f in files.sorted() {
-      let text = tail(f, lines: 1).filter { $0.isNumber }
+      let text = NamespaceCluster.tail(f, lines: 1).filter { $0.isNumber }
       if let pid = Int32(text), pid > 1 { kill(pid, SIGKILL) }
     }
-  }
-
-  func tail(_ path: String, lines: Int) -> String {
-    guard let f = fopen(path, "r") else { return "(no \(path))" }
-    defer { fclose(f) }
-    var all: [String] = []
-    var buf = [CChar](repeating: 0, count: 4096)
-    while fgets(&buf, Int32(buf.count), f) != nil {
-      all.append(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-      if all.count > 4 * lines { all.removeFirst(all.count - lines) }
-    }
-    return all.suffix(lines).joined()
   }
 }
 
