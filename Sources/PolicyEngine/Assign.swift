@@ -520,9 +520,10 @@ struct Assigner {
     }
     if anyAvailable(work) {
       let multiplier: Float = factor < 0 ? -1 : 1
-      let list = thisWithMode ? thisWith[rsc] : (isGroup
-        ? withThis[state.resources[rsc].children.last ?? rsc] : withThis[rsc])
-      for c in list {
+      let owner = thisWithMode || !isGroup ? rsc : (state.resources[rsc].children.last ?? rsc)
+      let count = thisWithMode ? thisWith[owner].count : withThis[owner].count
+      for i in 0..<count {
+        let c = thisWithMode ? thisWith[owner][i] : withThis[owner][i]
         let other: Int
         if thisWithMode {
           other = c.primary
@@ -597,6 +598,8 @@ struct Assigner {
               } else {
                 score = best[cl[n]]
               }
+              // A zero score adds nothing (weight 0, and add(0, x) == x): the common case, kept off the float path.
+              if score == 0 { continue }
               if factor < 0 && score < 0 { continue }
               if current == hack { continue }
               let wf = factor * Float(score)
