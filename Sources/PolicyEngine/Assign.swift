@@ -33,6 +33,47 @@ public struct ScoreLogEntry: Sendable, Equatable {
   public var scores: [Int?]
 }
 
+/// The node scores a colocation walk works on, with an undo log and a count of the nodes that can still run
+/// the resource (score >= 0 on an available node), so a rollback restores only what it changed and the
+/// "any node left?" test is O(1).
+struct WalkTable {
+  private(set) var scores: [Int?]
+  private(set) var availableCount = 0
+  private var undo: [(node: Int, previous: Int?)] = []
+  private let available: [Bool]
+
+  init(_ scores: [Int?], available: [Bool]) {
+    precondition(scores.count == available.count, "one score per node")
+    self.scores = scores
+    self.available = available
+    for n in scores.indices where available[n] { if let w = scores[n], w >= 0 { availableCount += 1 } }
+  }
+
+  var undoCount: Int { undo.count }
+
+  private func counts(_ n: Int, _ w: Int?) -> Bool {
+    guard let w else { return false }
+    return w >= 0 && available[n]
+  }
+
+  mutating func set(_ n: Int, _ value: Int) {
+    let old = scores[n]
+    undo.append((n, old))
+    if counts(n, old) { availableCount -= 1 }
+    if counts(n, value) { availableCount += 1 }
+    scores[n] = value
+  }
+
+  mutating func rollBack(to mark: Int) {
+    while undo.count > mark {
+      let (n, old) = undo.removeLast()
+      if counts(n, scores[n]) { availableCount -= 1 }
+      if counts(n, old) { availableCount += 1 }
+      scores[n] = old
+    }
+  }
+}
+
 /// A colocation between two resources of the working set (indices), roles normalized (Started = any).
 struct Colocation: Sendable {
   var id: String
@@ -506,19 +547,29 @@ struct Assigner {
   /// members) and then through the "with group" colocations its last member holds once the group is assigned.
   mutating func addColocatedNodeScores(_ rsc: Int, into nodes: inout [Int?], attr: String?, factor: Float,
                                        onlyPositive: Bool, thisWithMode: Bool, active: Bool = true) {
+    var table = WalkTable(nodes, available: availableNode)
+    walkColocated(rsc, &table, attr: attr, factor: factor, onlyPositive: onlyPositive, thisWithMode: thisWithMode,
+                  active: active)
+    nodes = table.scores
+  }
+
+  /// One step of the walk, in place on `table`: a rollback undoes exactly the changes made since this step
+  /// began (the table's undo log), so no level copies the scores.
+  mutating func walkColocated(_ rsc: Int, _ table: inout WalkTable, attr: String?, factor: Float,
+                              onlyPositive: Bool, thisWithMode: Bool, active: Bool) {
     guard !merging[rsc] else { return }
     merging[rsc] = true
     defer { merging[rsc] = false }
-    var work = nodes
+    let mark = table.undoCount
     let isGroup = state.resources[rsc].variant == .group
     if isGroup {
       guard let first = state.resources[rsc].children.first else { return }
-      addColocatedNodeScores(first, into: &work, attr: attr, factor: factor, onlyPositive: onlyPositive,
-                             thisWithMode: thisWithMode, active: active)
+      walkColocated(first, &table, attr: attr, factor: factor, onlyPositive: onlyPositive,
+                    thisWithMode: thisWithMode, active: active)
     } else {
-      addNodeScoresMatchingAttr(&work, from: rsc, attr: attr, factor: factor, onlyPositive: onlyPositive)
+      addNodeScoresMatchingAttr(&table, from: rsc, attr: attr, factor: factor, onlyPositive: onlyPositive)
     }
-    if anyAvailable(work) {
+    if table.availableCount > 0 {
       let multiplier: Float = factor < 0 ? -1 : 1
       let owner = thisWithMode || !isGroup ? rsc : (state.resources[rsc].children.last ?? rsc)
       let count = thisWithMode ? thisWith[owner].count : withThis[owner].count
@@ -532,16 +583,16 @@ struct Assigner {
           other = c.dependent
         }
         let f = multiplier * Float(c.score) / Float(ScoreMath.infinity)
-        addColocatedNodeScores(other, into: &work, attr: c.nodeAttribute, factor: f, onlyPositive: onlyPositive,
-                               thisWithMode: thisWithMode, active: true)
+        walkColocated(other, &table, attr: c.nodeAttribute, factor: f, onlyPositive: onlyPositive,
+                      thisWithMode: thisWithMode, active: true)
       }
     } else if active {
-      return  // roll back
+      table.rollBack(to: mark)
+      return
     }
     if onlyPositive {
-      for n in 0..<nodeCount where work[n] == Self.infinityHack { work[n] = 1 }
+      for n in 0..<nodeCount where table.scores[n] == Self.infinityHack { table.set(n, 1) }
     }
-    nodes = work
   }
 
   /// Pacemaker marks a node it must not make negative with this value while merging (INFINITY * -100).
@@ -568,49 +619,45 @@ struct Assigner {
     return attrClasses[attr] ?? Self.attributeClasses(state.nodes, attr)
   }
 
-  /// For each node of `work`, add `factor` times `rsc`'s best score among available nodes with the same
+  /// For each node of `table`, add `factor` times `rsc`'s best score among available nodes with the same
   /// attribute value (Pacemaker's add_node_scores_matching_attr), in O(nodes).
-  func addNodeScoresMatchingAttr(_ work: inout [Int?], from rsc: Int, attr: String?, factor: Float,
+  func addNodeScoresMatchingAttr(_ table: inout WalkTable, from rsc: Int, attr: String?, factor: Float,
                                  onlyPositive: Bool) {
     let cls = classes(attr)
-    let table = allowed[rsc]
+    let source = allowed[rsc]
     // The best score per attribute class; with one node per class (node names) it is the node's own score.
     let identity = cls.count == nodeCount && (attr == nil || attr == "#uname") && uniqueNames
     var best: [Int] = []
     if !identity {
       best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
       for m in 0..<nodeCount {
-        guard let w = table[m], w > best[cls[m]], availableNode[m] else { continue }
+        guard let w = source[m], w > best[cls[m]], availableNode[m] else { continue }
         best[cls[m]] = w
       }
     }
-    let count = nodeCount
     let hack = Self.infinityHack
-    table.withUnsafeBufferPointer { t in
+    let count = nodeCount
+    source.withUnsafeBufferPointer { t in
       availableNode.withUnsafeBufferPointer { av in
-        cls.withUnsafeBufferPointer { cl in
-          work.withUnsafeMutableBufferPointer { w in
-            for n in 0..<count {
-              guard let current = w[n] else { continue }
-              let score: Int
-              if identity {
-                if av[n], let x = t[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
-              } else {
-                score = best[cl[n]]
-              }
-              // A zero score adds nothing (weight 0, and add(0, x) == x): the common case, kept off the float path.
-              if score == 0 { continue }
-              if factor < 0 && score < 0 { continue }
-              if current == hack { continue }
-              let wf = factor * Float(score)
-              var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
-              if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
-              let newScore = ScoreMath.add(weight, current)
-              if onlyPositive && newScore < 0 && current > 0 { w[n] = hack; continue }
-              if onlyPositive && newScore < 0 && current == 0 { continue }
-              w[n] = newScore
-            }
+        for n in 0..<count {
+          let score: Int
+          if identity {
+            if av[n], let x = t[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
+          } else {
+            score = best[cls[n]]
           }
+          // A zero score adds nothing (weight 0, and add(0, x) == x): the common case, kept off the float path.
+          if score == 0 { continue }
+          guard let current = table.scores[n] else { continue }
+          if factor < 0 && score < 0 { continue }
+          if current == hack { continue }
+          let wf = factor * Float(score)
+          var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
+          if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
+          let newScore = ScoreMath.add(weight, current)
+          if onlyPositive && newScore < 0 && current > 0 { table.set(n, hack); continue }
+          if onlyPositive && newScore < 0 && current == 0 { continue }
+          if newScore != current { table.set(n, newScore) }
         }
       }
     }
