@@ -33,6 +33,43 @@ public struct ScoreLogEntry: Sendable, Equatable {
   public var scores: [Int?]
 }
 
+/// Every resource's node scores during assignment, with a per-resource cache of the nodes whose effective score
+/// (the score on an available node, -INFINITY elsewhere) is not 0: the colocation walk reads these lists
+/// thousands of times, and on large clusters a resource prefers only a few nodes. Any write to a row drops its
+/// list (the `_modify` accessor), so the cache can never be stale; copies carry their cache with them.
+struct ScoreRows {
+  private var rows: [[Int?]]
+  private var nonZero: [[(node: Int32, score: Int)]?]
+  private let available: [Bool]
+
+  init(_ rows: [[Int?]], available: [Bool]) {
+    self.rows = rows
+    self.available = available
+    nonZero = [[(node: Int32, score: Int)]?](repeating: nil, count: rows.count)
+  }
+
+  subscript(r: Int) -> [Int?] {
+    get { rows[r] }
+    _modify {
+      nonZero[r] = nil
+      yield &rows[r]
+    }
+  }
+
+  mutating func nonZeroEffectiveScores(_ r: Int) -> [(node: Int32, score: Int)] {
+    if let cached = nonZero[r] { return cached }
+    var list: [(node: Int32, score: Int)] = []
+    let row = rows[r]
+    for n in row.indices {
+      let score: Int
+      if available[n], let x = row[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
+      if score != 0 { list.append((Int32(n), score)) }
+    }
+    nonZero[r] = list
+    return list
+  }
+}
+
 /// The node scores a colocation walk works on, with an undo log and a count of the nodes that can still run
 /// the resource (score >= 0 on an available node), so a rollback restores only what it changed and the
 /// "any node left?" test is O(1).
@@ -108,7 +145,7 @@ func constraintResource(_ state: ClusterState, _ id: String) -> Int? {
 
 struct Assigner {
   let state: ClusterState
-  var allowed: [[Int?]]
+  var allowed: ScoreRows
   var assigned: [Int?]
   var nextRole: [Role]
   var provisional: [Bool]
@@ -136,7 +173,7 @@ struct Assigner {
 
   init(state: ClusterState, scores: NodeScores) {
     self.state = state
-    allowed = scores.allowed
+    allowed = ScoreRows(scores.allowed, available: state.nodes.map { $0.canRunResources })
     roleLocations = scores.roleLocations
     let n = state.resources.count
     assigned = [Int?](repeating: nil, count: n)
@@ -621,46 +658,48 @@ struct Assigner {
 
   /// For each node of `table`, add `factor` times `rsc`'s best score among available nodes with the same
   /// attribute value (Pacemaker's add_node_scores_matching_attr), in O(nodes).
-  func addNodeScoresMatchingAttr(_ table: inout WalkTable, from rsc: Int, attr: String?, factor: Float,
-                                 onlyPositive: Bool) {
+  mutating func addNodeScoresMatchingAttr(_ table: inout WalkTable, from rsc: Int, attr: String?, factor: Float,
+                                          onlyPositive: Bool) {
     let cls = classes(attr)
-    let source = allowed[rsc]
-    // The best score per attribute class; with one node per class (node names) it is the node's own score.
+    // With one node per class (node names), each node gets the source's own score, and only the nodes where
+    // that score is not 0 can change: those come from the rows' cached list, not a scan of every node.
     let identity = cls.count == nodeCount && (attr == nil || attr == "#uname") && uniqueNames
-    var best: [Int] = []
-    if !identity {
-      best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
-      for m in 0..<nodeCount {
-        guard let w = source[m], w > best[cls[m]], availableNode[m] else { continue }
-        best[cls[m]] = w
+    if identity {
+      let entries = allowed.nonZeroEffectiveScores(rsc)
+      for e in entries {
+        addWeighted(&table, node: Int(e.node), score: e.score, factor: factor, onlyPositive: onlyPositive)
       }
+      return
     }
+    let source = allowed[rsc]
+    var best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
+    for m in 0..<nodeCount {
+      guard let w = source[m], w > best[cls[m]], availableNode[m] else { continue }
+      best[cls[m]] = w
+    }
+    for n in 0..<nodeCount {
+      let score = best[cls[n]]
+      // A zero score adds nothing (weight 0, and add(0, x) == x).
+      if score == 0 { continue }
+      addWeighted(&table, node: n, score: score, factor: factor, onlyPositive: onlyPositive)
+    }
+  }
+
+  /// Adds `factor` times `score` to one node of the walk (Pacemaker's rounding, and the INFINITY*-100 marker
+  /// for nodes that must not become negative when only positive preferences count).
+  @inline(__always)
+  func addWeighted(_ table: inout WalkTable, node n: Int, score: Int, factor: Float, onlyPositive: Bool) {
+    guard let current = table.scores[n] else { return }
+    if factor < 0 && score < 0 { return }
     let hack = Self.infinityHack
-    let count = nodeCount
-    source.withUnsafeBufferPointer { t in
-      availableNode.withUnsafeBufferPointer { av in
-        for n in 0..<count {
-          let score: Int
-          if identity {
-            if av[n], let x = t[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
-          } else {
-            score = best[cls[n]]
-          }
-          // A zero score adds nothing (weight 0, and add(0, x) == x): the common case, kept off the float path.
-          if score == 0 { continue }
-          guard let current = table.scores[n] else { continue }
-          if factor < 0 && score < 0 { continue }
-          if current == hack { continue }
-          let wf = factor * Float(score)
-          var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
-          if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
-          let newScore = ScoreMath.add(weight, current)
-          if onlyPositive && newScore < 0 && current > 0 { table.set(n, hack); continue }
-          if onlyPositive && newScore < 0 && current == 0 { continue }
-          if newScore != current { table.set(n, newScore) }
-        }
-      }
-    }
+    if current == hack { return }
+    let wf = factor * Float(score)
+    var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
+    if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
+    let newScore = ScoreMath.add(weight, current)
+    if onlyPositive && newScore < 0 && current > 0 { table.set(n, hack); return }
+    if onlyPositive && newScore < 0 && current == 0 { return }
+    if newScore != current { table.set(n, newScore) }
   }
 
   // MARK: groups
