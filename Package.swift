@@ -62,7 +62,7 @@ let package = Package(
     .target(
       name: "Controller",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership",
+        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,6 +6,15 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
   public var description: String { String(rawValue) }
 }
 
+/// A node id travels as its plain number (control protocol JSON: `"localNode": 1`).
+extension NodeID: Codable {
+  public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(UInt32.self)) }
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.singleValueContainer()
+    try c.encode(rawValue)
+  }
+}
+
 /// A node process: its id plus the incarnation it started with. A restarted node has a larger incarnation, so the
 /// cluster sees it as a new member (it missed everything in between) rather than as the old one coming back.
 public struct Member: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -23,7 +32,7 @@ public struct Member: Hashable, Comparable, Sendable, CustomStringConvertible {
 
 /// Identifies a view (corosync's ring id). Ordered by epoch, then coordinator, then the coordinator's incarnation;
 /// the incarnation keeps a restarted coordinator, which forgot its epochs, from reusing an id with other members.
-public struct ViewID: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct ViewID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
   public var epoch: UInt64
   public var coordinator: NodeID
   public var coordinatorIncarnation: UInt64

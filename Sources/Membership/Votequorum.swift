@@ -60,8 +60,8 @@ public struct QuorumNodeInfo: Equatable, Sendable {
   }
 }
 
-/// What `corosync-quorumtool -s` shows, as values.
-public struct QuorumStatus: Equatable, Sendable {
+/// What `corosync-quorumtool -s` shows, as values. Codable: clusterd sends it to pcs over the control socket.
+public struct QuorumStatus: Equatable, Sendable, Codable {
   public var ringID: ViewID?
   public var localNode: NodeID
   public var quorate: Bool
@@ -94,7 +94,7 @@ public struct QuorumStatus: Equatable, Sendable {
     self.autoTieBreaker = autoTieBreaker
   }
 
-  public struct MemberVotes: Equatable, Sendable {
+  public struct MemberVotes: Equatable, Sendable, Codable {
     public var nodeID: NodeID
     public var votes: Int
     public init(nodeID: NodeID, votes: Int) {

@@ -1,4 +1,5 @@
 import Foundation
+import Membership
 
 /// What a local tool (pcs, cibadmin, crm_verify) asks the clusterd of its node, over the unix socket.
 ///
@@ -73,49 +74,17 @@ public struct LiveStatusInfo: Codable, Sendable, Equatable {
   }
 }
 
-/// votequorum as `corosync-quorumtool -s` shows it, plus the node names for the membership table.
+/// votequorum of the answering node (Membership's own `QuorumStatus`, not a copy) and the two texts clusterd renders
+/// from it with the node names of its corosync.conf.
 public struct LiveQuorumInfo: Codable, Sendable, Equatable {
-  public struct Member: Codable, Sendable, Equatable {
-    public var nodeID: UInt32
-    public var votes: Int
-    public var name: String
-    public init(nodeID: UInt32, votes: Int, name: String) {
-      self.nodeID = nodeID
-      self.votes = votes
-      self.name = name
-    }
-  }
-  public var ringID: String?
-  public var localNodeID: UInt32
-  public var quorate: Bool
-  public var expectedVotes: Int
-  public var highestExpected: Int
-  public var totalVotes: Int
-  public var quorum: Int
-  public var members: [Member]
-  public var twoNode: Bool
-  public var waitForAll: Bool
-  public var lastManStanding: Bool
-  public var autoTieBreaker: Bool
+  public var status: QuorumStatus
   /// `corosync-quorumtool -s` and `pcs status corosync` as Membership's QuorumStatusText renders them.
-  public var quorumtoolText: String = ""
-  public var membershipText: String = ""
-  public init(
-    ringID: String?, localNodeID: UInt32, quorate: Bool, expectedVotes: Int, highestExpected: Int, totalVotes: Int,
-    quorum: Int, members: [Member], twoNode: Bool, waitForAll: Bool, lastManStanding: Bool, autoTieBreaker: Bool
-  ) {
-    self.ringID = ringID
-    self.localNodeID = localNodeID
-    self.quorate = quorate
-    self.expectedVotes = expectedVotes
-    self.highestExpected = highestExpected
-    self.totalVotes = totalVotes
-    self.quorum = quorum
-    self.members = members
-    self.twoNode = twoNode
-    self.waitForAll = waitForAll
-    self.lastManStanding = lastManStanding
-    self.autoTieBreaker = autoTieBreaker
+  public var quorumtoolText: String
+  public var membershipText: String
+  public init(status: QuorumStatus, quorumtoolText: String, membershipText: String) {
+    self.status = status
+    self.quorumtoolText = quorumtoolText
+    self.membershipText = membershipText
   }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import LRM
 import Logging
 import Membership
+import MembershipCorosync
 import NIOCore
 import NIOPosix
 import PolicyEngine
@@ -39,9 +40,17 @@ public final class ClusterdService: Service, @unchecked Sendable {
       throw DaemonError.config("cannot use \(options.corosyncConf): \(error)")
     }
     let me = try resolveLocalNode(config, name: options.node)
-    let key: AuthKey
-    do { key = try AuthKey.load(path: options.authkey) } catch {
-      throw DaemonError.config("cannot use the authkey \(options.authkey): \(error)")
+    // `vigil { membership: corosync }` runs membership over the local corosync (which owns its own authkey);
+    // absent or `native` runs the native UDP shell, which authenticates with ours.
+    let choice: MembershipBackendChoice
+    do { choice = try MembershipBackendChoice(config: config) } catch {
+      throw DaemonError.config("cannot use \(options.corosyncConf): \(error)")
+    }
+    var key: AuthKey?
+    if choice == .native {
+      do { key = try AuthKey.load(path: options.authkey) } catch {
+        throw DaemonError.config("cannot use the authkey \(options.authkey): \(error)")
+      }
     }
     do {
       try FileManager.default.createDirectory(atPath: options.stateDir + "/cib", withIntermediateDirectories: true)
@@ -61,8 +70,6 @@ public final class ClusterdService: Service, @unchecked Sendable {
     let runner = AgentRunner(roots: roots, logger: logger)
     let executor = LocalExecutor(
       limits: ExecutorLimits(), clock: ContinuousClock(), logger: logger, run: { call in await runner.run(call) })
-    let runtime = try NodeRuntime(
-      options: options, config: config, me: me, logger: logger, executor: executor, enqueue: enqueue)
 
     // The socket's folder: created if missing (root only, like /run/pacemaker).
     let socketDir = (options.socketPath as NSString).deletingLastPathComponent
@@ -76,14 +83,41 @@ public final class ClusterdService: Service, @unchecked Sendable {
     } catch {
       throw DaemonError.state("cannot listen on \(options.socketPath): \(error)")
     }
-    let backend: MembershipShell
+    let backend: any MembershipBackend
+    var runtimeConfig = config
     do {
-      backend = try await MembershipShell.start(
-        config: config, me: me.nodeID, incarnation: UInt64(Date().timeIntervalSince1970 * 1000), key: key,
-        group: group, onEvent: { event in enqueue(.membership(event)) })
+      switch choice {
+      case .native:
+        backend = try await MembershipShell.start(
+          config: config, me: me.nodeID, incarnation: UInt64(Date().timeIntervalSince1970 * 1000), key: key!,
+          group: group, onEvent: { event in enqueue(.membership(event)) })
+      case .corosync:
+        let corosync = try await CorosyncBackend.start(onEvent: { event in enqueue(.membership(event)) })
+        guard corosync.localNode == me.nodeID else {
+          try? await corosync.shutdown()
+          try? await server.close()
+          throw DaemonError.config(
+            "corosync runs this machine as node id \(corosync.localNode), but clusterd was given node "
+              + "\(me.displayName) (id \(me.nodeID)); fix --node or the nodelist")
+        }
+        // Names for status output come from the nodelist corosync actually runs (cmap), not our parse of it.
+        runtimeConfig.nodes = corosync.nodelist
+        backend = corosync
+      }
+    } catch let error as DaemonError {
+      throw error
     } catch {
       try? await server.close()
-      throw DaemonError.config("cannot start membership: \(error)")
+      throw DaemonError.config("cannot start membership (\(choice.rawValue)): \(error)")
+    }
+    let runtime: NodeRuntime
+    do {
+      runtime = try NodeRuntime(
+        options: options, config: runtimeConfig, me: me, logger: logger, executor: executor, enqueue: enqueue)
+    } catch {
+      try? await backend.shutdown()
+      try? await server.close()
+      throw error
     }
     runtime.backend = backend
     logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])

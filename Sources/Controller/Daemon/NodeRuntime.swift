@@ -715,15 +715,9 @@ final class NodeRuntime {
       guard let backend else { return reply(.failure("membership is not running")) }
       do {
         let q = try await backend.currentQuorumStatus()
-        var info = LiveQuorumInfo(
-              ringID: q.ringID?.ringIDText, localNodeID: q.localNode.rawValue, quorate: q.quorate,
-              expectedVotes: q.expectedVotes, highestExpected: q.highestExpected, totalVotes: q.totalVotes,
-              quorum: q.quorum,
-              members: q.members.map { .init(nodeID: $0.nodeID.rawValue, votes: $0.votes, name: name(of: $0.nodeID.rawValue)) },
-              twoNode: q.twoNode, waitForAll: q.waitForAll, lastManStanding: q.lastManStanding,
-              autoTieBreaker: q.autoTieBreaker)
-        info.quorumtoolText = QuorumStatusText.quorumtool(q, nodes: config.nodes, date: Self.ctime(nowS()))
-        info.membershipText = QuorumStatusText.membership(q, nodes: config.nodes)
+        let info = LiveQuorumInfo(
+          status: q, quorumtoolText: QuorumStatusText.quorumtool(q, nodes: config.nodes, date: Self.ctime(nowS())),
+          membershipText: QuorumStatusText.membership(q, nodes: config.nodes))
         reply(ControlResponse(quorum: info))
       } catch {
         reply(.failure("cannot read quorum status: \(error)"))
