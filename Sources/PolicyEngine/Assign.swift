@@ -412,20 +412,19 @@ struct Assigner {
       allowed[r] = table
     }
 
-    let rsc = state.resources[r]
     if nextRole[r] == .stopped {
       for n in 0..<nodeCount { allowed[r][n] = ScoreMath.minusInfinity }
-    } else if nextRole[r] > rsc.role && !state.options.haveQuorum && state.options.noQuorumPolicy == .freeze {
-      nextRole[r] = rsc.role
+    } else if nextRole[r] > state.resources[r].role && !state.options.haveQuorum && state.options.noQuorumPolicy == .freeze {
+      nextRole[r] = state.resources[r].role
     }
 
     logScores("pcmk__primitive_assign", r)
 
-    var managed = rsc.managed
+    var managed = state.resources[r].managed
     if state.options.stonithEnabled && !state.options.haveStonithResource { managed = false }
     if !managed {
       let to = currentNode(r)
-      nextRole[r] = rsc.role
+      nextRole[r] = state.resources[r].role
       finalize(r, to, force: true)
     } else if state.options.stopAllResources {
       finalize(r, nil, force: true)
@@ -893,9 +892,8 @@ struct Assigner {
 
   func initialNextRole(_ r: Int) -> Role {
     var role = Role.unknown
-    let rsc = state.resources[r]
-    if let s = rsc.nextRoleFromStatus { role = s }
-    if let t = rsc.targetRole, role == .unknown || t < role { role = t }
+    if let s = state.resources[r].nextRoleFromStatus { role = s }
+    if let t = state.resources[r].targetRole, role == .unknown || t < role { role = t }
     return role
   }
 
@@ -904,34 +902,32 @@ struct Assigner {
   /// Promotion score of an instance on a node from the `master-<id>` node attribute (crm_master), or nil when
   /// none applies; cloned groups sum their members.
   func promotionScore(_ inst: Int, _ n: Int) -> Int? {
-    let rsc = state.resources[inst]
-    if !rsc.isPrimitive {
+    if !state.resources[inst].isPrimitive {
       var total = 0
       var any = false
-      for c in rsc.children {
+      for c in state.resources[inst].children {
         if let s = promotionScore(c, n) { total = ScoreMath.add(total, s); any = true }
       }
       return any ? total : nil
     }
     guard promotionScoreApplies(inst, n) else { return nil }
     let attrs = state.nodes[n].attributes
-    if let v = attrs["master-\(rsc.id)"] { return ScoreMath.parseOrZero(v) }
-    if let v = attrs["master-\(rsc.baseID)"] { return ScoreMath.parseOrZero(v) }
+    if let v = attrs["master-\(state.resources[inst].id)"] { return ScoreMath.parseOrZero(v) }
+    if let v = attrs["master-\(state.resources[inst].baseID)"] { return ScoreMath.parseOrZero(v) }
     return nil
   }
 
   func promotionScoreApplies(_ inst: Int, _ n: Int) -> Bool {
-    let rsc = state.resources[inst]
     guard let clone = state.isInClone(inst) else { return false }
     func allowedHere() -> Bool { (allowed[inst][n] ?? ScoreMath.minusInfinity) >= 0 }
     if !state.resources[clone].unique {
-      let same = state.allPrimitives(under: clone).filter { state.resources[$0].baseID == rsc.baseID }
+      let same = state.allPrimitives(under: clone).filter { state.resources[$0].baseID == state.resources[inst].baseID }
       let active = same.first { state.resources[$0].runningOn.contains(n) }
       if active == inst { return allowedHere() }
       if active == nil && same.contains(where: { state.resources[$0].knownOn.contains(n) }) { return allowedHere() }
     }
-    if rsc.runningOn.isEmpty && rsc.knownOn.isEmpty { return allowedHere() }
-    if rsc.knownOn.contains(n) || rsc.runningOn.contains(n) { return allowedHere() }
+    if state.resources[inst].runningOn.isEmpty && state.resources[inst].knownOn.isEmpty { return allowedHere() }
+    if state.resources[inst].knownOn.contains(n) || state.resources[inst].runningOn.contains(n) { return allowedHere() }
     return false
   }
 
