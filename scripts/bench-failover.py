@@ -208,6 +208,9 @@ def main():
             t0 = time.monotonic()
             c.pcs("node2", "status")
             samples.append((time.monotonic() - t0) * 1000)
+        load = os.getloadavg()
+        print("date=%s loadavg_1m=%.2f loadavg_5m=%.2f cpus=%d" % (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), load[0], load[1], os.cpu_count() or 0))
         print("trials=%d token_ms=%d" % (a.trials, a.token_ms))
         print("failover_p50_ms=%.0f failover_p99_ms=%.0f overlap_ms_max=%.0f" % (
             pct(results["kill"], 50), pct(results["kill"], 99), max(overlaps) if overlaps else 0))

@@ -191,7 +191,7 @@ public func interpretExit(_ code: Int32, standard: AgentStandard, action: AgentA
   case .ocf: return .ocf(OCFResult(exitCode: code))
   case .lsb, .service:
     return action == .monitor || action == .status
-      ? .lsb(.status(.init(exitCode: code))) : .lsb(.action(.init(exitCode: code)))
+      ? .lsb(.status(.init(exitCode: code))) : .lsb(LSBResult(actionExitCode: code))
   case .stonith:
     return .fence(FenceResult(action: action == .monitor || action == .start ? .monitor : action, exitCode: code))
   case .systemd:

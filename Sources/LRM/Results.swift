@@ -83,27 +83,14 @@ public enum LSBResult: Sendable, Hashable {
       }
     }
   }
-  /// Exit code of start, stop, restart, reload…
-  public enum Action: Sendable, Hashable {
-    case success, genericError, invalidArgument, unimplemented, insufficientPrivileges
-    case notInstalled, notConfigured, notRunning
-    case other(Int32)
-    public init(exitCode: Int32) {
-      switch exitCode {
-      case 0: self = .success
-      case 1: self = .genericError
-      case 2: self = .invalidArgument
-      case 3: self = .unimplemented
-      case 4: self = .insufficientPrivileges
-      case 5: self = .notInstalled
-      case 6: self = .notConfigured
-      case 7: self = .notRunning
-      default: self = .other(exitCode)
-      }
-    }
-  }
   case status(Status)
-  case action(Action)
+  /// Exit code of start, stop, restart, reload…: LSB's general table is OCF's codes 0-7 (OCF took them over).
+  case action(OCFResult)
+
+  /// The result of an action other than `status`; a code above 7 (OCF's own additions) stays `.other`.
+  public init(actionExitCode code: Int32) {
+    self = .action((0...7).contains(code) ? OCFResult(exitCode: code) : .other(code))
+  }
 
   /// The OCF meaning, which is what the cluster records (as Pacemaker's `services__lsb2ocf` does):
   /// a dead daemon with stale pid/lock files is "not running", an unknown status is an error.
@@ -112,15 +99,7 @@ public enum LSBResult: Sendable, Hashable {
     case .status(.running): .success
     case .status(.deadPidFileExists), .status(.deadLockFileExists), .status(.notRunning): .notRunning
     case .status(.unknown), .status(.other): .genericError
-    case .action(.success): .success
-    case .action(.genericError): .genericError
-    case .action(.invalidArgument): .invalidArgument
-    case .action(.unimplemented): .unimplemented
-    case .action(.insufficientPrivileges): .insufficientPrivileges
-    case .action(.notInstalled): .notInstalled
-    case .action(.notConfigured): .notConfigured
-    case .action(.notRunning): .notRunning
-    case .action(.other(let c)): .other(c)
+    case .action(let r): r
     }
   }
 }

@@ -31,7 +31,9 @@ public struct StatusSectionView: Sendable {
 
   /// Failed operations in status order: node_state order, then history order, then call id.
   /// A failure is an operation that completed with an op-status other than done or an rc other than the
-  /// one expected, except a probe that found the resource not running (that is how probes report "stopped").
+  /// one expected, except a probe that found the resource not running (that is how probes report "stopped") or,
+  /// with op-status done, running or promoted: Pacemaker's unpack takes those as what the probe found, not a
+  /// failure ("Probe found ... active"), and crm_mon lists no failed action for them.
   public var failedOperations: [FailedOperation] {
     var out: [FailedOperation] = []
     for ns in state.input.nodeStates {
@@ -50,7 +52,8 @@ public struct StatusSectionView: Sendable {
 
   static func isFailure(_ op: OperationRecord) -> Bool {
     guard op.callID >= 0, op.opStatus != 0 || op.rc != op.targetRC else { return false }
-    return !(op.task == "monitor" && op.intervalMs == 0 && op.rc == 7)
+    let probe = op.task == "monitor" && op.intervalMs == 0
+    return !(probe && (op.rc == 7 || (op.opStatus == 0 && (op.rc == 0 || op.rc == 8))))
   }
 
   /// Fail counts on `node` that are above zero, sorted by resource name.

@@ -21,10 +21,12 @@ struct Clusterd: AsyncParsableCommand {
   var node: String?
   @Option(name: .customLong("socket"), help: "The local control socket (mode 0600).")
   var socket = ControlClient.defaultSocketPath
-  @Option(name: .customLong("lease-ms"), help: "Split-brain lease in milliseconds (default: token/4 + 250).")
+  @Option(name: .customLong("lease-ms"), help: "Split-brain lease in milliseconds (default: 1.5 x token + 200).")
   var leaseMs: Int?
   @Flag(name: .customLong("private-agent-dirs"), help: "Give agents this node's own HA_RSCTMP/HA_VARRUN (several nodes on one machine).")
   var privateAgentDirs = false
+  @Option(name: .customLong("fence-agent-dir"), help: "Where fence agents live.")
+  var fenceAgentDir = "/usr/sbin"
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
   var logLevel = "info"
 
@@ -38,7 +40,7 @@ struct Clusterd: AsyncParsableCommand {
     let logger = Logger(label: "clusterd")
     let options = DaemonOptions(
       corosyncConf: corosyncConf, authkey: authkey, stateDir: stateDir, node: node, socketPath: socket,
-      leaseMs: leaseMs, privateAgentDirs: privateAgentDirs)
+      leaseMs: leaseMs, privateAgentDirs: privateAgentDirs, fenceAgentDir: fenceAgentDir)
     let service = ClusterdService(options: options, logger: logger)
     let group = ServiceGroup(
       configuration: .init(

@@ -38,6 +38,7 @@ final class TestCluster: @unchecked Sendable {
     for i in key.indices { key[i] = UInt8.random(in: 0...255) }
     FileManager.default.createFile(atPath: dir + "/authkey", contents: Data(key), attributes: [.posixPermissions: 0o600])
     for n in names { try FileManager.default.createDirectory(atPath: dir + "/" + n, withIntermediateDirectories: true) }
+    try FileManager.default.createDirectory(atPath: dir + "/fence", withIntermediateDirectories: true)
   }
 
   /// UDP ports free right now (bound to port 0 and released).
@@ -68,6 +69,7 @@ final class TestCluster: @unchecked Sendable {
     let args = [
       Self.bin + "/clusterd", "--corosync-conf", dir + "/corosync.conf", "--authkey", dir + "/authkey",
       "--state-dir", dir + "/" + node, "--node", node, "--socket", socket(node), "--private-agent-dirs",
+      "--fence-agent-dir", dir + "/fence",
     ]
     let log = dir + "/" + node + "/clusterd.log"
     var actions = posix_spawn_file_actions_t()
@@ -143,7 +145,8 @@ final class TestCluster: @unchecked Sendable {
         }
       }
     }
-    try? FileManager.default.removeItem(atPath: dir)
+    // VIGIL_KEEP_TEST_CLUSTER=1 keeps the folder (logs, CIBs) for a post-mortem.
+    if ProcessInfo.processInfo.environment["VIGIL_KEEP_TEST_CLUSTER"] == nil { try? FileManager.default.removeItem(atPath: dir) }
   }
 
   struct Run {
@@ -159,9 +162,16 @@ final class TestCluster: @unchecked Sendable {
     try await blocking { try self.pcsNow(node, args) }
   }
 
-  func pcsNow(_ node: String, _ args: [String]) throws -> Run {
+  func pcsNow(_ node: String, _ args: [String]) throws -> Run { try toolNow("pcs", node, args) }
+
+  /// Runs one of our tools (pcs, cibadmin) against `node`'s socket.
+  func tool(_ name: String, _ node: String, _ args: [String]) async throws -> Run {
+    try await blocking { try self.toolNow(name, node, args) }
+  }
+
+  func toolNow(_ name: String, _ node: String, _ args: [String]) throws -> Run {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: Self.bin + "/pcs")
+    p.executableURL = URL(fileURLWithPath: Self.bin + "/" + name)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env["VIGIL_SOCKET"] = socket(node)

@@ -80,7 +80,7 @@ struct ClusterdTests {
     #expect(try await liveEpoch(c, "node1") == epochBefore, "a failed command changed the configuration")
     let timeline = try await c.pcs("node1", ["cluster", "timeline", "--output-as", "json"])
     #expect(timeline.status == 0)
-    #expect(timeline.stdout.hasPrefix("["))
+    #expect(timeline.stdout.hasPrefix("{") && timeline.stdout.contains("\"incidents\""))
   }
 
   /// The whole configuration as pcs shows it (what a failed command must leave unchanged).
@@ -112,12 +112,27 @@ struct ClusterdTests {
       return
     }
     // With one node down, killing another loses quorum; bring the victim back first.
+    // Its clusterd died, its resources did not (kill -9 leaves the agents' processes): when it restarts it stops
+    // them before it joins, so the DC's probe never finds the group active on two nodes.
+    #expect(c.nodesRunningVIP().count == 2, "the killed node's VIP should still be there (like a crashed daemon's)")
     try c.start(victim)
+    var multiActive: [String] = []
+    func sample() async {
+      let s = (try? await c.pcs(survivors[0], ["status", "resources"]).stdout) ?? ""
+      if s.contains("Started [") { multiActive.append(s) }
+    }
     #expect(await c.eventually {
+      await sample()
       let q = await quorate(c, victim)
       let s = (try? await c.pcs(victim, ["status"]).stdout) ?? ""
       return q && s.contains("Online: [ node1 node2 node3 ]")
     })
+    #expect(await c.eventually {
+      await sample()
+      let settled = await c.groupNode(survivors[0]) != nil
+      return settled && c.nodesRunningVIP().count == 1
+    }, "the restarted node's leftover VIP was not stopped")
+    #expect(multiActive.isEmpty, "the group showed active on two nodes: \(multiActive.first ?? "")")
     c.kill9(dc)
     let rest = c.names.filter { $0 != dc }
     #expect(await c.eventually { (await c.dcName(rest[0]).map { $0 != dc }) ?? false }, "no new DC")

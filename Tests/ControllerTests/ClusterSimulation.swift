@@ -39,6 +39,9 @@ struct ClusterSimulation {
   var inFlightMax = 0
   /// "node op_key" of operations whose result never comes back (a lost LRM reply).
   var lostReplies: Set<String> = []
+  /// Kill -9 of `node` at the moment the result of "nodeN op_key" is broadcast: the other cores get the result,
+  /// the dying one (typically the DC) never records it.
+  var dieOnResult: (node: Int, result: String)?
   let startLatencyMs: Int64 = 30
   let stopLatencyMs: Int64 = 20
   let monitorLatencyMs: Int64 = 5
@@ -168,6 +171,10 @@ struct ClusterSimulation {
       if req.intervalMs > 0 { nodes[t].recurring[req.operationKey] = req }
       log.append("\(nowMs) \(nodes[t].me.name) done \(req.operationKey) rc=\(rc)")
       let c = OperationCompletion(req, rc: rc)
+      if let d = dieOnResult, d.result == "\(nodes[t].me.name) \(req.operationKey)" {
+        dieOnResult = nil
+        kill(d.node, at: nowMs)
+      }
       for o in component(of: t) where nodes[o].alive { push(nowMs, .input(node: o, .operationCompleted(c, at: time(nowMs)))) }
     case .fenceDone(let by, let target):
       kill(target, at: nowMs)

@@ -96,6 +96,30 @@ enum TestCIB {
     return (cib, roundsMax)
   }
 
+  /// `text` (default recordTestCIB) with node1 and node2 joined and every required action recorded as done.
+  static func convergedTwoNodes(_ text: String = recordTestCIB, callID: inout Int) throws -> CIBElement {
+    try converge(joined(parse(text), [("1", "node1"), ("2", "node2")]), callID: &callID).0
+  }
+
+  /// Records one result of `resource`'s 10 s monitor on node1 (the next call id).
+  static func recordMonitor(_ cib: CIBElement, resource: String = "web", rc: Int, exitReason: String = "",
+                            transitionKey: TransitionKey?, at time: Int64, callID: inout Int) throws -> CIBElement {
+    let input = try CIBReader.read(cib, now: 0)
+    let mon = try #require(OperationDefinition(input: input, resource: resource, task: "monitor", intervalMs: 10_000))
+    callID += 1
+    return PolicyEngine.StatusRecorder.record(
+      mon.result(node: "node1", nodeID: "1", callID: callID, rc: rc, exitReason: exitReason,
+                 transitionKey: transitionKey, at: time), into: cib)
+  }
+
+  /// A CIB of Pacemaker's scheduler corpus (../shared/conformance/xml), nil when the corpus is absent.
+  static func corpus(_ name: String) throws -> CIBElement? {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("../shared/conformance/xml").appendingPathComponent(name).path
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    return try CIBXML.parse(fileAt: path)
+  }
+
   static func lrmOps(_ cib: CIBElement, node: String, resource: String) -> [CIBElement] {
     var out: [CIBElement] = []
     cib.forEachDescendant { e in
@@ -137,8 +161,7 @@ enum TestCIB {
 
   @Test func historyEntryHasPacemakersAttributes() throws {
     var callID = 0
-    let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
-    let (cib, _) = try TestCIB.converge(cib0, callID: &callID)
+    let cib = try TestCIB.convergedTwoNodes(callID: &callID)
     let ops = TestCIB.lrmOps(cib, node: "node1", resource: "ip")
     let last = try #require(ops.first)
     #expect(last.attributes.map(\.name) == [
@@ -164,14 +187,10 @@ enum TestCIB {
     #expect(OperationDigests.digest(["CRM_meta_timeout": "20000"]) == "4811cef7f7f94e3a35a70be7916cb2fd")
     // Every start in a recorded cluster whose parameters were not changed afterwards: our digest of the
     // configured parameters equals the one Pacemaker wrote.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("../shared/conformance/xml")
     let names = ["2-am-then-b-move-a.xml", "a-promote-then-b-migrate.xml", "bug-5186-partial-migrate.xml"]
     var compared = 0, equal = 0
     for name in names {
-      let path = root.appendingPathComponent(name).path
-      guard FileManager.default.fileExists(atPath: path) else { continue }
-      let cib = try CIBXML.parse(fileAt: path)
+      guard let cib = try TestCIB.corpus(name) else { continue }
       let input = try CIBReader.read(cib, now: 0)
       for ns in input.nodeStates {
         for h in ns.resources {
@@ -191,15 +210,11 @@ enum TestCIB {
   @Test func restartAndSecureDigestsMatchPacemakersOwnInCorpus() throws {
     // Entries Pacemaker 2.1 wrote with op-force-restart and op-secure-params (agents with reload and private
     // parameters): given the same lists, our restart and secure digests equal Pacemaker's.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent().appendingPathComponent("../shared/conformance/xml")
     let names = ["allow-unhealthy-nodes.xml", "bug-cl-5247.xml", "dc-fence-ordering.xml", "intervals.xml",
                  "colocation-influence.xml", "clone-requires-quorum.xml"]
     var compared = 0, equal = 0, nonTrivial = 0, mismatches: [String] = []
     for name in names {
-      let path = root.appendingPathComponent(name).path
-      guard FileManager.default.fileExists(atPath: path) else { continue }
-      let cib = try CIBXML.parse(fileAt: path)
+      guard let cib = try TestCIB.corpus(name) else { continue }
       let input = try CIBReader.read(cib, now: 0)
       for ns in input.nodeStates {
         for h in ns.resources {
@@ -230,15 +245,10 @@ enum TestCIB {
 
   @Test func monitorFailureIsRecordedCountedAndRecovered() throws {
     var callID = 0
-    let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
-    var (cib, _) = try TestCIB.converge(cib0, callID: &callID)
-    let input = try CIBReader.read(cib, now: 0)
-    let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
-    callID += 1
-    cib = PolicyEngine.StatusRecorder.record(
-      mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7, exitReason: "not running",
-                 transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "test-uuid"),
-                 at: 1_700_000_100), into: cib)
+    var cib = try TestCIB.recordMonitor(
+      try TestCIB.convergedTwoNodes(callID: &callID), rc: 7, exitReason: "not running",
+      transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "test-uuid"), at: 1_700_000_100,
+      callID: &callID)
     let attrs = TestCIB.transient(cib, node: "node1")
     #expect(attrs["fail-count-web#monitor_10000"] == "1")
     #expect(attrs["last-failure-web#monitor_10000"] == "1700000100")
@@ -248,9 +258,7 @@ enum TestCIB {
     // Recovery in place (migration-threshold INFINITY): stop and start web on node1.
     #expect(TestCIB.pending(r) == ["start web node1", "stop web node1"])
     // A second failure counts 2.
-    callID += 1
-    cib = PolicyEngine.StatusRecorder.record(
-      mon.result(node: "node1", nodeID: "1", callID: callID, rc: 1, transitionKey: nil, at: 1_700_000_200), into: cib)
+    cib = try TestCIB.recordMonitor(cib, rc: 1, transitionKey: nil, at: 1_700_000_200, callID: &callID)
     #expect(TestCIB.transient(cib, node: "node1")["fail-count-web#monitor_10000"] == "2")
     // Cleanup removes the fail counts and the failed history; the scheduler then sees web as stopped.
     cib = PolicyEngine.StatusRecorder.cleanup(resource: "web", node: "node1", in: cib)
@@ -265,23 +273,17 @@ enum TestCIB {
     text = text.replacingOccurrences(of: "<group id=\"grp\">", with: """
       <group id="grp"><meta_attributes id="grp-meta"><nvpair id="grp-mt" name="migration-threshold" value="1"/></meta_attributes>
       """)
-    let cib0 = TestCIB.joined(try TestCIB.parse(text), [("1", "node1"), ("2", "node2")])
-    var (cib, _) = try TestCIB.converge(cib0, callID: &callID)
-    let input = try CIBReader.read(cib, now: 0)
-    let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
-    callID += 1
-    cib = PolicyEngine.StatusRecorder.record(
-      mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7,
-                 transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100),
-      into: cib)
+    let cib = try TestCIB.recordMonitor(
+      try TestCIB.convergedTwoNodes(text, callID: &callID), rc: 7,
+      transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100,
+      callID: &callID)
     let (after, _) = try TestCIB.converge(cib, callID: &callID)
     #expect(TestCIB.placement(try TestCIB.schedule(after)) == ["ip=node2", "web=node2"])
   }
 
   @Test func membershipChangesAndFencing() throws {
     var callID = 0
-    let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
-    var (cib, _) = try TestCIB.converge(cib0, callID: &callID)
+    var cib = try TestCIB.convergedTwoNodes(callID: &callID)
     var lost = PolicyEngine.StatusRecorder.recordMembership(.lost, nodeID: "1", uname: "node1", in: cib)
     var ns: CIBElement?
     lost.forEachDescendant { if $0.name == "node_state" && $0.id == "1" { ns = $0 } }
@@ -304,15 +306,10 @@ enum TestCIB {
     guard FileManager.default.isExecutableFile(atPath: crmMon),
           FileManager.default.isExecutableFile(atPath: crmSimulate) else { return }
     var callID = 0
-    let cib0 = TestCIB.joined(try TestCIB.parse(recordTestCIB), [("1", "node1"), ("2", "node2")])
-    var (cib, _) = try TestCIB.converge(cib0, callID: &callID)
-    let input = try CIBReader.read(cib, now: 0)
-    let mon = try #require(OperationDefinition(input: input, resource: "web", task: "monitor", intervalMs: 10_000))
-    callID += 1
-    cib = PolicyEngine.StatusRecorder.record(
-      mon.result(node: "node1", nodeID: "1", callID: callID, rc: 7, exitReason: "gone",
-                 transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100),
-      into: cib)
+    let cib = try TestCIB.recordMonitor(
+      try TestCIB.convergedTwoNodes(callID: &callID), rc: 7, exitReason: "gone",
+      transitionKey: TransitionKey(actionID: 3, transitionID: 0, targetRC: 0, uuid: "u"), at: 1_700_000_100,
+      callID: &callID)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-record-\(getpid())-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -211,6 +211,27 @@ func operationSpecRejectsMalformed(spec: String) {
   #expect(attrs.map { $0[attribute: "value"] ?? "" } == ["1", "1704067200"])
 }
 
+/// An injected failure on a node that already has transient attributes adds to its set, as Pacemaker 2.1.5's
+/// crm_simulate does (checked on this CIB): the count goes up by one, a new nvpair's id is "SETID-NAME".
+@Test func injectedFailureJoinsTheExistingAttributeSet() throws {
+  let text = SimulateFixture.twoNodes.replacingOccurrences(of: "<lrm id=\"1\">", with: """
+    <transient_attributes id="1"><instance_attributes id="status-1">
+      <nvpair id="status-1-fail-count-rsc1.monitor_10000" name="fail-count-rsc1#monitor_10000" value="2"/>
+    </instance_attributes></transient_attributes><lrm id="1">
+    """)
+  #expect(text != SimulateFixture.twoNodes)
+  let out = try SimulateFixture.run(text) {
+    $0.injections.operations = [try! OperationSpec.parse("rsc1_monitor_10000@node1=7")]
+    $0.record = true
+  }
+  let sets = SimulateFixture.nodeState(out.cib, "node1")?.firstElement(named: "transient_attributes")?
+    .elements(named: "instance_attributes") ?? []
+  #expect(sets.map { $0.id ?? "" } == ["status-1"])
+  let attrs = sets.first?.elements(named: "nvpair") ?? []
+  #expect(attrs.map { $0.id ?? "" } == ["status-1-fail-count-rsc1.monitor_10000", "status-1-last-failure-rsc1.monitor_10000"])
+  #expect(attrs.map { $0[attribute: "value"] ?? "" } == ["3", "1704067200"])
+}
+
 @Test func opFailStopsTheTransitionAndShowsTheFailure() throws {
   let out = try SimulateFixture.run {
     $0.injections.nodesDown = ["node1"]
@@ -371,18 +392,19 @@ enum CrmSimulateBinary {
             p.terminationStatus)
   }
 
-  static func scratch() throws -> URL {
+  /// A fresh scratch folder holding `text` as cib.xml; the caller removes the folder.
+  static func scratch(cib text: String) throws -> (dir: URL, cib: URL) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-crm-simulate-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
+    let cib = dir.appendingPathComponent("cib.xml")
+    try text.write(to: cib, atomically: true, encoding: .utf8)
+    return (dir, cib)
   }
 }
 
 @Test func binaryWritesGraphDotAndOutput() throws {
-  let dir = try CrmSimulateBinary.scratch()
+  let (dir, cib) = try CrmSimulateBinary.scratch(cib: SimulateFixture.twoNodes)
   defer { try? FileManager.default.removeItem(at: dir) }
-  let cib = dir.appendingPathComponent("cib.xml")
-  try SimulateFixture.twoNodes.write(to: cib, atomically: true, encoding: .utf8)
   let r = try CrmSimulateBinary.run("crm_simulate", [
     "-x", cib.path, "-S", "-i", "rsc1_monitor_10000@node1=7", "-t", "2024-01-01T00:00:00Z",
     "-G", dir.appendingPathComponent("g.xml").path, "-D", dir.appendingPathComponent("g.dot").path,
@@ -418,10 +440,8 @@ enum CrmSimulateBinary {
   (["-q", "maybe"], "'maybe' is not a boolean", Int32(64)),
 ])
 func binaryRefusesBadArgumentsAndWritesNothing(args: [String], message: String, status: Int32) throws {
-  let dir = try CrmSimulateBinary.scratch()
+  let (dir, cib) = try CrmSimulateBinary.scratch(cib: SimulateFixture.twoNodes)
   defer { try? FileManager.default.removeItem(at: dir) }
-  let cib = dir.appendingPathComponent("cib.xml")
-  try SimulateFixture.twoNodes.write(to: cib, atomically: true, encoding: .utf8)
   let out = dir.appendingPathComponent("out.xml")
   let r = try CrmSimulateBinary.run("crm_simulate", ["-x", cib.path, "-S", "-O", out.path] + args)
   #expect(r.status == status)
@@ -437,10 +457,8 @@ func binaryRefusesBadArgumentsAndWritesNothing(args: [String], message: String, 
 }
 
 @Test func binaryInPlaceRewritesInput() throws {
-  let dir = try CrmSimulateBinary.scratch()
+  let (dir, cib) = try CrmSimulateBinary.scratch(cib: SimulateFixture.twoNodes)
   defer { try? FileManager.default.removeItem(at: dir) }
-  let cib = dir.appendingPathComponent("cib.xml")
-  try SimulateFixture.twoNodes.write(to: cib, atomically: true, encoding: .utf8)
   let r = try CrmSimulateBinary.run("crm_simulate", ["-x", cib.path, "-X", "-Q", "-u", "node3", "-t", "2024-01-01"])
   #expect(r.status == 0, "\(r.err)")
   let saved = try CIBXML.parse(String(contentsOf: cib, encoding: .utf8))

@@ -47,10 +47,8 @@ enum VerifyFixture {
   static let poweroff = cib(properties: "<nvpair id=\"o-sa\" name=\"stonith-action\" value=\"poweroff\"/>", operations: monitor)
 
   static func run(_ text: String, _ args: [String]) throws -> (out: String, err: String, status: Int32) {
-    let dir = try CrmSimulateBinary.scratch()
+    let (dir, file) = try CrmSimulateBinary.scratch(cib: text)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let file = dir.appendingPathComponent("cib.xml")
-    try text.write(to: file, atomically: true, encoding: .utf8)
     return try CrmSimulateBinary.run("crm_verify", ["-x", file.path] + args)
   }
 
@@ -97,10 +95,8 @@ enum VerifyFixture {
 }
 
 @Test func liveCheckReadsCIBFile() throws {
-  let dir = try CrmSimulateBinary.scratch()
+  let (dir, file) = try CrmSimulateBinary.scratch(cib: VerifyFixture.duplicateOp)
   defer { try? FileManager.default.removeItem(at: dir) }
-  let file = dir.appendingPathComponent("cib.xml")
-  try VerifyFixture.duplicateOp.write(to: file, atomically: true, encoding: .utf8)
   let r = try CrmSimulateBinary.run("crm_verify", ["-L"], environment: ["CIB_file": file.path])
   #expect(r.status == 78)
 }

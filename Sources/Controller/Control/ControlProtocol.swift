@@ -33,10 +33,10 @@ public struct ControlResponse: Codable, Sendable, Equatable {
   public var cib: String?
   public var status: LiveStatusInfo?
   public var quorum: LiveQuorumInfo?
-  public var timeline: [TimelineIncident]?
+  public var timeline: FailoverTimeline?
   public init(
     error: String? = nil, cib: String? = nil, status: LiveStatusInfo? = nil, quorum: LiveQuorumInfo? = nil,
-    timeline: [TimelineIncident]? = nil
+    timeline: FailoverTimeline? = nil
   ) {
     self.error = error
     self.cib = cib
@@ -85,30 +85,6 @@ public struct LiveQuorumInfo: Codable, Sendable, Equatable {
     self.status = status
     self.quorumtoolText = quorumtoolText
     self.membershipText = membershipText
-  }
-}
-
-/// One failover incident as the DC saw it: what was detected, and when each step happened.
-public struct TimelineIncident: Codable, Sendable, Equatable {
-  public struct Step: Codable, Sendable, Equatable {
-    /// Milliseconds since the Unix epoch (wall clock of the node that recorded the step).
-    public var atMs: Int64
-    /// "detected", "new-view", "transition-computed", "fence", "stop", "start", "lease-wait", "done".
-    public var kind: String
-    public var detail: String
-    public init(atMs: Int64, kind: String, detail: String) {
-      self.atMs = atMs
-      self.kind = kind
-      self.detail = detail
-    }
-  }
-  public var id: Int
-  public var cause: String
-  public var steps: [Step]
-  public init(id: Int, cause: String, steps: [Step]) {
-    self.id = id
-    self.cause = cause
-    self.steps = steps
   }
 }
 

@@ -32,6 +32,11 @@ public struct ControllerCore: Sendable {
   var fenceAttempts: [String: Int] = [:]
   var timersAsked: Set<Int64> = []
   var shutdownAnnounced: Set<String> = []
+  /// Results this node saw while another node was DC that no CIB from that DC carries yet, oldest first. If that
+  /// DC dies between a result's delivery and its CIB update, the next DC records them, so it never schedules a
+  /// start of something that already runs (or forgets a failure).
+  public private(set) var unrecorded: [OperationCompletion] = []
+  static let unrecordedMax = 256
 
   /// A lost node's resources may not start elsewhere before `untilMs`.
   public struct Lease: Sendable, Equatable {
@@ -63,12 +68,17 @@ public struct ControllerCore: Sendable {
     var effects: [ControllerEffect] = []
     let now: ControllerTime
     switch input {
-    case .membershipChanged(let newMembers, let q, let left, let lastHeard, let at):
+    case .membershipChanged(let newMembers, let q, let left, let lastHeard, let newestCIB, let at):
       now = at
+      if let newestCIB {
+        cib = newestCIB
+        pruneUnrecorded()
+      }
       effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, at: at)
     case .cibReplaced(let newCIB, let at):
       now = at
       cib = newCIB
+      pruneUnrecorded()
       if isDC { markChanged() }
     case .operationCompleted(let c, let at):
       now = at
@@ -122,6 +132,22 @@ public struct ControllerCore: Sendable {
     }
     guard isDC else { return effects }
 
+    // Results the previous DC saw (or may have seen) but never wrote: recorded first, they describe the past.
+    for c in unrecorded where !isRecorded(c) { record(c, request: nil, at: at) }
+    unrecorded.removeAll()
+
+    // Actions in flight on nodes that left will never answer: given up at once, not after their timeout (an
+    // aborted transition waits for its in-flight actions before the DC may recompute).
+    if var t = transition {
+      for i in t.actions.indices {
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
+              !members.contains(where: { $0.id == r.node.id }) else { continue }
+        t.actions[i].state = .failed
+        t.aborted = true
+      }
+      transition = t
+    }
+
     // The DC records the view: who joined, who left, who was lost (with their leases or fencing).
     let input = try? CIBReader.read(cib, now: at.wallSeconds)
     let preState = input.map { interpretStatus($0) }
@@ -147,7 +173,14 @@ public struct ControllerCore: Sendable {
     // history may have been written by another partition or an earlier life, so it is forgotten and they are
     // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
     let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
-    for m in rejoined { c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c) }
+    for m in rejoined {
+      c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)
+      // A node that (re)joins is not shutting down (its clusterd asks again if it still is): a `shutdown` left from
+      // its last life (pcs cluster stop --all) would keep everything stopped after a whole-cluster restart.
+      if hasTransientAttribute("shutdown", nodeID: m.cibID) {
+        c = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: nil, nodeID: m.cibID, uname: m.name, in: c)
+      }
+    }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {
       c = PolicyEngine.StatusRecorder.recordMembership(.joined, nodeID: m.cibID, uname: m.name, in: c)
@@ -197,6 +230,21 @@ public struct ControllerCore: Sendable {
     return effects
   }
 
+  /// What this node's previous life left running, by its own CIB: a clusterd killed with -9 leaves its resources'
+  /// processes behind, and once it rejoins, the DC's probe would find them active next to the copy the cluster
+  /// started meanwhile (a real double run until the DC's multiple-active recovery). The shell performs these stops
+  /// before it joins; the LRM runs a resource's operations in order, so any later probe sees the stop's result.
+  public func orphanStops(at: ControllerTime) -> [ControllerEffect] {
+    guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return [] }
+    let active = activeResources(on: config.localNode.name, interpretStatus(input))
+    return active.reversed().flatMap { rid -> [ControllerEffect] in
+      var stops = leaseStop(rid, at: at, deadline: at.monotonicMs)
+      // Recurring ops of an earlier life are unknown to this LRM: nothing to cancel.
+      stops.removeAll { if case .cancel = $0 { true } else { false } }
+      return stops
+    }
+  }
+
   /// The stop of one local resource under the lease (after cancelling its recurring operations).
   func leaseStop(_ rid: String, at: ControllerTime, deadline: Int64) -> [ControllerEffect] {
     let input = try? CIBReader.read(cib, now: at.wallSeconds)
@@ -204,7 +252,10 @@ public struct ControllerCore: Sendable {
     let req = ActionRequest(
       node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
       agentType: def?.agentType ?? "", task: "stop", intervalMs: 0, parameters: def?.parameters ?? [:],
-      timeoutMs: Int(max(1, deadline - at.monotonicMs)),
+      // The stop's own timeout, not the lease's deadline: killing a slow stop at the deadline would leave the
+      // resource no more stopped and record a failed stop (fail-count INFINITY on this node). Past the deadline the
+      // core reports `.leaseExpired` instead.
+      timeoutMs: def?.timeoutMs ?? 20_000,
       transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: config.controllerUUID))
     return cancelRecurring(rid, on: config.localNode) + [.execute(req)]
   }
@@ -229,7 +280,13 @@ public struct ControllerCore: Sendable {
       localLease = l
       effects.append(contentsOf: leaseStop(c.resource, at: at, deadline: l.deadlineMs))
     }
-    guard isDC else { return }
+    guard isDC else {
+      if !isRecorded(c) {
+        unrecorded.append(c)
+        if unrecorded.count > Self.unrecordedMax { unrecorded.removeFirst(unrecorded.count - Self.unrecordedMax) }
+      }
+      return
+    }
     if var t = transition, let i = t.match(c), case .operation(let req) = t.actions[i].kind {
       record(c, request: req, at: at)
       let ok = c.status == .done && c.rc == req.transitionKey.targetRC
@@ -432,6 +489,19 @@ public struct ControllerCore: Sendable {
     return [.updateCIB(cib)] + effects
   }
 
+  /// Whether a DC would find nothing to do for `cib` (the transition it would build is empty): what
+  /// `pcs ... --wait` polls for, decided by the same code the DC runs.
+  public static func isSettled(_ cib: CIBElement, now: Int64) -> Bool {
+    guard let input = try? CIBReader.read(cib, now: now) else { return false }
+    var nodes: [String: ControllerNode] = [:]
+    for n in cib.firstElement(named: "configuration")?.firstElement(named: "nodes")?.elements(named: "node") ?? [] {
+      if let id = n.id.flatMap({ UInt32($0) }), let name = n[attribute: "uname"] { nodes[name] = ControllerNode(id: id, name: name) }
+    }
+    let t = TransitionBuilder(result: schedule(input), nodes: nodes, uuid: "settled", transitionID: 0, holds: [:])
+      .build(batchLimit: 16)
+    return t.actions.isEmpty
+  }
+
   // MARK: incidents
 
   mutating func openIncident(_ kind: Incident.Kind, subject: String) -> Incident {
@@ -537,6 +607,14 @@ public struct ControllerCore: Sendable {
 
   func nodeStateValue(_ id: String, _ attr: String) -> String? { nodeState(id)?[attribute: attr] }
 
+  func hasTransientAttribute(_ name: String, nodeID: String) -> Bool {
+    var found = false
+    nodeState(nodeID)?.firstElement(named: "transient_attributes")?.forEachDescendant { e in
+      if e.name == "nvpair", e[attribute: "name"] == name { found = true }
+    }
+    return found
+  }
+
   func historyResource(_ resource: String, nodeID: String) -> CIBElement? {
     nodeState(nodeID)?.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?
       .elements(named: "lrm_resource").first { $0.id == resource }
@@ -557,6 +635,21 @@ public struct ControllerCore: Sendable {
       if e.name == "lrm_rsc_op", let c = e[attribute: "call-id"].flatMap({ Int($0) }) { m = max(m, c) }
     }
     return m
+  }
+
+  mutating func pruneUnrecorded() {
+    let kept = unrecorded.filter { !isRecorded($0) }
+    unrecorded = kept
+  }
+
+  /// Whether this exact result (same transition key, op-status and rc) is in `c.node`'s history already.
+  func isRecorded(_ c: OperationCompletion) -> Bool {
+    guard let key = c.transitionKey else { return c.intervalMs > 0 && unchangedRecurring(c) }
+    guard let nodeID = nodeID(for: c.node) else { return true }
+    let magic = "\(c.status.rawValue):\(c.rc);\(key)"
+    return historyOps(c.resource, nodeID: nodeID).contains {
+      $0[attribute: "transition-magic"] == magic && $0[attribute: "operation_key"] == "\(c.resource)_\(c.task)_\(c.intervalMs)"
+    }
   }
 
   /// A recurring monitor reporting what is already recorded (the LRM may repeat itself): nothing to write.

@@ -125,8 +125,10 @@ public enum ControllerInput: Sendable {
   /// A new membership view. `members` run a controller (every member of the view does, in Vigil);
   /// `left` names nodes that left cleanly (the others that vanished are lost); `lastHeardMs` gives, per lost node id,
   /// when this node last heard it (monotonic ms); absent = now, which only makes the lease longer.
+  /// `cib`: the newest CIB among the new view's members, when the shell synchronized one (clusterd's hello/sync);
+  /// it replaces this core's CIB before the view is recorded.
   case membershipChanged(members: [ControllerNode], quorate: Bool, left: [UInt32] = [],
-                         lastHeardMs: [UInt32: Int64] = [:], at: ControllerTime)
+                         lastHeardMs: [UInt32: Int64] = [:], cib: CIBElement? = nil, at: ControllerTime)
   /// The CIB changed outside the core: a configuration edit applied by the shell, or (on non-DC nodes) the
   /// DC's update replicated. The DC recomputes.
   case cibReplaced(CIBElement, at: ControllerTime)

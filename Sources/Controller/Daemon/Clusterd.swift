@@ -15,7 +15,13 @@ enum DaemonInput: Sendable {
   case lrm(OperationReport)
   case control(ControlRequest, reply: @Sendable (ControlResponse) -> Void)
   case tick
+  /// A timer the controller core asked for (`.scheduleTimer`).
+  case timer(atMs: Int64)
+  /// The fencer finished with `node`.
+  case fenced(node: String, success: Bool)
   case shutdownRequested
+  /// At start, before any view: stop what this node's previous life left running.
+  case stopOrphans
 }
 
 /// One node's clusterd: membership, the replicated CIB, the DC's transition walker, the LRM and the control
@@ -59,6 +65,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
     }
     var roots = AgentRoots.system
     if options.privateAgentDirs { roots.ocfRoot = try preparePrivateOCFRoot(stateDir: options.stateDir) }
+    roots.fenceDirectory = options.fenceAgentDir
 
     let (inputs, sink) = AsyncStream<DaemonInput>.makeStream(bufferingPolicy: .bufferingOldest(Self.inputsBufferedMax))
     let logger = self.logger
@@ -70,6 +77,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
     let runner = AgentRunner(roots: roots, logger: logger)
     let executor = LocalExecutor(
       limits: ExecutorLimits(), clock: ContinuousClock(), logger: logger, run: { call in await runner.run(call) })
+    let effects = EffectsHandler(runner: runner, localNode: me.displayName, logger: logger, enqueue: enqueue)
 
     // The socket's folder: created if missing (root only, like /run/pacemaker).
     let socketDir = (options.socketPath as NSString).deletingLastPathComponent
@@ -83,6 +91,8 @@ public final class ClusterdService: Service, @unchecked Sendable {
     } catch {
       throw DaemonError.state("cannot listen on \(options.socketPath): \(error)")
     }
+    // First input of the loop, before any view: the previous life's leftovers are stopped before this node joins.
+    enqueue(.stopOrphans)
     let backend: any MembershipBackend
     var runtimeConfig = config
     do {
@@ -113,7 +123,8 @@ public final class ClusterdService: Service, @unchecked Sendable {
     let runtime: NodeRuntime
     do {
       runtime = try NodeRuntime(
-        options: options, config: runtimeConfig, me: me, logger: logger, executor: executor, enqueue: enqueue)
+        options: options, config: runtimeConfig, me: me, logger: logger, executor: executor, effectsHandler: effects,
+        enqueue: enqueue)
     } catch {
       try? await backend.shutdown()
       try? await server.close()

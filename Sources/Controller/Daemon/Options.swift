@@ -10,16 +10,19 @@ public struct DaemonOptions: Sendable {
   public var node: String?
   public var socketPath: String
   /// How long the quorate side waits after losing nodes before it starts their resources; the side that lost
-  /// quorum stops its resources within this time. nil = derived from the membership timing.
+  /// quorum stops its resources within this time. nil = `LeaseTiming.forToken(token)` (800 ms for token 400).
   public var leaseMs: Int?
   /// Gives agents this node's own HA_RSCTMP and HA_VARRUN (inside the state dir), so that several nodes on
   /// one machine do not see each other's state files. Off on real clusters (one node per machine).
   public var privateAgentDirs: Bool
+  /// Where fence agents are looked up (fence-agents installs them in /usr/sbin).
+  public var fenceAgentDir: String
   public init(
     corosyncConf: String = "/etc/corosync/corosync.conf", authkey: String = "/etc/corosync/authkey",
     stateDir: String = "/var/lib/vigil", node: String? = nil, socketPath: String = ControlClient.defaultSocketPath,
-    leaseMs: Int? = nil, privateAgentDirs: Bool = false
+    leaseMs: Int? = nil, privateAgentDirs: Bool = false, fenceAgentDir: String = "/usr/sbin"
   ) {
+    self.fenceAgentDir = fenceAgentDir
     self.corosyncConf = corosyncConf
     self.authkey = authkey
     self.stateDir = stateDir

@@ -1,11 +1,14 @@
 import Foundation
 
+import PolicyEngine
+
 /// The messages clusterd nodes exchange over the membership layer's ordered broadcast.
 ///
 /// Why this shape: every member delivers the same messages in the same order (extended virtual synchrony), so
 /// the CIB needs no consensus of its own: the DC is the only writer and broadcasts each new CIB whole; members
 /// apply them in delivery order. Operation requests and results travel the same way, so a result can never
-/// overtake the CIB write that preceded it.
+/// overtake the CIB write that preceded it, and every controller core sees every result (a DC that dies before
+/// recording one leaves it to the next DC).
 public enum ClusterMessage: Codable, Sendable, Equatable {
   /// Sent by every member after each view change: its CIB version, so the newest can be chosen.
   case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, shuttingDown: Bool)
@@ -16,12 +19,12 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
   /// A node asks the DC to forget failures or history of resources.
   case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
-  /// The DC asks `node` to run an operation.
-  case execute(node: UInt32, transition: UInt64, action: Int, op: WireOperation)
+  /// The DC asks a node's LRM to run an operation (`ControllerEffect.execute`).
+  case execute(WireRequest)
   /// The DC asks `node` to stop a recurring operation.
-  case cancel(node: UInt32, resource: String, intervalMs: Int64)
-  /// `node` reports an operation's result (for a transition action, or a recurring monitor that changed).
-  case result(node: UInt32, transition: UInt64, action: Int, result: WireResult)
+  case cancel(node: UInt32, resource: String, task: String, intervalMs: Int)
+  /// A node reports an operation's result (a transition action, a lease stop, or a recurring monitor that changed).
+  case result(WireCompletion)
   /// A node is shutting down: the DC moves its resources away, then answers with `shutdownReady`.
   case shuttingDown(node: UInt32)
   case shutdownReady(node: UInt32)
@@ -29,56 +32,64 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   case stopRequest(nodes: [UInt32])
 }
 
-/// One operation as it travels from the DC to a node (AgentCall's fields, plus what the record needs).
-public struct WireOperation: Codable, Sendable, Equatable {
+/// `ActionRequest` on the wire.
+public struct WireRequest: Codable, Sendable, Equatable {
+  public var nodeID: UInt32
+  public var nodeName: String
   public var resource: String
-  /// "ocf:heartbeat:Dummy" form.
-  public var agent: String
-  public var action: String
-  public var intervalMs: Int64
-  public var timeoutMs: Int64
+  public var agentClass: String
+  public var agentProvider: String?
+  public var agentType: String
+  public var task: String
+  public var intervalMs: Int
+  /// Sorted by name (deterministic messages).
   public var parameters: [[String]]
-  public var meta: [[String]]
-  /// The rc the DC expects (7 for probes), recorded in transition-key.
-  public var targetRC: Int
-  public var opDigest: String?
-  public init(
-    resource: String, agent: String, action: String, intervalMs: Int64, timeoutMs: Int64, parameters: [[String]],
-    meta: [[String]], targetRC: Int, opDigest: String?
-  ) {
-    self.resource = resource
-    self.agent = agent
-    self.action = action
-    self.intervalMs = intervalMs
-    self.timeoutMs = timeoutMs
-    self.parameters = parameters
-    self.meta = meta
-    self.targetRC = targetRC
-    self.opDigest = opDigest
+  public var timeoutMs: Int
+  /// "action:transition:target-rc:uuid".
+  public var transitionKey: String
+
+  public init(_ r: ActionRequest) {
+    nodeID = r.node.id; nodeName = r.node.name; resource = r.resource; agentClass = r.agentClass
+    agentProvider = r.agentProvider; agentType = r.agentType; task = r.task; intervalMs = r.intervalMs
+    parameters = r.parameters.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
+    timeoutMs = r.timeoutMs; transitionKey = r.transitionKey.description
+  }
+
+  public var request: ActionRequest? {
+    guard let key = TransitionKey(parsing: transitionKey) else { return nil }
+    var params: [String: String] = [:]
+    for p in parameters where p.count == 2 { params[p[0]] = p[1] }
+    return ActionRequest(
+      node: ControllerNode(id: nodeID, name: nodeName), resource: resource, agentClass: agentClass,
+      agentProvider: agentProvider, agentType: agentType, task: task, intervalMs: intervalMs, parameters: params,
+      timeoutMs: timeoutMs, transitionKey: key)
   }
 }
 
-/// One result as a node reports it.
-public struct WireResult: Codable, Sendable, Equatable {
-  public var op: WireOperation
+/// `OperationCompletion` on the wire.
+public struct WireCompletion: Codable, Sendable, Equatable {
+  public var node: String
+  public var resource: String
+  public var task: String
+  public var intervalMs: Int
   public var rc: Int
-  /// Pacemaker's op-status: 0 done, 1 cancelled, 2 timed out, 4 error, 7 not installed.
+  /// Pacemaker's op-status (`ExecStatus` raw value).
   public var opStatus: Int
   public var exitReason: String
-  public var callID: Int
-  /// Seconds since the epoch, on the node that ran it.
-  public var finishedAt: Int64
-  public var execMs: Int64
-  public init(
-    op: WireOperation, rc: Int, opStatus: Int, exitReason: String, callID: Int, finishedAt: Int64, execMs: Int64
-  ) {
-    self.op = op
-    self.rc = rc
-    self.opStatus = opStatus
-    self.exitReason = exitReason
-    self.callID = callID
-    self.finishedAt = finishedAt
-    self.execMs = execMs
+  public var execTimeMs: Int
+  public var transitionKey: String?
+
+  public init(_ c: OperationCompletion) {
+    node = c.node; resource = c.resource; task = c.task; intervalMs = c.intervalMs; rc = c.rc
+    opStatus = c.status.rawValue; exitReason = c.exitReason; execTimeMs = c.execTimeMs
+    transitionKey = c.transitionKey?.description
+  }
+
+  public var completion: OperationCompletion {
+    OperationCompletion(
+      node: node, resource: resource, task: task, intervalMs: intervalMs, rc: rc,
+      status: ExecStatus(rawValue: opStatus) ?? .error, exitReason: exitReason, execTimeMs: execTimeMs,
+      transitionKey: transitionKey.flatMap { TransitionKey(parsing: $0) })
   }
 }
 

@@ -18,6 +18,8 @@ import CIB
 /// `RSC_last_failure_0` and, when one-shot, also `RSC_last_0`. A cancelled recurring operation's entry is
 /// removed; a successful stop removes the resource's recurring entries (Pacemaker cancels them first).
 /// The functions never touch the version attributes: the writer stamps them (`CIBChangeKind.stamp`).
+/// crm_simulate's injections and simulated transitions (`StatusEditor`) write through the same tree, history and
+/// attribute helpers, in crm_simulate's own spelling (origin "crm_simulate", no on_node, entries updated in place).
 public enum StatusRecorder {
   /// The feature set Pacemaker 2.1.5 writes on history entries (what `cibadmin --empty` prints here).
   public static let featureSet = "3.16.1"
@@ -54,23 +56,7 @@ public enum StatusRecorder {
   public static func historyEntry(_ op: RecordedOperation, id: String) -> CIBElement {
     var e = CIBElement("lrm_rsc_op")
     e[attribute: "id"] = id
-    e[attribute: "operation_key"] = op.operationKey
-    e[attribute: "operation"] = op.task
-    e[attribute: "crm-debug-origin"] = "do_update_resource"
-    e[attribute: "crm_feature_set"] = featureSet
-    let key = op.transitionKey ?? TransitionKey(actionID: -1, transitionID: -1, targetRC: 0,
-                                                uuid: "00000000-0000-0000-0000-000000000000")
-    e[attribute: "transition-key"] = key.description
-    e[attribute: "transition-magic"] = "\(op.status.rawValue):\(op.rc);\(key)"
-    e[attribute: "exit-reason"] = op.exitReason
-    e[attribute: "on_node"] = op.node
-    e[attribute: "call-id"] = String(op.callID)
-    e[attribute: "rc-code"] = String(op.rc)
-    e[attribute: "op-status"] = String(op.status.rawValue)
-    e[attribute: "interval"] = String(op.intervalMs)
-    e[attribute: "last-rc-change"] = String(op.lastRCChange)
-    e[attribute: "exec-time"] = String(op.execTimeMs)
-    e[attribute: "queue-time"] = String(op.queueTimeMs)
+    setHistoryFields(&e, op, origin: "do_update_resource", onNode: true)
     let digests = OperationDigests(op)
     e[attribute: "op-digest"] = digests.opDigest
     if let restart = digests.restart {
@@ -82,6 +68,28 @@ public enum StatusRecorder {
       e[attribute: "op-secure-digest"] = secure.digest
     }
     return e
+  }
+
+  /// The fields every history entry carries, set in place in Pacemaker's order (pcmk__create_history_xml, shared by
+  /// the controller and crm_simulate). crm_simulate writes its own `origin` and no `on_node`.
+  static func setHistoryFields(_ e: inout CIBElement, _ op: RecordedOperation, origin: String, onNode: Bool) {
+    e[attribute: "operation_key"] = op.operationKey
+    e[attribute: "operation"] = op.task
+    e[attribute: "crm-debug-origin"] = origin
+    e[attribute: "crm_feature_set"] = featureSet
+    let key = op.transitionKey ?? TransitionKey(actionID: -1, transitionID: -1, targetRC: 0,
+                                                uuid: "00000000-0000-0000-0000-000000000000")
+    e[attribute: "transition-key"] = key.description
+    e[attribute: "transition-magic"] = "\(op.status.rawValue):\(op.rc);\(key)"
+    e[attribute: "exit-reason"] = op.exitReason
+    if onNode { e[attribute: "on_node"] = op.node }
+    e[attribute: "call-id"] = String(op.callID)
+    e[attribute: "rc-code"] = String(op.rc)
+    e[attribute: "op-status"] = String(op.status.rawValue)
+    e[attribute: "interval"] = String(op.intervalMs)
+    e[attribute: "last-rc-change"] = String(op.lastRCChange)
+    e[attribute: "exec-time"] = String(op.execTimeMs)
+    e[attribute: "queue-time"] = String(op.queueTimeMs)
   }
 
   static func recordHistory(_ op: RecordedOperation, into lrmResource: inout CIBElement) {
@@ -129,24 +137,25 @@ public enum StatusRecorder {
   /// Adds one failure of `op` (INFINITY for a failed stop, or a failed start when start-failure-is-fatal).
   public static func recordFailCount(_ op: RecordedOperation, into cib: CIBElement,
                                      policy: FailurePolicy = FailurePolicy()) -> CIBElement {
-    let countName = failCountName(resource: op.resource, task: op.task, intervalMs: op.intervalMs)
-    let lastName = lastFailureName(resource: op.resource, task: op.task, intervalMs: op.intervalMs)
     var root = cib
     updateNodeState(&root, nodeID: op.nodeID, uname: op.node) { ns in
       updateTransientAttributes(&ns, nodeID: op.nodeID) { set in
-        let old = set.elements.first { $0[attribute: "name"] == countName }?[attribute: "value"]
-        let value: String
-        if op.task == "stop" || (op.task == "start" && policy.startFailureIsFatal) {
-          value = "INFINITY"
-        } else {
-          let sum = ScoreMath.add(old.flatMap(ScoreMath.parse) ?? 0, 1)
-          value = ScoreMath.text(sum)
-        }
-        setAttribute(&set, nodeID: op.nodeID, name: countName, value: value)
-        setAttribute(&set, nodeID: op.nodeID, name: lastName, value: String(op.lastRCChange))
+        countFailure(in: &set, resource: op.resource, task: op.task, intervalMs: op.intervalMs, at: op.lastRCChange,
+                     fatal: op.task == "stop" || (op.task == "start" && policy.startFailureIsFatal))
       }
     }
     return root
+  }
+
+  /// Adds one to the fail count in a node's attribute set (INFINITY when `fatal`) and sets last-failure to `time`;
+  /// crm_simulate's injected "value++" is the same addition.
+  static func countFailure(in set: inout CIBElement, resource: String, task: String, intervalMs: Int, at time: Int64,
+                           fatal: Bool) {
+    let countName = failCountName(resource: resource, task: task, intervalMs: intervalMs)
+    let old = set.elements.first { $0[attribute: "name"] == countName }?[attribute: "value"]
+    let value = fatal ? "INFINITY" : ScoreMath.text(ScoreMath.add(old.flatMap(ScoreMath.parse) ?? 0, 1))
+    setNVPair(&set, name: countName, value: value)
+    setNVPair(&set, name: lastFailureName(resource: resource, task: task, intervalMs: intervalMs), value: String(time))
   }
 
   /// `pcs resource cleanup` (crm_resource --cleanup): for `resource` (nil = every resource) on `node` (nil = every
@@ -225,33 +234,35 @@ public enum StatusRecorder {
     updateNodeState(&root, nodeID: nodeID, uname: uname) { ns in
       switch change {
       case .joined:
-        ns[attribute: "in_ccm"] = "true"
-        ns[attribute: "crmd"] = "online"
-        ns[attribute: "crm-debug-origin"] = "do_state_transition"
-        ns[attribute: "join"] = "member"
-        ns[attribute: "expected"] = "member"
+        setPeerState(&ns, inCCM: true, crmdOnline: true, join: "member", expected: "member", origin: "do_state_transition")
       case .left:
-        ns[attribute: "in_ccm"] = "false"
-        ns[attribute: "crmd"] = "offline"
-        ns[attribute: "crm-debug-origin"] = "do_state_transition"
-        ns[attribute: "join"] = "down"
-        ns[attribute: "expected"] = "down"
+        setPeerState(&ns, inCCM: false, crmdOnline: false, join: "down", expected: "down", origin: "do_state_transition")
       case .lost:
-        ns[attribute: "in_ccm"] = "false"
-        ns[attribute: "crmd"] = "offline"
-        ns[attribute: "crm-debug-origin"] = "peer_update_callback"
-        ns[attribute: "join"] = "down"
-        if ns[attribute: "expected"] == nil { ns[attribute: "expected"] = "member" }
+        setPeerState(&ns, inCCM: false, crmdOnline: false, join: "down",
+                     expected: ns[attribute: "expected"] == nil ? "member" : nil, origin: "peer_update_callback")
       case .fenced:
-        ns[attribute: "in_ccm"] = "false"
-        ns[attribute: "crmd"] = "offline"
-        ns[attribute: "crm-debug-origin"] = "send_stonith_update"
-        ns[attribute: "join"] = "down"
-        ns[attribute: "expected"] = "down"
-        removeChildren(of: &ns) { $0.name == "lrm" || $0.name == "transient_attributes" }
+        markFenced(&ns, origin: "send_stonith_update")
       }
     }
     return root
+  }
+
+  /// A node_state's membership fields, in the order Pacemaker writes them (controld's create_node_state_update and
+  /// crm_simulate's node injection): in_ccm, crmd, join, expected (nil leaves it as it is), crm-debug-origin.
+  static func setPeerState(_ ns: inout CIBElement, inCCM: Bool, crmdOnline: Bool, join: String, expected: String?,
+                           origin: String) {
+    ns[attribute: "in_ccm"] = inCCM ? "true" : "false"
+    ns[attribute: "crmd"] = crmdOnline ? "online" : "offline"
+    ns[attribute: "join"] = join
+    if let expected { ns[attribute: "expected"] = expected }
+    ns[attribute: "crm-debug-origin"] = origin
+  }
+
+  /// A fenced node: out of the membership, and what ran there is known to be stopped, so its resource history and
+  /// transient attributes go.
+  static func markFenced(_ ns: inout CIBElement, origin: String) {
+    setPeerState(&ns, inCCM: false, crmdOnline: false, join: "down", expected: "down", origin: origin)
+    removeChildren(of: &ns) { $0.name == "lrm" || $0.name == "transient_attributes" }
   }
 
   /// Forgets a node's whole resource history (its `lrm` section), keeping its transient attributes: what the DC does
@@ -284,7 +295,7 @@ public enum StatusRecorder {
     updateNodeState(&root, nodeID: nodeID, uname: uname) { ns in
       updateTransientAttributes(&ns, nodeID: nodeID) { set in
         if let value {
-          setAttribute(&set, nodeID: nodeID, name: name, value: value)
+          setNVPair(&set, name: name, value: value)
         } else {
           removeChildren(of: &set) { $0[attribute: "name"] == name }
         }
@@ -295,10 +306,14 @@ public enum StatusRecorder {
 
   // MARK: tree helpers
 
-  static func updateNodeState(_ root: inout CIBElement, nodeID: String, uname: String,
+  /// Runs `body` on the node_state of `nodeID` (crm_simulate: `matchingUname`, also one named `uname`), creating it and
+  /// the status section when missing.
+  static func updateNodeState(_ root: inout CIBElement, nodeID: String, uname: String, matchingUname: Bool = false,
                               _ body: (inout CIBElement) -> Void) {
     updateChild(of: &root, name: "status", id: nil, make: { CIBElement("status") }) { status in
-      updateChild(of: &status, name: "node_state", id: nodeID, make: {
+      updateChild(of: &status, where: {
+        $0.name == "node_state" && ($0.id == nodeID || (matchingUname && $0[attribute: "uname"] == uname))
+      }, make: {
         var e = CIBElement("node_state")
         e[attribute: "id"] = nodeID
         e[attribute: "uname"] = uname
@@ -310,38 +325,47 @@ public enum StatusRecorder {
     }
   }
 
+  /// Runs `body` on the lrm_resource `resource` of a node_state, creating it (with `newAttributes` after its id) and
+  /// the lrm / lrm_resources levels when missing.
   static func updateResourceHistory(_ ns: inout CIBElement, nodeID: String, resource: String,
-                                    _ body: (inout CIBElement) -> Void) {
+                                    newAttributes: [CIBAttribute] = [], _ body: (inout CIBElement) -> Void) {
     updateChild(of: &ns, name: "lrm", id: nil, make: { CIBElement("lrm", ["id": nodeID]) }) { lrm in
       updateChild(of: &lrm, name: "lrm_resources", id: nil, make: { CIBElement("lrm_resources") }) { list in
         updateChild(of: &list, name: "lrm_resource", id: resource, make: {
-          CIBElement("lrm_resource", ["id": resource])
+          CIBElement("lrm_resource", attributes: [CIBAttribute(name: "id", value: resource)] + newAttributes)
         }, body)
       }
     }
   }
 
-  static func updateTransientAttributes(_ ns: inout CIBElement, nodeID: String, _ body: (inout CIBElement) -> Void) {
+  /// Runs `body` on a node's transient attribute set, creating it when missing: as attrd writes it (first child,
+  /// set id "status-NODEID"), or as crm_simulate injects it (`simulated`: after lrm, set id NODEID).
+  static func updateTransientAttributes(_ ns: inout CIBElement, nodeID: String, simulated: Bool = false,
+                                        _ body: (inout CIBElement) -> Void) {
     // transient_attributes goes before lrm, where Pacemaker's readers expect nothing in particular but
     // crm_mon's output order is unaffected; keep it first as attrd writes it.
-    if ns.childIndex(named: "transient_attributes") == nil {
+    if !simulated && ns.childIndex(named: "transient_attributes") == nil {
       ns.children.insert(.element(CIBElement("transient_attributes", ["id": nodeID])), at: 0)
     }
-    updateChild(of: &ns, name: "transient_attributes", id: nil, make: { CIBElement("transient_attributes") }) { ta in
+    updateChild(of: &ns, name: "transient_attributes", id: nil, make: {
+      CIBElement("transient_attributes", ["id": nodeID])
+    }) { ta in
       updateChild(of: &ta, name: "instance_attributes", id: nil, make: {
-        CIBElement("instance_attributes", ["id": "status-\(nodeID)"])
+        CIBElement("instance_attributes", ["id": simulated ? nodeID : "status-\(nodeID)"])
       }, body)
     }
   }
 
-  static func setAttribute(_ set: inout CIBElement, nodeID: String, name: String, value: String) {
+  /// Sets the nvpair `name` of an attribute set; a new one gets Pacemaker's id, "SETID-NAME" sanitized
+  /// (crm_create_nvpair_xml).
+  static func setNVPair(_ set: inout CIBElement, name: String, value: String) {
     if let i = set.children.firstIndex(where: {
       if case .element(let e) = $0 { e.name == "nvpair" && e[attribute: "name"] == name } else { false }
     }), case .element(var nv) = set.children[i] {
       nv[attribute: "value"] = value
       set.children[i] = .element(nv)
     } else {
-      set.append(CIBElement("nvpair", ["id": sanitizedID("status-\(nodeID)-\(name)"), "name": name, "value": value]))
+      set.append(CIBElement("nvpair", ["id": sanitizedID("\(set.id ?? "nvpair")-\(name)"), "name": name, "value": value]))
     }
   }
 
@@ -354,8 +378,14 @@ public enum StatusRecorder {
 
   static func updateChild(of parent: inout CIBElement, name: String, id: String?, make: () -> CIBElement,
                           _ body: (inout CIBElement) -> Void) {
+    updateChild(of: &parent, where: { $0.name == name && (id == nil || $0.id == id) }, make: make, body)
+  }
+
+  /// Runs `body` on the first child element matching `predicate`, or on `make()` appended when there is none.
+  static func updateChild(of parent: inout CIBElement, where predicate: (CIBElement) -> Bool,
+                          make: () -> CIBElement, _ body: (inout CIBElement) -> Void) {
     let index = parent.children.firstIndex {
-      if case .element(let e) = $0 { e.name == name && (id == nil || e.id == id) } else { false }
+      if case .element(let e) = $0 { predicate(e) } else { false }
     }
     var child: CIBElement
     if let index, case .element(let e) = parent.children[index] { child = e } else { child = make() }

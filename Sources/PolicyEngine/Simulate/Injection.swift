@@ -226,20 +226,9 @@ struct StatusEditor {
   mutating func setClusterProperty(_ name: String, _ value: String) {
     modifyConfiguration { conf in
       var crm = conf.firstElement(named: "crm_config") ?? CIBElement("crm_config")
-      let setIndex = crm.children.firstIndex {
-        if case .element(let e) = $0 { e.name == "cluster_property_set" && e.id == "cib-bootstrap-options" } else { false }
-      }
-      var set = CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"])
-      if let i = setIndex, case .element(let e) = crm.children[i] { set = e }
-      if let j = set.children.firstIndex(where: {
-        if case .element(let e) = $0 { e.name == "nvpair" && e[attribute: "name"] == name } else { false }
-      }), case .element(var nv) = set.children[j] {
-        nv[attribute: "value"] = value
-        set.children[j] = .element(nv)
-      } else {
-        set.append(CIBElement("nvpair", ["id": "cib-bootstrap-options-\(name)", "name": name, "value": value]))
-      }
-      if let i = setIndex { crm.children[i] = .element(set) } else { crm.append(set) }
+      StatusRecorder.updateChild(of: &crm, name: "cluster_property_set", id: "cib-bootstrap-options", make: {
+        CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"])
+      }) { StatusRecorder.setNVPair(&$0, name: name, value: value) }
       replaceChildElement(&conf, named: "crm_config", with: crm, prepend: true)
     }
   }
@@ -262,152 +251,81 @@ struct StatusEditor {
     return name
   }
 
-  // MARK: status edits
+  // MARK: status edits (written with StatusRecorder's helpers, in crm_simulate's spelling)
 
-  /// Runs `body` on the node_state of `node`, creating it (and the status section) when missing.
-  mutating func withNodeState<T>(_ node: String, _ body: (inout CIBElement) -> T) -> T {
+  /// Runs `body` on the node_state of `node` (by id or uname), creating it (and the status section) when missing.
+  mutating func withNodeState(_ node: String, _ body: (inout CIBElement) -> Void) {
     let id = ensureNode(node)
-    var status = cib.firstElement(named: "status") ?? CIBElement("status")
-    let index = status.children.firstIndex {
-      if case .element(let e) = $0 { e.name == "node_state" && (e.id == id || e[attribute: "uname"] == node) } else { false }
-    }
-    var state = CIBElement("node_state", ["id": id, "uname": node])
-    if let i = index, case .element(let e) = status.children[i] { state = e }
-    let result = body(&state)
-    if let i = index { status.children[i] = .element(state) } else { status.append(state) }
-    replaceChildElement(&cib, named: "status", with: status, prepend: false)
+    StatusRecorder.updateNodeState(&cib, nodeID: id, uname: node, matchingUname: true, body)
     statusChanges += 1
-    return result
   }
 
   mutating func setNodeMembership(_ node: String, _ m: Membership) {
     withNodeState(node) { s in
       switch m {
       case .up, .failed:
-        s[attribute: "in_ccm"] = m == .up ? "true" : "false"
-        s[attribute: "crmd"] = "online"
-        s[attribute: "join"] = "member"
-        s[attribute: "expected"] = "member"
+        StatusRecorder.setPeerState(&s, inCCM: m == .up, crmdOnline: true, join: "member", expected: "member",
+                                    origin: "crm_simulate")
       case .down:
-        s[attribute: "in_ccm"] = "false"
-        s[attribute: "crmd"] = "offline"
-        s[attribute: "join"] = "down"
-        s[attribute: "expected"] = "down"
+        StatusRecorder.setPeerState(&s, inCCM: false, crmdOnline: false, join: "down", expected: "down",
+                                    origin: "crm_simulate")
       }
-      s[attribute: "crm-debug-origin"] = "crm_simulate"
     }
   }
 
   /// A fenced node: out of the membership, its resource history and transient attributes gone.
   mutating func recordFenced(_ node: String) {
-    withNodeState(node) { s in
-      s[attribute: "in_ccm"] = "false"
-      s[attribute: "crmd"] = "offline"
-      s[attribute: "join"] = "down"
-      s[attribute: "expected"] = "down"
-      s[attribute: "crm-debug-origin"] = "crm_simulate"
-      s.children.removeAll {
-        if case .element(let e) = $0 { e.name == "lrm" || e.name == "transient_attributes" } else { false }
-      }
-    }
+    withNodeState(node) { StatusRecorder.markFenced(&$0, origin: "crm_simulate") }
   }
 
   /// Records one operation result; returns the lines Pacemaker prints for the fail-count injection, if any.
+  /// Unlike the controller, crm_simulate updates an existing history entry in place and counts a probe that finds
+  /// the resource running (rc 0 or 8) as no failure.
   mutating func recordOperation(resource: String, task: String, intervalMs: Int, node: String, rc: Int, targetRC: Int,
                                 exitReason: String, withDigest: Bool, timeoutMs: Int = 20_000) -> [String] {
     let prim = primitive(resource)
-    var digest: String?
-    if withDigest, let prim {
-      var params = instanceAttributes(prim)
-      if intervalMs == 0 {
-        digest = OperationDigest.digest(params)
-      } else {
-        // A recurring operation's digest also covers its timeout (Pacemaker keeps CRM_meta_timeout for it).
-        params = params.filter { !$0.key.hasPrefix("CRM_meta_") }
-        params["CRM_meta_timeout"] = String(timeoutMs)
-        var text = " <parameters"
-        for (k, v) in params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-          text += " \(k)=\"\(OperationDigest.escape(v))\""
-        }
-        text += "/>\n"
-        digest = MD5.hex(Array(text.utf8))
-      }
-    }
     let failed = rc != targetRC && !(task == "monitor" && intervalMs == 0 && (rc == 0 || rc == 8))
     let nodeID = ensureNode(node)
     let now = self.now
     var lines: [String] = []
+    let parameters = prim.map(instanceAttributes) ?? [:]
+    let agent = ["class", "provider", "type"].compactMap { a in
+      prim?[attribute: a].map { CIBAttribute(name: a, value: $0) }
+    }
     withNodeState(node) { s in
-      var lrm = s.firstElement(named: "lrm") ?? CIBElement("lrm", ["id": nodeID])
-      var lrs = lrm.firstElement(named: "lrm_resources") ?? CIBElement("lrm_resources")
-      let ri = lrs.children.firstIndex {
-        if case .element(let e) = $0 { e.name == "lrm_resource" && e.id == resource } else { false }
-      }
-      var lr = CIBElement("lrm_resource", attributes: [CIBAttribute(name: "id", value: resource)])
-      if let prim {
-        for a in ["class", "provider", "type"] { if let v = prim[attribute: a] { lr[attribute: a] = v } }
-      }
-      if let ri, case .element(let e) = lrs.children[ri] { lr = e }
-      let callID = (lr.elements(named: "lrm_rsc_op").compactMap { Int($0[attribute: "call-id"] ?? "") }.max() ?? 0) + 1
-      let key = "\(resource)_\(task)_\(intervalMs)"
-      let transitionKey = "\(callID):-1:\(targetRC):xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-      func update(_ id: String) {
-        let oi = lr.children.firstIndex {
-          if case .element(let e) = $0 { e.name == "lrm_rsc_op" && e.id == id } else { false }
+      StatusRecorder.updateResourceHistory(&s, nodeID: nodeID, resource: resource, newAttributes: agent) { lr in
+        let callID = (lr.elements(named: "lrm_rsc_op").compactMap { Int($0[attribute: "call-id"] ?? "") }.max() ?? 0) + 1
+        let op = RecordedOperation(
+          resource: resource, agentClass: prim?[attribute: "class"] ?? "", agentType: prim?[attribute: "type"] ?? "",
+          task: task, intervalMs: intervalMs, node: node, nodeID: nodeID, callID: callID, rc: rc,
+          exitReason: failed ? exitReason : "",
+          transitionKey: TransitionKey(actionID: callID, transitionID: -1, targetRC: targetRC,
+                                       uuid: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"),
+          lastRCChange: now, parameters: parameters, timeoutMs: timeoutMs)
+        let digest = withDigest && prim != nil ? OperationDigests(op).opDigest : nil
+        func write(_ id: String) {
+          StatusRecorder.updateChild(of: &lr, name: "lrm_rsc_op", id: id, make: {
+            CIBElement("lrm_rsc_op", ["id": id])
+          }) { e in
+            StatusRecorder.setHistoryFields(&e, op, origin: "crm_simulate", onNode: false)
+            if let digest { e[attribute: "op-digest"] = digest }
+          }
         }
-        var op = CIBElement("lrm_rsc_op", attributes: [CIBAttribute(name: "id", value: id)])
-        if let oi, case .element(let e) = lr.children[oi] { op = e }
-        op[attribute: "operation_key"] = key
-        op[attribute: "operation"] = task
-        op[attribute: "crm-debug-origin"] = "crm_simulate"
-        op[attribute: "crm_feature_set"] = "3.16.1"
-        op[attribute: "transition-key"] = transitionKey
-        op[attribute: "transition-magic"] = "0:\(rc);\(transitionKey)"
-        op[attribute: "exit-reason"] = failed ? exitReason : ""
-        op[attribute: "call-id"] = String(callID)
-        op[attribute: "rc-code"] = String(rc)
-        op[attribute: "op-status"] = "0"
-        op[attribute: "interval"] = String(intervalMs)
-        op[attribute: "last-rc-change"] = String(now)
-        op[attribute: "exec-time"] = "0"
-        op[attribute: "queue-time"] = "0"
-        if let digest { op[attribute: "op-digest"] = digest }
-        if let oi { lr.children[oi] = .element(op) } else { lr.append(op) }
+        if intervalMs > 0 {
+          write(failed ? "\(resource)_last_failure_0" : op.operationKey)
+        } else {
+          if failed { write("\(resource)_last_failure_0") }
+          write("\(resource)_last_0")
+        }
       }
-      if intervalMs > 0 {
-        update(failed ? "\(resource)_last_failure_0" : key)
-      } else {
-        if failed { update("\(resource)_last_failure_0") }
-        update("\(resource)_last_0")
-      }
-      if let ri { lrs.children[ri] = .element(lr) } else { lrs.append(lr) }
-      replaceChildElement(&lrm, named: "lrm_resources", with: lrs, prepend: false)
-      replaceChildElement(&s, named: "lrm", with: lrm, prepend: false)
       if failed {
         let opName = "\(task)_\(intervalMs)"
         lines.append("  * Injecting attribute fail-count-\(resource)#\(opName)=value++ into /node_state '\(nodeID)'")
         lines.append("  * Injecting attribute last-failure-\(resource)#\(opName)=\(now) into /node_state '\(nodeID)'")
-        var ta = s.firstElement(named: "transient_attributes") ?? CIBElement("transient_attributes", ["id": nodeID])
-        var ia = ta.firstElement(named: "instance_attributes") ?? CIBElement("instance_attributes", ["id": nodeID])
-        func set(_ name: String, _ value: (String?) -> String) {
-          let idx = ia.children.firstIndex {
-            if case .element(let e) = $0 { e.name == "nvpair" && e[attribute: "name"] == name } else { false }
-          }
-          if let idx, case .element(var nv) = ia.children[idx] {
-            nv[attribute: "value"] = value(nv[attribute: "value"])
-            ia.children[idx] = .element(nv)
-          } else {
-            let id = "\(nodeID)-\(name.replacingOccurrences(of: "#", with: "."))"
-            ia.append(CIBElement("nvpair", ["id": id, "name": name, "value": value(nil)]))
-          }
+        StatusRecorder.updateTransientAttributes(&s, nodeID: nodeID, simulated: true) { set in
+          StatusRecorder.countFailure(in: &set, resource: resource, task: task, intervalMs: intervalMs, at: now,
+                                      fatal: false)
         }
-        set("fail-count-\(resource)#\(opName)") { old in
-          let n = old.flatMap { Int($0) } ?? 0
-          return old == "INFINITY" ? "INFINITY" : String(n + 1)
-        }
-        set("last-failure-\(resource)#\(opName)") { _ in String(now) }
-        replaceChildElement(&ta, named: "instance_attributes", with: ia, prepend: false)
-        replaceChildElement(&s, named: "transient_attributes", with: ta, prepend: false)
       }
     }
     return lines

@@ -108,15 +108,14 @@ enum LiveCommands {
     return state.resources[first].runningOn.map { state.nodes[$0].name }.sorted()
   }
 
-  /// Waits until the DC has nothing left to do for the live CIB (the planner says idle), at most `timeoutS`.
+  /// Waits until the DC would have nothing left to do for the live CIB (the controller core's own test), at most `timeoutS`.
   @discardableResult
   static func waitSettled(timeoutS: Int) throws(PcsFailure) -> CIBElement {
     var waitedMs = 0
     var idleSeen = 0
     while true {
       let cib = try LiveCIB.load()
-      let members = Set(onlineNodeIDs(cib))
-      if TransitionPlanner.next(cib: cib, members: members, now: Int64(time(nil))) == .idle {
+      if ControllerCore.isSettled(cib, now: Int64(time(nil))) {
         idleSeen += 1
         if idleSeen >= 3 { return cib }
       } else {
@@ -182,40 +181,13 @@ enum LiveCommands {
 
   static func timeline(json: Bool) throws(PcsFailure) {
     let response = try LiveCIB.send(.timeline)
-    let incidents = response.timeline ?? []
+    let timeline = response.timeline ?? FailoverTimeline()
     if json {
-      let value = JSON.array(incidents.map { i in
-        .object([
-          ("id", .number(i.id)), ("cause", .string(i.cause)),
-          ("steps", .array(i.steps.map { s in
-            .object([("at_ms", .number(Int(s.atMs))), ("kind", .string(s.kind)), ("detail", .string(s.detail))])
-          })),
-        ])
-      })
-      Console.out(value.render())
-      return
+      Console.out(timeline.json())
+    } else {
+      Console.outRaw(timeline.text())
     }
-    if incidents.isEmpty {
-      Console.out("No incidents recorded")
-      return
-    }
-    var out = ""
-    for i in incidents {
-      out += "Incident \(i.id): \(i.cause)\n"
-      let start = i.steps.first?.atMs ?? 0
-      for s in i.steps {
-        let delta = s.atMs - start
-        out += "  +\(String(delta).leftPadded(6)) ms  \(s.kind.padded(20)) \(s.detail)\n"
-      }
-      if let last = i.steps.last, i.steps.count > 1 { out += "  total: \(last.atMs - start) ms\n" }
-    }
-    Console.outRaw(out)
   }
-}
-
-extension String {
-  fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
-  fileprivate func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
 }
 
 /// `pcs cluster stop [--all | NODE...]`: stops clusterd gracefully (resources move away first).
