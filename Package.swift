@@ -81,7 +81,12 @@ let package = Package(
       name: "crm_simulate",
       dependencies: [
         "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      // Static Swift runtime and Foundation: no dynamic symbol binding at start-up (a third of an 8x200 run).
+      linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lCoreFoundation",
+                                      "-lFoundationEssentials", "-lFoundationInternationalization", "-l_FoundationICU",
+                                      "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch",
+                                      "-ldispatch", "-lBlocksRuntime", "-Xlinker", "--end-group"])]),
     .executableTarget(
       name: "crm_verify",
       dependencies: [
