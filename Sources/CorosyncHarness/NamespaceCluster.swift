@@ -25,11 +25,17 @@ public struct ClusterSpec: Sendable {
   /// totem `token_coefficient` in ms; nil leaves corosync's default (650 ms per node beyond two).
   public var tokenCoefficientMs: Int?
   public var quorum: QuorumOptions
-  public init(nodes: Int, tokenMs: Int? = nil, tokenCoefficientMs: Int? = nil, quorum: QuorumOptions = QuorumOptions()) {
+  /// Text appended to every node's corosync.conf (e.g. `vigil { membership: corosync }` for clusterd).
+  public var extraConfig: String
+  public init(
+    nodes: Int, tokenMs: Int? = nil, tokenCoefficientMs: Int? = nil, quorum: QuorumOptions = QuorumOptions(),
+    extraConfig: String = ""
+  ) {
     self.nodes = nodes
     self.tokenMs = tokenMs
     self.tokenCoefficientMs = tokenCoefficientMs
     self.quorum = quorum
+    self.extraConfig = extraConfig
   }
 }
 
@@ -49,6 +55,8 @@ public final class NamespaceCluster: @unchecked Sendable {
   public let clientBinary: String
   public private(set) var corosync: [Int: ChildProcess] = [:]
   public private(set) var clients: [Int: ChildProcess] = [:]
+  /// Other daemons started in a node's namespace (`startDaemon`), by node.
+  public private(set) var daemons: [Int: ChildProcess] = [:]
   private var startedPIDs: [pid_t] = []
   private var namespaces: [String] = []
   private var destroyed = false
@@ -153,6 +161,7 @@ public final class NamespaceCluster: @unchecked Sendable {
     }
     s += "}\n\nlogging {\n  to_logfile: yes\n  logfile: \(nodeDir(i))/corosync.log\n  to_syslog: no\n"
     s += "  to_stderr: no\n  timestamp: hires\n}\n\nsystem {\n  state_dir: \(nodeDir(i))/state\n}\n"
+    if !spec.extraConfig.isEmpty { s += "\n" + spec.extraConfig + (spec.extraConfig.hasSuffix("\n") ? "" : "\n") }
     return s
   }
 
@@ -172,6 +181,30 @@ public final class NamespaceCluster: @unchecked Sendable {
     let p = try spawn(Self.ip, ["netns", "exec", namespace(i), clientBinary] + arguments)
     clients[i] = p
     return p
+  }
+
+  /// Starts `path arguments` in node i's namespace (one daemon per node, e.g. clusterd), standard output and
+  /// error appended to `log`. `destroy()` kills it; `killDaemon(i)` kills it earlier.
+  @discardableResult
+  public func startDaemon(_ i: Int, path: String, arguments: [String], log: String) throws(HarnessError) -> ChildProcess {
+    precondition(daemons[i] == nil, "node \(i) already runs a daemon")
+    let command = ([path] + arguments).map(Self.shellQuoted).joined(separator: " ")
+    let p = try spawn(Self.ip, ["netns", "exec", namespace(i), "/bin/sh", "-c", "exec \(command) >>\(Self.shellQuoted(log)) 2>&1"])
+    daemons[i] = p
+    return p
+  }
+
+  /// SIGKILL of node i's daemon (by pid), reaped.
+  public func killDaemon(_ i: Int) {
+    guard let p = daemons.removeValue(forKey: i) else { return }
+    p.signal(SIGKILL)
+    p.stop(timeoutMs: 2000)
+  }
+
+  static func shellQuoted(_ s: String) -> String {
+    var out = "'"
+    for c in s { if c == "'" { out += "'\\''" } else { out.append(c) } }
+    return out + "'"
   }
 
   private func spawn(_ path: String, _ args: [String]) throws(HarnessError) -> ChildProcess {
@@ -228,8 +261,11 @@ public final class NamespaceCluster: @unchecked Sendable {
   }
 
   /// The tail of node i's corosync log, for failure messages.
-  public func logTail(_ i: Int, lines: Int = 15) -> String {
-    guard let f = fopen(nodeDir(i) + "/corosync.log", "r") else { return "(no log)" }
+  public func logTail(_ i: Int, lines: Int = 15) -> String { Self.tail(nodeDir(i) + "/corosync.log", lines: lines) }
+
+  /// The last `lines` lines of a file (read with a bounded window), or "(no PATH)".
+  public static func tail(_ path: String, lines: Int) -> String {
+    guard let f = fopen(path, "r") else { return "(no \(path))" }
     defer { fclose(f) }
     var all: [String] = []
     var buf = [CChar](repeating: 0, count: 4096)
@@ -245,6 +281,11 @@ public final class NamespaceCluster: @unchecked Sendable {
   public func destroy() {
     if destroyed { return }
     destroyed = true
+    for (_, p) in daemons.sorted(by: { $0.key < $1.key }) {
+      p.signal(SIGKILL)
+      p.stop(timeoutMs: 2000)
+    }
+    daemons = [:]
     for (_, p) in clients.sorted(by: { $0.key < $1.key }) {
       p.signal(SIGKILL)
       p.stop(timeoutMs: 1000)

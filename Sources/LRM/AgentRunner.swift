@@ -118,14 +118,7 @@ public struct AgentRunner: Sendable {
     let clock = ContinuousClock()
     let started = clock.now
     if call.agent.standard == .systemd {
-      let result = await roots.systemd.run(call)
-      logger.debug(
-        "operation finished",
-        metadata: [
-          "resource": "\(call.resource)", "action": "\(call.action.rawValue)", "agent": "\(call.agent)",
-          "result": "\(result.summary)",
-        ])
-      return result
+      return logged(call, await roots.systemd.run(call))
     }
     let invocation: Invocation
     do {
@@ -152,6 +145,10 @@ public struct AgentRunner: Sendable {
     if result.ocf != .success, result.exitReason == nil, case .done = result.status {
       result.exitReason = lastLine(of: result.standardError)
     }
+    return logged(call, result)
+  }
+
+  private func logged(_ call: AgentCall, _ result: OperationResult) -> OperationResult {
     logger.debug(
       "operation finished",
       metadata: [

@@ -43,6 +43,8 @@ public actor LocalExecutor<C: Clock<Duration>> {
   }
 
   public var runningCount: Int { core.runningCount }
+  /// Reports the bounded `reports` buffer had no room for (nobody consuming): counted and logged, never silent.
+  public private(set) var reportsDropped = 0
 
   private func deliver(_ input: ExecutorInput) {
     for effect in core.handle(input) {
@@ -66,7 +68,12 @@ public actor LocalExecutor<C: Clock<Duration>> {
         timers.removeValue(forKey: key)?.cancel()
         timerGeneration[key] = (timerGeneration[key] ?? 0) + 1
       case .report(let report):
-        reportSink.yield(report)
+        if case .dropped = reportSink.yield(report) {
+          reportsDropped += 1
+          logger.error(
+            "operation report dropped: reports buffer full",
+            metadata: ["operation": "\(report.key)", "reportsDropped": "\(reportsDropped)"])
+        }
       }
     }
   }

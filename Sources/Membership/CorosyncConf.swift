@@ -542,7 +542,10 @@ public enum FileIO {
       dir = "."
     }
     let tmp = path + ".tmp.\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    // A fresh temp file (O_EXCL): one left by a dead writer with the same pid would keep its old mode, and
+    // the authkey would end up with it (0644: a key readable by everyone) instead of `mode`.
+    unlink(tmp)
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     if fd < 0 { throw .io(path: tmp, message: String(cString: strerror(errno))) }
     var written = 0
     while written < bytes.count {
@@ -568,11 +571,11 @@ public enum FileIO {
       unlink(tmp)
       throw .io(path: path, message: message)
     }
+    // The rename itself must survive a power cut: a failure to sync the directory is an error, not ignored.
     let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dfd >= 0 {
-      _ = fsync(dfd)
-      close(dfd)
-    }
+    if dfd < 0 { throw .io(path: dir, message: String(cString: strerror(errno))) }
+    defer { close(dfd) }
+    if fsync(dfd) != 0 { throw .io(path: dir, message: String(cString: strerror(errno))) }
   }
 
   public static func writeAtomically(path: String, text: String) throws(CorosyncConfError) {

@@ -125,6 +125,7 @@ final class Engine: @unchecked Sendable {
   private var lastQuorumStatus: QuorumStatus?
   private var connected = false
   private var stopping = false
+  private var atomicMessageBytes = 0
 
   var failure: CorosyncError? { failureBox.withLock { $0 } }
 
@@ -273,6 +274,7 @@ final class Engine: @unchecked Sendable {
     try check("cpg_fd_get", cpg_fd_get(cpgHandle, &cpgFD))
     var atomic: UInt32 = 0
     try check("cpg_max_atomic_msgsize_get", cpg_max_atomic_msgsize_get(cpgHandle, &atomic))
+    atomicMessageBytes = Int(atomic)
 
     // Quorum service, model v1: quorate flag, ring id and members on every change.
     var qmodel = quorum_model_v1_data_t()
@@ -383,7 +385,7 @@ final class Engine: @unchecked Sendable {
   // Callbacks (inside *_dispatch, on the dispatch thread).
 
   private func delivered(nodeID: UInt32, pid: UInt32, payload: [UInt8]) {
-    if let e = group.delivered(from: CPGAddress(nodeID: nodeID, pid: pid), payload: payload) { onEvent(e) }
+    for e in group.deliveredMessage(from: CPGAddress(nodeID: nodeID, pid: pid), message: payload) { onEvent(e) }
   }
 
   private func groupChanged(members: [CPGAddress], left: [CPGAddress], joined: [CPGAddress]) {
@@ -515,14 +517,33 @@ final class Engine: @unchecked Sendable {
       onEvent(.broadcastRejected("send queue full (\(options.sendQueueMax) broadcasts waiting)"))
     }
     var sendFailure: String?
+    var batch: [[UInt8]] = []
+    var batchBytes = 0
+    // Broadcasts queued back to back go out together (`CPGBatch`), up to the limits; anything else flushes first.
+    func flush() {
+      guard !batch.isEmpty else { return }
+      if let reason = sendFailure ?? send(CPGBatch.encode(batch[...])) {
+        for _ in batch { onEvent(.broadcastRejected(reason)) }
+        // After a failure the rest of these commands would meet the same wall; reject them without retrying each.
+        if sendFailure == nil, reason.contains("TRY_AGAIN") || !connected { sendFailure = reason }
+      }
+      batch.removeAll(keepingCapacity: true)
+      batchBytes = 0
+    }
     for (index, command) in commands.enumerated() {
+      if case .broadcast = command {} else { flush() }
       switch command {
       case .broadcast(let payload):
-        if let reason = sendFailure ?? send(payload) {
-          onEvent(.broadcastRejected(reason))
-          // After a failure the rest of this batch would meet the same wall; reject it without retrying each.
-          if sendFailure == nil, reason.contains("TRY_AGAIN") || !connected { sendFailure = reason }
+        if payload.count > options.messageBytesMax {
+          flush()
+          onEvent(.broadcastRejected(
+            CorosyncError.messageTooLarge(bytes: payload.count, limit: options.messageBytesMax).description))
+          continue
         }
+        let grown = CPGBatch.size(payloadBytes: batchBytes + payload.count, count: batch.count + 1)
+        if !batch.isEmpty && (batch.count >= options.batchBroadcastsMax || grown > batchMessageBytesMax) { flush() }
+        batch.append(payload)
+        batchBytes += payload.count
       case .status(let c):
         if !connected {
           c.resume(returning: .failure(failure ?? .shutDown))
@@ -547,6 +568,7 @@ final class Engine: @unchecked Sendable {
         }
       case .shutdown(let c):
         stopping = true
+        batch.removeAll()
         finalizeAll()
         // Close the mailbox; whatever is queued behind the shutdown is answered "shut down", without events.
         let rest = mailbox.withLock { m in
@@ -567,15 +589,17 @@ final class Engine: @unchecked Sendable {
         return
       }
     }
+    flush()
   }
+
+  /// The largest batch message: one totem message when possible (corosync's atomic size), never below one payload
+  /// of `messageBytesMax` (a single large broadcast is still sent alone, fragmented by corosync).
+  private var batchMessageBytesMax: Int { max(atomicMessageBytes, 1) }
 
   /// One agreed-order multicast. Returns a rejection reason, or nil when corosync took the message.
   private func send(_ payload: [UInt8]) -> String? {
     guard !stopping else { return CorosyncError.shutDown.description }
     guard connected else { return (failure ?? .shutDown).description }
-    if payload.count > options.messageBytesMax {
-      return CorosyncError.messageTooLarge(bytes: payload.count, limit: options.messageBytesMax).description
-    }
     var delay = options.tryAgainDelay
     for attempt in 0...options.tryAgainRetriesMax {
       let rc = payload.withUnsafeBytes { buf in

@@ -78,6 +78,14 @@ public struct CPGGroupState: Sendable {
       Delivery(view: view.id, sequence: sequence, sender: sender.member, senderSequence: n, payload: payload))
   }
 
+  /// One CPG message (`cpg_deliver_fn`), which carries one or more broadcasts (`CPGBatch`): one `.delivered` per
+  /// broadcast, in the order they were packed. A message that is not a well-formed batch yields nothing, on every
+  /// member alike (it is the same bytes everywhere), so the order stays identical.
+  public mutating func deliveredMessage(from sender: CPGAddress, message: [UInt8]) -> [MembershipEvent] {
+    guard view != nil, let payloads = CPGBatch.decode(message) else { return [] }
+    return payloads.compactMap { delivered(from: sender, payload: $0) }
+  }
+
   /// FNV-1a over the sorted (node id, pid) pairs: equal member lists give equal digests on every node.
   static func digest(_ members: [CPGAddress]) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -89,6 +97,50 @@ public struct CPGGroupState: Sendable {
       }
     }
     return h
+  }
+}
+
+/// How several broadcasts travel in one agreed-order CPG message: one `cpg_mcast_joined` (one IPC round trip to
+/// corosync, one totem message) for all the broadcasts queued when the dispatch thread sends, instead of one each.
+/// Layout: the 4 bytes "VGB1", then per broadcast a 4-byte little-endian length and the bytes. Batching never
+/// delays a broadcast (only those already queued are packed) and keeps their order: CPG delivers the message whole,
+/// in the same place of the total order on every member.
+public enum CPGBatch {
+  public static let magic: [UInt8] = [0x56, 0x47, 0x42, 0x31]
+  public static let headerBytes = 4
+  public static let perBroadcastBytes = 4
+
+  /// The message size of a batch of payloads totalling `payloadBytes` bytes.
+  public static func size(payloadBytes: Int, count: Int) -> Int { headerBytes + count * perBroadcastBytes + payloadBytes }
+
+  public static func encode(_ payloads: ArraySlice<[UInt8]>) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(size(payloadBytes: payloads.reduce(0) { $0 + $1.count }, count: payloads.count))
+    out.append(contentsOf: magic)
+    for p in payloads {
+      precondition(p.count <= Int(UInt32.max), "a broadcast larger than 4 GiB")
+      let n = UInt32(p.count)
+      out.append(contentsOf: [UInt8(n & 0xff), UInt8((n >> 8) & 0xff), UInt8((n >> 16) & 0xff), UInt8(n >> 24)])
+      out.append(contentsOf: p)
+    }
+    return out
+  }
+
+  /// The payloads of a batch, or nil when `message` is not one (wrong magic, a length past the end, no payload).
+  public static func decode(_ message: [UInt8]) -> [[UInt8]]? {
+    guard message.count > headerBytes, Array(message[0..<headerBytes]) == magic else { return nil }
+    var payloads: [[UInt8]] = []
+    var at = headerBytes
+    while at < message.count {
+      guard message.count - at >= perBroadcastBytes else { return nil }
+      let n =
+        Int(message[at]) | Int(message[at + 1]) << 8 | Int(message[at + 2]) << 16 | Int(message[at + 3]) << 24
+      at += perBroadcastBytes
+      guard n <= message.count - at else { return nil }
+      payloads.append(Array(message[at..<(at + n)]))
+      at += n
+    }
+    return payloads
   }
 }
 

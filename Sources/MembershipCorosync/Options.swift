@@ -18,11 +18,15 @@ public struct CorosyncBackendOptions: Sendable, Equatable {
   public var firstQuorumWait: Duration
   /// Upper bound on nodelist entries read from cmap (corosync's own limit is 384 processors).
   public var nodesMax: Int
+  /// Most broadcasts packed into one CPG message (`CPGBatch`); 1 sends each alone. A batch also stays within
+  /// corosync's atomic message size, so batching never makes corosync fragment.
+  public var batchBroadcastsMax: Int
 
   public init(
     groupName: String = "vigil", messageBytesMax: Int = 512 * 1024, sendQueueMax: Int = 65_536,
     tryAgainRetriesMax: Int = 60, tryAgainDelay: Duration = .milliseconds(1),
-    tryAgainDelayMax: Duration = .milliseconds(100), firstQuorumWait: Duration = .seconds(2), nodesMax: Int = 384
+    tryAgainDelayMax: Duration = .milliseconds(100), firstQuorumWait: Duration = .seconds(2), nodesMax: Int = 384,
+    batchBroadcastsMax: Int = 64
   ) {
     self.groupName = groupName
     self.messageBytesMax = messageBytesMax
@@ -32,6 +36,7 @@ public struct CorosyncBackendOptions: Sendable, Equatable {
     self.tryAgainDelayMax = tryAgainDelayMax
     self.firstQuorumWait = firstQuorumWait
     self.nodesMax = nodesMax
+    self.batchBroadcastsMax = batchBroadcastsMax
   }
 
   /// Rejects values outside their ranges, naming the option.
@@ -49,6 +54,9 @@ public struct CorosyncBackendOptions: Sendable, Equatable {
       throw .badOption("tryAgainDelay must be positive and at most tryAgainDelayMax")
     }
     if nodesMax < 1 || nodesMax > 4096 { throw .badOption("nodesMax must be 1...4096, got \(nodesMax)") }
+    if batchBroadcastsMax < 1 || batchBroadcastsMax > 4096 {
+      throw .badOption("batchBroadcastsMax must be 1...4096, got \(batchBroadcastsMax)")
+    }
   }
 }
 

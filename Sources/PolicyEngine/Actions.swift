@@ -115,18 +115,17 @@ struct ActionBuilder {
     if fencedNodes.contains(n) { return a.task == .stop || a.task == .demote }
     if node.pending { return false }
     guard a.task == .start || a.task == .promote else { return true }
-    let rsc = state.resources[r]
-    if rsc.requires == "nothing" { return true }
+    if state.resources[r].requires == "nothing" { return true }
     var policy = state.options.noQuorumPolicy
     if state.options.haveQuorum { policy = .ignore }
     if policy == .demote {
-      policy = (rsc.role == .promoted || rsc.role == .unpromoted) ? .ignore : .stop
+      policy = (state.resources[r].role == .promoted || state.resources[r].role == .unpromoted) ? .ignore : .stop
     }
     switch policy {
     case .stop, .suicide: return false
     case .freeze:
-      let active = !rsc.runningOn.isEmpty
-      return active && !(assignment.nextRole[r] > rsc.role)
+      let active = !state.resources[r].runningOn.isEmpty
+      return active && !(assignment.nextRole[r] > state.resources[r].role)
     default: return true
     }
   }
@@ -147,19 +146,18 @@ struct ActionBuilder {
   }
 
   mutating func createPrimitiveActions(_ r: Int) {
-    let rsc = state.resources[r]
     let next = assignment.node[r]
     let nextRole = assignment.nextRole[r]
-    let current = rsc.runningOn
-    let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
+    let current = state.resources[r].runningOn
+    let managed = state.resources[r].managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
     let multiple = current.filter { !fencedNodes.contains($0) }.count > 1
     var needStop = false
     if multiple { needStop = true }
     if let n = next, let c = state.currentNode(r), c != n { needStop = true }
-    if rsc.failed && rsc.stopOnFail { needStop = true }
+    if state.resources[r].failed && state.resources[r].stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
     var reload = false
-    if let c = state.currentNode(r), next == c, let r0 = rsc.definitionChanged[c] {
+    if let c = state.currentNode(r), next == c, let r0 = state.resources[r].definitionChanged[c] {
       if r0 { reload = true } else { needStop = true }
     }
     if !managed {
@@ -172,9 +170,9 @@ struct ActionBuilder {
     // Stops (and demotes) on current nodes.
     for c in current {
       var stopRequired = needStop
-      if let n = next, n == c, !multiple, !(rsc.failed && rsc.stopOnFail) { stopRequired = false }
+      if let n = next, n == c, !multiple, !(state.resources[r].failed && state.resources[r].stopOnFail) { stopRequired = false }
       if !managed { stopRequired = false }
-      let role = rsc.rolePerNode[c] ?? rsc.role
+      let role = state.resources[r].rolePerNode[c] ?? state.resources[r].role
       if promotable && role == .promoted {
         let demoteRequired = stopRequired || nextRole < .promoted || next != c
         let d = add(r, .demote, c, optional: !(demoteRequired && managed))
@@ -191,13 +189,13 @@ struct ActionBuilder {
       let st = add(r, .start, n, optional: !startRequired || !managed)
       if !managed && !runningThere { actions[st].runnable = false }
       if promotable {
-        let curRole = rsc.rolePerNode[n] ?? (runningThere ? rsc.role : .stopped)
+        let curRole = state.resources[r].rolePerNode[n] ?? (runningThere ? state.resources[r].role : .stopped)
         if nextRole == .promoted {
           let required = curRole != .promoted || needStop
           add(r, .promote, n, optional: !required || !managed)
         }
       }
-    } else if rsc.role == .stopped && current.isEmpty && nextRole != .stopped {
+    } else if state.resources[r].role == .stopped && current.isEmpty && nextRole != .stopped {
       // Nothing to start anywhere; orderings will see a missing start as unrunnable.
     }
   }
@@ -372,8 +370,7 @@ struct ActionBuilder {
     switch h {
     case .action(let id): return Flags(optional: actions[id].optional, runnable: actions[id].runnable)
     case .resource(let r, let task):
-      let rsc = state.resources[r]
-      if rsc.isPrimitive {
+      if state.resources[r].isPrimitive {
         let list = primitiveActions(r, task)
         if list.isEmpty {
           if task == .start || task == .promote {
@@ -392,11 +389,11 @@ struct ActionBuilder {
         }
         return f
       }
-      var f = Flags(optional: true, runnable: rsc.variant == .group)
+      var f = Flags(optional: true, runnable: state.resources[r].variant == .group)
       var any = false
-      for c in rsc.children {
+      for c in state.resources[r].children {
         guard let cf = flags(.resource(c, task)) else {
-          if rsc.variant == .group && (task == .start) && assignment.node[c] == nil && !state.allPrimitives(under: c).isEmpty {
+          if state.resources[r].variant == .group && (task == .start) && assignment.node[c] == nil && !state.allPrimitives(under: c).isEmpty {
             any = true
             f.runnable = false
           }
@@ -404,7 +401,7 @@ struct ActionBuilder {
         }
         any = true
         if !cf.optional { f.optional = false }
-        if rsc.variant == .group {
+        if state.resources[r].variant == .group {
           if !cf.runnable { f.runnable = false }
         } else if cf.runnable {
           f.runnable = true
@@ -508,9 +505,8 @@ struct ActionBuilder {
       for t in targets(o.then) {
         let a = actions[t]
         if a.optional, let r = a.resource {
-          let rsc = state.resources[r]
-          if rsc.role == .stopped && a.task == .stop { continue }
-          if rsc.role >= .started && a.task == .start && rsc.runningOn == [a.node].compactMap({ $0 }) { continue }
+          if state.resources[r].role == .stopped && a.task == .stop { continue }
+          if state.resources[r].role >= .started && a.task == .start && state.resources[r].runningOn == [a.node].compactMap({ $0 }) { continue }
         }
         if actions[t].optional || actions[t].runnable {
           actions[t].optional = false

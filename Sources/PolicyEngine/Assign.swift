@@ -33,6 +33,84 @@ public struct ScoreLogEntry: Sendable, Equatable {
   public var scores: [Int?]
 }
 
+/// Every resource's node scores during assignment, with a per-resource cache of the nodes whose effective score
+/// (the score on an available node, -INFINITY elsewhere) is not 0: the colocation walk reads these lists
+/// thousands of times, and on large clusters a resource prefers only a few nodes. Any write to a row drops its
+/// list (the `_modify` accessor), so the cache can never be stale; copies carry their cache with them.
+struct ScoreRows {
+  private var rows: [[Int?]]
+  private var nonZero: [[(node: Int32, score: Int)]?]
+  private let available: [Bool]
+
+  init(_ rows: [[Int?]], available: [Bool]) {
+    self.rows = rows
+    self.available = available
+    nonZero = [[(node: Int32, score: Int)]?](repeating: nil, count: rows.count)
+  }
+
+  subscript(r: Int) -> [Int?] {
+    get { rows[r] }
+    _modify {
+      nonZero[r] = nil
+      yield &rows[r]
+    }
+  }
+
+  mutating func nonZeroEffectiveScores(_ r: Int) -> [(node: Int32, score: Int)] {
+    if let cached = nonZero[r] { return cached }
+    var list: [(node: Int32, score: Int)] = []
+    let row = rows[r]
+    for n in row.indices {
+      let score: Int
+      if available[n], let x = row[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
+      if score != 0 { list.append((Int32(n), score)) }
+    }
+    nonZero[r] = list
+    return list
+  }
+}
+
+/// The node scores a colocation walk works on, with an undo log and a count of the nodes that can still run
+/// the resource (score >= 0 on an available node), so a rollback restores only what it changed and the
+/// "any node left?" test is O(1).
+struct WalkTable {
+  private(set) var scores: [Int?]
+  private(set) var availableCount = 0
+  private var undo: [(node: Int, previous: Int?)] = []
+  private let available: [Bool]
+
+  init(_ scores: [Int?], available: [Bool]) {
+    precondition(scores.count == available.count, "one score per node")
+    self.scores = scores
+    self.available = available
+    for n in scores.indices where available[n] { if let w = scores[n], w >= 0 { availableCount += 1 } }
+  }
+
+  var undoCount: Int { undo.count }
+
+  private func counts(_ n: Int, _ w: Int?) -> Bool {
+    guard let w else { return false }
+    return w >= 0 && available[n]
+  }
+
+  mutating func set(_ n: Int, _ value: Int) {
+    let old = scores[n]
+    undo.append((n, old))
+    if counts(n, old) { availableCount -= 1 }
+    if counts(n, value) { availableCount += 1 }
+    scores[n] = value
+  }
+
+  mutating func rollBack(to mark: Int) {
+    while undo.count > mark {
+      let (n, old) = undo.removeLast()
+      if counts(n, scores[n]) { availableCount -= 1 }
+      if counts(n, old) { availableCount += 1 }
+      scores[n] = old
+    }
+  }
+}
+
 /// A colocation between two resources of the working set (indices), roles normalized (Started = any).
 struct Colocation: Sendable {
   var id: String
@@ -67,7 +145,7 @@ func constraintResource(_ state: ClusterState, _ id: String) -> Int? {
 
 struct Assigner {
   let state: ClusterState
-  var allowed: [[Int?]]
+  var allowed: ScoreRows
   var assigned: [Int?]
   var nextRole: [Role]
   var provisional: [Bool]
@@ -95,7 +173,7 @@ struct Assigner {
 
   init(state: ClusterState, scores: NodeScores) {
     self.state = state
-    allowed = scores.allowed
+    allowed = ScoreRows(scores.allowed, available: state.nodes.map { $0.canRunResources })
     roleLocations = scores.roleLocations
     let n = state.resources.count
     assigned = [Int?](repeating: nil, count: n)
@@ -334,20 +412,19 @@ struct Assigner {
       allowed[r] = table
     }
 
-    let rsc = state.resources[r]
     if nextRole[r] == .stopped {
       for n in 0..<nodeCount { allowed[r][n] = ScoreMath.minusInfinity }
-    } else if nextRole[r] > rsc.role && !state.options.haveQuorum && state.options.noQuorumPolicy == .freeze {
-      nextRole[r] = rsc.role
+    } else if nextRole[r] > state.resources[r].role && !state.options.haveQuorum && state.options.noQuorumPolicy == .freeze {
+      nextRole[r] = state.resources[r].role
     }
 
     logScores("pcmk__primitive_assign", r)
 
-    var managed = rsc.managed
+    var managed = state.resources[r].managed
     if state.options.stonithEnabled && !state.options.haveStonithResource { managed = false }
     if !managed {
       let to = currentNode(r)
-      nextRole[r] = rsc.role
+      nextRole[r] = state.resources[r].role
       finalize(r, to, force: true)
     } else if state.options.stopAllResources {
       finalize(r, nil, force: true)
@@ -506,23 +583,34 @@ struct Assigner {
   /// members) and then through the "with group" colocations its last member holds once the group is assigned.
   mutating func addColocatedNodeScores(_ rsc: Int, into nodes: inout [Int?], attr: String?, factor: Float,
                                        onlyPositive: Bool, thisWithMode: Bool, active: Bool = true) {
+    var table = WalkTable(nodes, available: availableNode)
+    walkColocated(rsc, &table, attr: attr, factor: factor, onlyPositive: onlyPositive, thisWithMode: thisWithMode,
+                  active: active)
+    nodes = table.scores
+  }
+
+  /// One step of the walk, in place on `table`: a rollback undoes exactly the changes made since this step
+  /// began (the table's undo log), so no level copies the scores.
+  mutating func walkColocated(_ rsc: Int, _ table: inout WalkTable, attr: String?, factor: Float,
+                              onlyPositive: Bool, thisWithMode: Bool, active: Bool) {
     guard !merging[rsc] else { return }
     merging[rsc] = true
     defer { merging[rsc] = false }
-    var work = nodes
+    let mark = table.undoCount
     let isGroup = state.resources[rsc].variant == .group
     if isGroup {
       guard let first = state.resources[rsc].children.first else { return }
-      addColocatedNodeScores(first, into: &work, attr: attr, factor: factor, onlyPositive: onlyPositive,
-                             thisWithMode: thisWithMode, active: active)
+      walkColocated(first, &table, attr: attr, factor: factor, onlyPositive: onlyPositive,
+                    thisWithMode: thisWithMode, active: active)
     } else {
-      addNodeScoresMatchingAttr(&work, from: rsc, attr: attr, factor: factor, onlyPositive: onlyPositive)
+      addNodeScoresMatchingAttr(&table, from: rsc, attr: attr, factor: factor, onlyPositive: onlyPositive)
     }
-    if anyAvailable(work) {
+    if table.availableCount > 0 {
       let multiplier: Float = factor < 0 ? -1 : 1
-      let list = thisWithMode ? thisWith[rsc] : (isGroup
-        ? withThis[state.resources[rsc].children.last ?? rsc] : withThis[rsc])
-      for c in list {
+      let owner = thisWithMode || !isGroup ? rsc : (state.resources[rsc].children.last ?? rsc)
+      let count = thisWithMode ? thisWith[owner].count : withThis[owner].count
+      for i in 0..<count {
+        let c = thisWithMode ? thisWith[owner][i] : withThis[owner][i]
         let other: Int
         if thisWithMode {
           other = c.primary
@@ -531,16 +619,16 @@ struct Assigner {
           other = c.dependent
         }
         let f = multiplier * Float(c.score) / Float(ScoreMath.infinity)
-        addColocatedNodeScores(other, into: &work, attr: c.nodeAttribute, factor: f, onlyPositive: onlyPositive,
-                               thisWithMode: thisWithMode, active: true)
+        walkColocated(other, &table, attr: c.nodeAttribute, factor: f, onlyPositive: onlyPositive,
+                      thisWithMode: thisWithMode, active: true)
       }
     } else if active {
-      return  // roll back
+      table.rollBack(to: mark)
+      return
     }
     if onlyPositive {
-      for n in 0..<nodeCount where work[n] == Self.infinityHack { work[n] = 1 }
+      for n in 0..<nodeCount where table.scores[n] == Self.infinityHack { table.set(n, 1) }
     }
-    nodes = work
   }
 
   /// Pacemaker marks a node it must not make negative with this value while merging (INFINITY * -100).
@@ -567,50 +655,50 @@ struct Assigner {
     return attrClasses[attr] ?? Self.attributeClasses(state.nodes, attr)
   }
 
-  /// For each node of `work`, add `factor` times `rsc`'s best score among available nodes with the same
+  /// For each node of `table`, add `factor` times `rsc`'s best score among available nodes with the same
   /// attribute value (Pacemaker's add_node_scores_matching_attr), in O(nodes).
-  func addNodeScoresMatchingAttr(_ work: inout [Int?], from rsc: Int, attr: String?, factor: Float,
-                                 onlyPositive: Bool) {
+  mutating func addNodeScoresMatchingAttr(_ table: inout WalkTable, from rsc: Int, attr: String?, factor: Float,
+                                          onlyPositive: Bool) {
     let cls = classes(attr)
-    let table = allowed[rsc]
-    // The best score per attribute class; with one node per class (node names) it is the node's own score.
+    // With one node per class (node names), each node gets the source's own score, and only the nodes where
+    // that score is not 0 can change: those come from the rows' cached list, not a scan of every node.
     let identity = cls.count == nodeCount && (attr == nil || attr == "#uname") && uniqueNames
-    var best: [Int] = []
-    if !identity {
-      best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
-      for m in 0..<nodeCount {
-        guard let w = table[m], w > best[cls[m]], availableNode[m] else { continue }
-        best[cls[m]] = w
+    if identity {
+      let entries = allowed.nonZeroEffectiveScores(rsc)
+      for e in entries {
+        addWeighted(&table, node: Int(e.node), score: e.score, factor: factor, onlyPositive: onlyPositive)
       }
+      return
     }
-    let count = nodeCount
+    let source = allowed[rsc]
+    var best = [Int](repeating: ScoreMath.minusInfinity, count: nodeCount)
+    for m in 0..<nodeCount {
+      guard let w = source[m], w > best[cls[m]], availableNode[m] else { continue }
+      best[cls[m]] = w
+    }
+    for n in 0..<nodeCount {
+      let score = best[cls[n]]
+      // A zero score adds nothing (weight 0, and add(0, x) == x).
+      if score == 0 { continue }
+      addWeighted(&table, node: n, score: score, factor: factor, onlyPositive: onlyPositive)
+    }
+  }
+
+  /// Adds `factor` times `score` to one node of the walk (Pacemaker's rounding, and the INFINITY*-100 marker
+  /// for nodes that must not become negative when only positive preferences count).
+  @inline(__always)
+  func addWeighted(_ table: inout WalkTable, node n: Int, score: Int, factor: Float, onlyPositive: Bool) {
+    guard let current = table.scores[n] else { return }
+    if factor < 0 && score < 0 { return }
     let hack = Self.infinityHack
-    table.withUnsafeBufferPointer { t in
-      availableNode.withUnsafeBufferPointer { av in
-        cls.withUnsafeBufferPointer { cl in
-          work.withUnsafeMutableBufferPointer { w in
-            for n in 0..<count {
-              guard let current = w[n] else { continue }
-              let score: Int
-              if identity {
-                if av[n], let x = t[n], x > ScoreMath.minusInfinity { score = x } else { score = ScoreMath.minusInfinity }
-              } else {
-                score = best[cl[n]]
-              }
-              if factor < 0 && score < 0 { continue }
-              if current == hack { continue }
-              let wf = factor * Float(score)
-              var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
-              if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
-              let newScore = ScoreMath.add(weight, current)
-              if onlyPositive && newScore < 0 && current > 0 { w[n] = hack; continue }
-              if onlyPositive && newScore < 0 && current == 0 { continue }
-              w[n] = newScore
-            }
-          }
-        }
-      }
-    }
+    if current == hack { return }
+    let wf = factor * Float(score)
+    var weight = Int(wf < 0 ? wf - 0.5 : wf + 0.5)
+    if weight == 0 && score != 0 { weight = factor > 0 ? 1 : (factor < 0 ? -1 : 0) }
+    let newScore = ScoreMath.add(weight, current)
+    if onlyPositive && newScore < 0 && current > 0 { table.set(n, hack); return }
+    if onlyPositive && newScore < 0 && current == 0 { return }
+    if newScore != current { table.set(n, newScore) }
   }
 
   // MARK: groups
@@ -804,9 +892,8 @@ struct Assigner {
 
   func initialNextRole(_ r: Int) -> Role {
     var role = Role.unknown
-    let rsc = state.resources[r]
-    if let s = rsc.nextRoleFromStatus { role = s }
-    if let t = rsc.targetRole, role == .unknown || t < role { role = t }
+    if let s = state.resources[r].nextRoleFromStatus { role = s }
+    if let t = state.resources[r].targetRole, role == .unknown || t < role { role = t }
     return role
   }
 
@@ -815,34 +902,32 @@ struct Assigner {
   /// Promotion score of an instance on a node from the `master-<id>` node attribute (crm_master), or nil when
   /// none applies; cloned groups sum their members.
   func promotionScore(_ inst: Int, _ n: Int) -> Int? {
-    let rsc = state.resources[inst]
-    if !rsc.isPrimitive {
+    if !state.resources[inst].isPrimitive {
       var total = 0
       var any = false
-      for c in rsc.children {
+      for c in state.resources[inst].children {
         if let s = promotionScore(c, n) { total = ScoreMath.add(total, s); any = true }
       }
       return any ? total : nil
     }
     guard promotionScoreApplies(inst, n) else { return nil }
     let attrs = state.nodes[n].attributes
-    if let v = attrs["master-\(rsc.id)"] { return ScoreMath.parseOrZero(v) }
-    if let v = attrs["master-\(rsc.baseID)"] { return ScoreMath.parseOrZero(v) }
+    if let v = attrs["master-\(state.resources[inst].id)"] { return ScoreMath.parseOrZero(v) }
+    if let v = attrs["master-\(state.resources[inst].baseID)"] { return ScoreMath.parseOrZero(v) }
     return nil
   }
 
   func promotionScoreApplies(_ inst: Int, _ n: Int) -> Bool {
-    let rsc = state.resources[inst]
     guard let clone = state.isInClone(inst) else { return false }
     func allowedHere() -> Bool { (allowed[inst][n] ?? ScoreMath.minusInfinity) >= 0 }
     if !state.resources[clone].unique {
-      let same = state.allPrimitives(under: clone).filter { state.resources[$0].baseID == rsc.baseID }
+      let same = state.allPrimitives(under: clone).filter { state.resources[$0].baseID == state.resources[inst].baseID }
       let active = same.first { state.resources[$0].runningOn.contains(n) }
       if active == inst { return allowedHere() }
       if active == nil && same.contains(where: { state.resources[$0].knownOn.contains(n) }) { return allowedHere() }
     }
-    if rsc.runningOn.isEmpty && rsc.knownOn.isEmpty { return allowedHere() }
-    if rsc.knownOn.contains(n) || rsc.runningOn.contains(n) { return allowedHere() }
+    if state.resources[inst].runningOn.isEmpty && state.resources[inst].knownOn.isEmpty { return allowedHere() }
+    if state.resources[inst].knownOn.contains(n) || state.resources[inst].runningOn.contains(n) { return allowedHere() }
     return false
   }
 

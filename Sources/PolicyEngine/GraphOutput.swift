@@ -141,20 +141,19 @@ struct GraphBuilder {
   }
 
   mutating func buildResource(_ r: Int) {
-    let rsc = state.resources[r]
-    if rsc.isPrimitive {
+    if state.resources[r].isPrimitive {
       buildPrimitive(r)
       return
     }
-    for c in rsc.children { buildResource(c) }
+    for c in state.resources[r].children { buildResource(c) }
     // Collective pseudo events exist when any descendant runs the corresponding action.
     let pairs: [(ActionTask, String, String)] = [(.start, "start", "running"), (.stop, "stop", "stopped"),
                                                  (.promote, "promote", "promoted"), (.demote, "demote", "demoted")]
     for (task, begin, done) in pairs {
-      let members = rsc.children.compactMap { entryExit($0, task) }
+      let members = state.resources[r].children.compactMap { entryExit($0, task) }
       guard !members.isEmpty else { continue }
-      let b = add(GraphAction(id: 0, kind: .pseudo, task: begin, key: "\(rsc.id)_\(begin)_0", node: nil, resource: r))
-      let d = add(GraphAction(id: 0, kind: .pseudo, task: done, key: "\(rsc.id)_\(done)_0", node: nil, resource: r))
+      let b = add(GraphAction(id: 0, kind: .pseudo, task: begin, key: "\(state.resources[r].id)_\(begin)_0", node: nil, resource: r))
+      let d = add(GraphAction(id: 0, kind: .pseudo, task: done, key: "\(state.resources[r].id)_\(done)_0", node: nil, resource: r))
       pseudo["\(r)/\(begin)"] = b
       pseudo["\(r)/\(done)"] = d
       edge(b, d)
@@ -176,8 +175,7 @@ struct GraphBuilder {
   /// The graph actions that begin and end `task` for resource `r` (a primitive's own actions, or a
   /// collective's begin/done pseudo events); nil when `r` does not run `task` in this transition.
   func entryExit(_ r: Int, _ task: ActionTask) -> (entry: [Int], exit: [Int])? {
-    let rsc = state.resources[r]
-    if rsc.isPrimitive {
+    if state.resources[r].isPrimitive {
       let ids = (byResource[r] ?? []).filter {
         actions[$0].task == task.rawValue && actions[$0].intervalMs == 0 && !actions[$0].isProbe
       }
@@ -190,13 +188,12 @@ struct GraphBuilder {
   }
 
   mutating func buildPrimitive(_ r: Int) {
-    let rsc = state.resources[r]
     let sched = result.graph.byResource[r].map { result.graph.actions[$0] }
     // Scheduler actions: starts, stops, promotes, demotes (and stops implied by fencing as pseudo events).
     for task in [ActionTask.stop, .demote, .start, .promote, .migrateTo, .migrateFrom] {
       for a in sched where a.task == task && inGraph(a) {
         let kind: GraphAction.Kind = a.pseudo ? .pseudo : .rscOp
-        let g = add(GraphAction(id: 0, kind: kind, task: task.rawValue, key: "\(rsc.id)_\(task.rawValue)_0",
+        let g = add(GraphAction(id: 0, kind: kind, task: task.rawValue, key: "\(state.resources[r].id)_\(task.rawValue)_0",
                                 node: a.pseudo ? nil : a.node, resource: r))
         fromScheduler[a.id] = g
         if a.pseudo { actions[g].node = a.node }
@@ -208,18 +205,17 @@ struct GraphBuilder {
   /// Recurring monitors on the node the resource will run on, for its next role, when the monitor is new there:
   /// after a start or a role change, or when the history has no record of it.
   mutating func buildMonitors(_ r: Int, _ sched: [Action]) {
-    let rsc = state.resources[r]
     guard let n = result.assignment.node[r] else { return }
     let nextRole = result.assignment.nextRole[r]
-    guard nextRole >= .started, rsc.managed, state.nodes[n].canRunResources || state.nodes[n].online else { return }
+    guard nextRole >= .started, state.resources[r].managed, state.nodes[n].canRunResources || state.nodes[n].online else { return }
     let startHere = sched.first { $0.task == .start && $0.node == n }
     if let s = startHere, !(s.runnable) { return }
     let startInGraph = startHere.map(inGraph) ?? false
     let roleChange = sched.filter { ($0.task == .promote || $0.task == .demote) && $0.node == n && inGraph($0) }
-    let running = rsc.runningOn.contains(n)
+    let running = state.resources[r].runningOn.contains(n)
     if !startInGraph && !running { return }
     var seen = Set<Int>()
-    for op in rsc.operations where op.name == "monitor" && op.intervalMs > 0 && op.enabled {
+    for op in state.resources[r].operations where op.name == "monitor" && op.intervalMs > 0 && op.enabled {
       let opRole = op.role.flatMap { Role(text: $0) }
       let applies: Bool
       switch opRole {
@@ -231,7 +227,7 @@ struct GraphBuilder {
       guard applies, seen.insert(op.intervalMs).inserted else { continue }
       let fresh = startInGraph || !roleChange.isEmpty || !historyHasMonitor(r, node: n, intervalMs: op.intervalMs)
       guard fresh else { continue }
-      var m = GraphAction(id: 0, kind: .rscOp, task: "monitor", key: "\(rsc.id)_monitor_\(op.intervalMs)", node: n,
+      var m = GraphAction(id: 0, kind: .rscOp, task: "monitor", key: "\(state.resources[r].id)_monitor_\(op.intervalMs)", node: n,
                           resource: r)
       m.intervalMs = op.intervalMs
       m.targetRC = opRole == .promoted ? 8 : 0
@@ -243,9 +239,8 @@ struct GraphBuilder {
   }
 
   func historyHasMonitor(_ r: Int, node n: Int, intervalMs: Int) -> Bool {
-    let rsc = state.resources[r]
     guard let byRsc = monitorHistory[n] else { return false }
-    return byRsc[rsc.id]?.contains(intervalMs) == true || byRsc[rsc.baseID]?.contains(intervalMs) == true
+    return byRsc[state.resources[r].id]?.contains(intervalMs) == true || byRsc[state.resources[r].baseID]?.contains(intervalMs) == true
   }
 
   /// Probes where the resource's state is unknown on an online node (Pacemaker's `rsc_monitor_0`).
@@ -438,12 +433,11 @@ func actionElement(_ state: ClusterState, _ a: GraphAction, full: Bool) -> [Stri
     if let r = a.resource, state.resources[r].variant == .clone { attrs += cloneMeta(state, r, instance: nil) }
   case .rscOp:
     guard let r = a.resource, let n = a.node else { break }
-    let rsc = state.resources[r]
-    var prim = "<primitive id=\"\(xmlEscape(rsc.id))\""
-    if let c = state.isInClone(r), rsc.id != rsc.baseID || state.resources[c].unique {
-      prim += " long-id=\"\(xmlEscape(state.resources[c].id)):\(xmlEscape(rsc.id))\""
+    var prim = "<primitive id=\"\(xmlEscape(state.resources[r].id))\""
+    if let c = state.isInClone(r), state.resources[r].id != state.resources[r].baseID || state.resources[c].unique {
+      prim += " long-id=\"\(xmlEscape(state.resources[c].id)):\(xmlEscape(state.resources[r].id))\""
     }
-    let parts = rsc.agent.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    let parts = state.resources[r].agent.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
     if parts.count == 3 {
       prim += " class=\"\(xmlEscape(parts[0]))\" provider=\"\(xmlEscape(parts[1]))\" type=\"\(xmlEscape(parts[2]))\""
     } else if parts.count == 2 {
@@ -456,8 +450,8 @@ func actionElement(_ state: ClusterState, _ a: GraphAction, full: Bool) -> [Stri
     if a.isProbe { attrs.append(("CRM_meta_op_target_rc", "7")) }
     if a.intervalMs > 0, a.targetRC == 8 { attrs.append(("CRM_meta_op_target_rc", "8")) }
     if let role = a.role { attrs.append(("CRM_meta_role", role)) }
-    if let c = state.isInClone(r) { attrs += cloneMeta(state, c, instance: rsc.instanceNumber) }
-    attrs += rsc.parameters.map { ($0.key, $0.value) }
+    if let c = state.isInClone(r) { attrs += cloneMeta(state, c, instance: state.resources[r].instanceNumber) }
+    attrs += state.resources[r].parameters.map { ($0.key, $0.value) }
   }
   var seen = Set<String>()
   let sorted = attrs.filter { seen.insert($0.0).inserted }.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
@@ -474,28 +468,26 @@ func actionElement(_ state: ClusterState, _ a: GraphAction, full: Bool) -> [Stri
 }
 
 func cloneMeta(_ state: ClusterState, _ c: Int, instance: Int?) -> [(String, String)] {
-  let clone = state.resources[c]
   var out: [(String, String)] = []
   if let instance { out.append(("CRM_meta_clone", String(instance))) }
-  out += [("CRM_meta_clone_max", String(clone.cloneMax)), ("CRM_meta_clone_node_max", String(clone.cloneNodeMax)),
-          ("CRM_meta_globally_unique", clone.unique ? "true" : "false"),
-          ("CRM_meta_notify", isTrue(clone.meta["notify"] ?? "false") ? "true" : "false")]
-  if clone.promotable {
-    out += [("CRM_meta_promoted_max", String(clone.promotedMax)),
-            ("CRM_meta_promoted_node_max", String(clone.promotedNodeMax))]
+  out += [("CRM_meta_clone_max", String(state.resources[c].cloneMax)), ("CRM_meta_clone_node_max", String(state.resources[c].cloneNodeMax)),
+          ("CRM_meta_globally_unique", state.resources[c].unique ? "true" : "false"),
+          ("CRM_meta_notify", isTrue(state.resources[c].meta["notify"] ?? "false") ? "true" : "false")]
+  if state.resources[c].promotable {
+    out += [("CRM_meta_promoted_max", String(state.resources[c].promotedMax)),
+            ("CRM_meta_promoted_node_max", String(state.resources[c].promotedNodeMax))]
   }
   return out
 }
 
 /// The operation's configured timeout (op, then op_defaults), 20 s by default, in milliseconds.
 func operationTimeoutMs(_ state: ClusterState, _ r: Int, _ a: GraphAction) -> Int {
-  let rsc = state.resources[r]
   let name = a.task
-  if let op = rsc.operations.first(where: { $0.name == name && $0.intervalMs == a.intervalMs }),
+  if let op = state.resources[r].operations.first(where: { $0.name == name && $0.intervalMs == a.intervalMs }),
      let t = op.meta["timeout"], let ms = Duration.parseMilliseconds(t) {
     return ms
   }
-  if a.isProbe, let op = rsc.operations.first(where: { $0.name == "monitor" && $0.intervalMs == 0 }),
+  if a.isProbe, let op = state.resources[r].operations.first(where: { $0.name == "monitor" && $0.intervalMs == 0 }),
      let t = op.meta["timeout"], let ms = Duration.parseMilliseconds(t) {
     return ms
   }

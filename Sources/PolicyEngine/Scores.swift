@@ -40,11 +40,10 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
   /// first member's scores already reach them through the internal colocations.
   func addConstraintLocation(_ r: Int, node: Int, score: Int, reset: Bool = false) {
     allowed[r][node] = ScoreMath.add(allowed[r][node] ?? 0, reset ? 0 : score)
-    let rsc = state.resources[r]
-    guard !rsc.isPrimitive else { return }
-    let colocatedGroup = rsc.variant == .group && isTrue(rsc.meta["collocated"] ?? "true")
+    guard !state.resources[r].isPrimitive else { return }
+    let colocatedGroup = state.resources[r].variant == .group && isTrue(state.resources[r].meta["collocated"] ?? "true")
     var resetChildren = reset
-    for c in rsc.children {
+    for c in state.resources[r].children {
       addConstraintLocation(c, node: node, score: score, reset: resetChildren)
       if colocatedGroup { resetChildren = true }
     }

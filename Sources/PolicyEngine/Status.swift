@@ -115,17 +115,16 @@ public func formatStatus(_ state: ClusterState, _ snap: ClusterSnapshot) -> [Str
 }
 
 func primitiveStatus(_ state: ClusterState, _ snap: ClusterSnapshot, _ r: Int) -> String {
-  let rsc = state.resources[r]
   let v = snap.resources[r]
   var text: String
   let names = v.placements.map { state.nodes[$0.0].name }
   if v.placements.isEmpty {
     text = "Stopped"
-    if rsc.targetRole == .stopped { text += " (disabled)" }
+    if state.resources[r].targetRole == .stopped { text += " (disabled)" }
   } else {
     let role = v.placements.map { $0.1 }.max() ?? .started
     var prefix = ""
-    if rsc.isOrphan { prefix += "ORPHANED " }
+    if state.resources[r].isOrphan { prefix += "ORPHANED " }
     if v.failed { prefix += "FAILED " }
     let roleText = (v.failed && role == .started) ? "" : role.text + " "
     if names.count == 1 {
@@ -139,34 +138,33 @@ func primitiveStatus(_ state: ClusterState, _ snap: ClusterSnapshot, _ r: Int) -
 }
 
 func formatResource(_ state: ClusterState, _ snap: ClusterSnapshot, _ r: Int, indent: Int) -> [String] {
-  let rsc = state.resources[r]
   let pad = String(repeating: " ", count: indent)
-  switch rsc.variant {
+  switch state.resources[r].variant {
   case .primitive:
-    if rsc.isOrphan && snap.resources[r].placements.isEmpty { return [] }
-    let id = state.isInClone(r).map { state.resources[$0].unique } == false ? rsc.baseID : rsc.id
-    return ["\(pad)* \(id)\t(\(rsc.agent)):\t \(primitiveStatus(state, snap, r))"]
+    if state.resources[r].isOrphan && snap.resources[r].placements.isEmpty { return [] }
+    let id = state.isInClone(r).map { state.resources[$0].unique } == false ? state.resources[r].baseID : state.resources[r].id
+    return ["\(pad)* \(id)\t(\(state.resources[r].agent)):\t \(primitiveStatus(state, snap, r))"]
   case .group:
-    var lines = ["\(pad)* Resource Group: \(rsc.id):"]
-    for c in rsc.children { lines += formatResource(state, snap, c, indent: indent + 2) }
+    var lines = ["\(pad)* Resource Group: \(state.resources[r].id):"]
+    for c in state.resources[r].children { lines += formatResource(state, snap, c, indent: indent + 2) }
     return lines
   case .clone:
-    let child = rsc.children.first.map { state.resources[$0].baseID } ?? rsc.id
+    let child = state.resources[r].children.first.map { state.resources[$0].baseID } ?? state.resources[r].id
     var flags: [String] = []
-    if rsc.unique { flags.append("unique") }
-    if rsc.promotable { flags.append("promotable") }
-    if !rsc.managed { flags.append("unmanaged") }
-    var lines = ["\(pad)* Clone Set: \(rsc.id) [\(child)]\(flags.isEmpty ? "" : " (" + flags.joined(separator: ", ") + ")"):"]
+    if state.resources[r].unique { flags.append("unique") }
+    if state.resources[r].promotable { flags.append("promotable") }
+    if !state.resources[r].managed { flags.append("unmanaged") }
+    var lines = ["\(pad)* Clone Set: \(state.resources[r].id) [\(child)]\(flags.isEmpty ? "" : " (" + flags.joined(separator: ", ") + ")"):"]
     let inner = String(repeating: " ", count: indent + 2)
-    if rsc.unique {
-      for c in rsc.children where !(state.resources[c].isOrphan && isInactive(state, snap, c)) {
+    if state.resources[r].unique {
+      for c in state.resources[r].children where !(state.resources[c].isOrphan && isInactive(state, snap, c)) {
         lines += formatResource(state, snap, c, indent: indent + 2)
       }
       return lines
     }
     var buckets: [Role: [Int]] = [:]
     var used = Set<Int>()
-    for c in rsc.children {
+    for c in state.resources[r].children {
       let prims = state.allPrimitives(under: c)
       let views = prims.map { snap.resources[$0] }
       if views.allSatisfy({ $0.placements.isEmpty }) { continue }

@@ -37,12 +37,11 @@ func summaryOrder(_ state: ClusterState) -> [Int] {
 }
 
 func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r: Int) -> [SummaryLine] {
-  let rsc = state.resources[r]
   let current = state.currentNode(r)
   let next = a.node[r]
-  let managed = rsc.managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
+  let managed = state.resources[r].managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
   if !managed || (current == nil && next == nil) { return [] }
-  let role = rsc.role
+  let role = state.resources[r].role
   let nextRole = a.nextRole[r]
   let acts = g.byResource[r].map { g.actions[$0] }
   func find(_ task: ActionTask, _ node: Int?) -> Action? {
@@ -54,7 +53,7 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
   let stop = find(.stop, startNode)
   let promote = next.flatMap { find(.promote, $0) }
   let demote = find(.demote, next)
-  let failed = rsc.failed
+  let failed = state.resources[r].failed
 
   func item(_ verb: String, _ origin: Int?, _ dest: Int?, _ action: Action?, roleOverride: Role? = nil) -> SummaryLine {
     let needRole = role > .started || nextRole > .unpromoted
@@ -85,7 +84,7 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
     }
     var tail = ""
     if let action, !action.runnable { tail = "blocked" }
-    return SummaryLine(verb: verb, resource: rsc.id, details: details, tail: tail)
+    return SummaryLine(verb: verb, resource: state.resources[r].id, details: details, tail: tail)
   }
 
   if role == nextRole {
@@ -112,13 +111,13 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
 
   if let stop, nextRole == .stopped || (start != nil && !start!.runnable) {
     var out: [SummaryLine] = []
-    for n in rsc.runningOn {
+    for n in state.resources[r].runningOn {
       let s = find(.stop, n)
       out.append(item("Stop", n, nil, s ?? stop))
     }
     return out
   }
-  if stop != nil && failed && rsc.stopOnFail {
+  if stop != nil && failed && state.resources[r].stopOnFail {
     return [item("Recover", current, next, stop)]
   }
   if moving { return [item("Move", current, next, stop)] }

@@ -14,7 +14,7 @@ public enum PolicyEngineError: Error, Equatable, Sendable {
 /// expands resource sets into pairwise constraints, so later stages see plain pairs. Unknown elements are
 /// skipped (a newer schema must degrade, not crash).
 public struct CIBReader {
-  private var byID: [String: CIBElement] = [:]
+  private var byID = ElementIndex()
   private let now: Int64
 
   public init(now: Int64) { self.now = now }
@@ -30,9 +30,7 @@ public struct CIBReader {
       throw .missingSection("configuration")
     }
     // id-refs and templates point into the configuration; the status section (most of a large CIB) has none.
-    configuration.forEachDescendant { e in
-      if let id = e.id, e[attribute: "id-ref"] == nil, byID[id] == nil { byID[id] = e }
-    }
+    byID = ElementIndex(configuration)
     var input = SchedulerInput()
     input.now = now
     input.dcUUID = root[attribute: "dc-uuid"]
@@ -404,25 +402,29 @@ public struct CIBReader {
     var transitionKey: String?, transitionMagic: String?, lastRCChange: String?, lastRun: String?
     var rec = OperationRecord(id: "", task: "")
     for a in op.attributes {
-      switch a.name {
-      case "id": id = a.value
-      case "operation": task = a.value
-      case "interval": interval = a.value
-      case "call-id": callID = a.value
-      case "rc-code": rc = a.value
-      case "op-status": opStatus = a.value
-      case "transition-key": transitionKey = a.value
-      case "transition-magic": transitionMagic = a.value
-      case "last-rc-change": lastRCChange = a.value
-      case "last-run": lastRun = a.value
-      case "migrate_source": rec.migrateSource = a.value
-      case "migrate_target": rec.migrateTarget = a.value
-      case "operation_key": rec.operationKey = a.value
-      case "op-digest": rec.opDigest = a.value
-      case "op-restart-digest": rec.restartDigest = a.value
-      case "op-force-restart": rec.forceRestart = a.value
-      case "op-secure-params": rec.secureParams = a.value
-      case "op-secure-digest": rec.secureDigest = a.value
+      // Most names are compared only when their length matches: an lrm_rsc_op has a dozen attributes, several
+      // longer than 15 bytes (out of Swift's small-string fast path), and large CIBs hold tens of thousands.
+      let name = a.name
+      switch name.utf8.count {
+      case 2: if name == "id" { id = a.value }
+      case 7:
+        if name == "call-id" { callID = a.value } else if name == "rc-code" { rc = a.value }
+      case 8:
+        if name == "interval" { interval = a.value } else if name == "last-run" { lastRun = a.value }
+      case 9:
+        if name == "operation" { task = a.value } else if name == "op-status" { opStatus = a.value }
+        else if name == "op-digest" { rec.opDigest = a.value }
+      case 13: if name == "operation_key" { rec.operationKey = a.value }
+      case 14:
+        if name == "transition-key" { transitionKey = a.value } else if name == "last-rc-change" { lastRCChange = a.value }
+        else if name == "migrate_source" { rec.migrateSource = a.value }
+        else if name == "migrate_target" { rec.migrateTarget = a.value }
+      case 16:
+        if name == "transition-magic" { transitionMagic = a.value }
+        else if name == "op-force-restart" { rec.forceRestart = a.value }
+        else if name == "op-secure-params" { rec.secureParams = a.value }
+        else if name == "op-secure-digest" { rec.secureDigest = a.value }
+      case 17: if name == "op-restart-digest" { rec.restartDigest = a.value }
       default: continue
       }
     }
@@ -455,6 +457,26 @@ public struct CIBReader {
     }
     rec.lastRCChange = lastRCChange.flatMap { Int64($0) } ?? lastRun.flatMap { Int64($0) }
     return rec
+  }
+}
+
+/// The configuration's elements by id, for id-refs and templates. Built on first use: most CIBs have neither,
+/// and indexing every element of a large configuration costs more than reading it.
+final class ElementIndex {
+  private let configuration: CIBElement?
+  private var table: [String: CIBElement]?
+
+  init(_ configuration: CIBElement? = nil) { self.configuration = configuration }
+
+  subscript(id: String) -> CIBElement? {
+    if table == nil {
+      var t: [String: CIBElement] = [:]
+      configuration?.forEachDescendant { e in
+        if let id = e.id, e[attribute: "id-ref"] == nil, t[id] == nil { t[id] = e }
+      }
+      table = t
+    }
+    return table?[id]
   }
 }
 

@@ -3,40 +3,20 @@
 #endif
 import CorosyncHarness
 import Membership
+import MembershipCorosync
+import MembershipNodeKit
 
 /// `make bench-membership BACKEND=corosync`: the native benchmark's figures, measured on real corosync 3.1.7 (three
 /// network namespaces, knet, aes256+sha256) with one `membership-corosync-node` (the Vigil corosync backend) per node.
 /// Prints key=value lines: detect_p50_ms/detect_p99_ms (kill -9 of node 3's corosync until both survivors'
 /// backends install the new view) with token=1000 and with the default token, leave_p50_ms (cpg_leave of node 3's
-/// Vigil process), stop_p50_ms (SIGTERM of node 3's corosync), msgs_per_s (agreed order, 3 concurrent senders).
+/// Vigil process), stop_p50_ms (SIGTERM of node 3's corosync), msgs_per_s (agreed order, 3 concurrent senders,
+/// broadcasts batched per cpg_mcast_joined) and msgs_per_s_unbatched (the same, one cpg_mcast_joined each).
 /// Environment: TRIALS (default 10), MESSAGES (per sender, default 20000). Needs root (namespaces).
 
-func emit(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  _ = bytes.withUnsafeBytes { write(1, $0.baseAddress!, $0.count) }
-}
-
-func errorLine(_ s: String) {
-  let bytes = Array((s + "\n").utf8)
-  _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
-}
-
-func env(_ name: String, _ fallback: Int) -> Int {
-  guard let v = getenv(name) else { return fallback }
-  return Int(String(cString: v)) ?? fallback
-}
-
-func percentile(_ xs: [Int64], _ p: Double) -> Int64 {
-  guard !xs.isEmpty else { return -1 }
-  let s = xs.sorted()
-  return s[min(s.count - 1, max(0, Int((p * Double(s.count)).rounded(.up)) - 1))]
-}
-
-let trials = env("TRIALS", 10)
-let messages = env("MESSAGES", 20_000)
-let exe = CommandLine.arguments[0]
-let binDir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
-let client = binDir + "/membership-corosync-node"
+let trials = envInt("TRIALS", 10)
+let messages = envInt("MESSAGES", 20_000)
+let client = siblingExecutable("membership-corosync-node")
 guard access(client, X_OK) == 0 else {
   errorLine("bench-membership-corosync: \(client) not found (swift build -c release first)")
   exit(1)
@@ -62,16 +42,14 @@ func die(_ message: String) -> Never {
 
 /// Waits for a VIEW line with exactly these members on node i; returns its wall-clock ms.
 func waitView(_ c: NamespaceCluster, _ i: Int, _ members: String, timeoutMs: Int = 60_000) -> Int64 {
-  let isView = { (l: String) in l.contains(" VIEW ") && l.hasSuffix("members=\(members)") }
+  let isView = { (l: String) in isViewLine(l, members: members) }
   // A freshly started client may have printed its first view before READY (consumed while waiting for READY).
-  if let p = c.clients[i], p.transcript.count <= 4, let l = p.transcript.last(where: isView),
-    let ms = Int64(l.split(separator: " ")[0])
-  {
+  if let p = c.clients[i], p.transcript.count <= 4, let l = p.transcript.last(where: isView), let ms = lineTimestamp(l) {
     return ms
   }
   guard let p = c.clients[i],
     let line = p.waitFor(timeoutMs: timeoutMs, isView),
-    let ms = Int64(line.split(separator: " ")[0])
+    let ms = lineTimestamp(line)
   else { die("node \(i) did not install members=\(members)") }
   return ms
 }
@@ -86,10 +64,10 @@ func startNode(_ c: NamespaceCluster, _ i: Int) {
   }
 }
 
-func restartClient(_ c: NamespaceCluster, _ i: Int) {
+func restartClient(_ c: NamespaceCluster, _ i: Int, batch: Int? = nil) {
   c.stopClient(i)
   do {
-    let p = try c.startClient(i)
+    let p = try c.startClient(i, arguments: ["--connect-wait-ms", "20000"] + (batch.map { ["--batch", "\($0)"] } ?? []))
     guard p.waitFor(timeoutMs: 30_000, { $0.contains(" READY ") }) != nil else { die("node \(i) did not connect") }
   } catch {
     die("cannot start client \(i): \(error)")
@@ -108,69 +86,61 @@ func cluster(tokenMs: Int?) -> NamespaceCluster {
   }
 }
 
+func survivorsSawLoss(_ c: NamespaceCluster) -> Int64 { max(waitView(c, 1, "1,2"), waitView(c, 2, "1,2")) }
+
+/// Node 3's corosync and client started again, and every node back in {1,2,3}.
+func restartThird(_ c: NamespaceCluster) {
+  c.stopClient(3)
+  startNode(c, 3)
+  for i in 1...3 { _ = waitView(c, i, "1,2,3") }
+}
+
 /// kill -9 of node 3's corosync until nodes 1 and 2 install {1,2}; then node 3 restarts and rejoins.
 func detection(_ c: NamespaceCluster) -> [Int64] {
-  var xs: [Int64] = []
-  for _ in 0..<trials {
-    usleep(300_000)
-    let t0 = ChildProcess.wallMs()
-    c.killCorosync(3)
-    let a = waitView(c, 1, "1,2")
-    let b = waitView(c, 2, "1,2")
-    xs.append(max(a, b) - t0)
-    c.stopClient(3)
-    startNode(c, 3)
-    for i in 1...3 { _ = waitView(c, i, "1,2,3") }
-  }
-  return xs
+  timedTrials(
+    trials, pauseMs: 300, fault: { c.killCorosync(3) }, observed: { survivorsSawLoss(c) }, recover: { restartThird(c) })
 }
 
 let fast = cluster(tokenMs: 1000)
 let detectFast = detection(fast)
 
 // Graceful leave of the Vigil process (cpg_leave), and graceful stop of corosync itself (SIGTERM).
-var leave: [Int64] = []
-for _ in 0..<trials {
-  usleep(200_000)
-  let t0 = ChildProcess.wallMs()
-  fast.clients[3]!.send("leave")
-  let a = waitView(fast, 1, "1,2")
-  let b = waitView(fast, 2, "1,2")
-  leave.append(max(a, b) - t0)
-  restartClient(fast, 3)
-  for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
-}
-var stop: [Int64] = []
-for _ in 0..<max(1, trials / 2) {
+let leave = timedTrials(
+  trials, pauseMs: 200, fault: { fast.clients[3]!.send("leave") }, observed: { survivorsSawLoss(fast) },
+  recover: {
+    restartClient(fast, 3)
+    for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
+  })
+let stop = timedTrials(
+  max(1, trials / 2), pauseMs: 300, fault: { fast.stopCorosync(3) }, observed: { survivorsSawLoss(fast) },
+  recover: { restartThird(fast) })
+
+/// Agreed-order throughput: three concurrent senders; every node delivers all 3 x MESSAGES (same order digest).
+func throughput(_ c: NamespaceCluster) -> (perSecond: Int, elapsedMs: Int64, identical: Bool) {
   usleep(300_000)
+  let total = 3 * messages
+  for i in 1...3 { c.clients[i]!.send("expect \(total)") }
   let t0 = ChildProcess.wallMs()
-  fast.stopCorosync(3)
-  let a = waitView(fast, 1, "1,2")
-  let b = waitView(fast, 2, "1,2")
-  stop.append(max(a, b) - t0)
-  fast.stopClient(3)
-  startNode(fast, 3)
-  for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
+  for i in 1...3 { c.clients[i]!.send("broadcast \(messages) 64") }
+  var reached: [Int64] = []
+  var digests: Set<String> = []
+  for i in 1...3 {
+    guard let line = c.clients[i]!.waitFor(timeoutMs: 180_000, { $0.contains(" REACHED ") || $0.contains(" REJECTED ") }),
+      line.contains(" REACHED "), let ms = lineTimestamp(line)
+    else { die("node \(i) did not deliver \(total) messages") }
+    reached.append(ms)
+    digests.insert(String(line.split(separator: " ").last!))
+  }
+  let elapsedMs = max(1, reached.max()! - t0)
+  return (Int(Double(total) * 1000 / Double(elapsedMs)), elapsedMs, digests.count == 1)
 }
 
-// Agreed-order throughput: three concurrent senders; every node delivers all 3 x MESSAGES.
-usleep(300_000)
+let batched = throughput(fast)
+// The same with one cpg_mcast_joined per broadcast (clients restarted with --batch 1), to show what batching buys.
+for i in 1...3 { restartClient(fast, i, batch: 1) }
+for i in 1...3 { _ = waitView(fast, i, "1,2,3") }
+let unbatched = throughput(fast)
 let total = 3 * messages
-for i in 1...3 { fast.clients[i]!.send("expect \(total)") }
-let t0 = ChildProcess.wallMs()
-for i in 1...3 { fast.clients[i]!.send("broadcast \(messages) 64") }
-var reached: [Int64] = []
-var digests: Set<String> = []
-for i in 1...3 {
-  guard let line = fast.clients[i]!.waitFor(timeoutMs: 180_000, { $0.contains(" REACHED ") || $0.contains(" REJECTED ") }),
-    line.contains(" REACHED ")
-  else { die("node \(i) did not deliver \(total) messages") }
-  let parts = line.split(separator: " ")
-  reached.append(Int64(parts[0])!)
-  digests.insert(String(parts.last!))
-}
-let elapsedMs = max(1, reached.max()! - t0)
-let throughput = Int(Double(total) * 1000 / Double(elapsedMs))
 fast.destroy()
 
 let slow = cluster(tokenMs: nil)
@@ -183,4 +153,9 @@ emit("token_ms=1000 detect_p50_ms=\(percentile(detectFast, 0.5)) detect_p99_ms=\
 emit("token_ms=3000(default) detect_p50_ms=\(percentile(detectDefault, 0.5)) detect_p99_ms=\(percentile(detectDefault, 0.99))")
 emit("leave_p50_ms=\(percentile(leave, 0.5)) leave_p99_ms=\(percentile(leave, 0.99))")
 emit("stop_p50_ms=\(percentile(stop, 0.5)) stop_p99_ms=\(percentile(stop, 0.99))")
-emit("msgs_per_s=\(throughput) messages=\(total) elapsed_ms=\(elapsedMs) order_identical=\(digests.count == 1 ? 1 : 0)")
+emit(
+  "msgs_per_s=\(batched.perSecond) messages=\(total) elapsed_ms=\(batched.elapsedMs) order_identical=\(batched.identical ? 1 : 0)"
+    + " batch_max=\(CorosyncBackendOptions().batchBroadcastsMax)")
+emit(
+  "msgs_per_s_unbatched=\(unbatched.perSecond) elapsed_ms=\(unbatched.elapsedMs) order_identical=\(unbatched.identical ? 1 : 0)"
+    + " batch_max=1")

@@ -2,36 +2,23 @@
   import Glibc
 #endif
 import Membership
+import MembershipNodeKit
 
 /// `bench-membership`: three real membership-node processes on 127.0.0.1 (authenticated, AES-256-GCM).
 /// Prints key=value lines: detect_p50_ms/detect_p99_ms (kill -9 of one node until both survivors install the new
 /// view), leave_p50_ms (graceful stop), msgs_per_s (ordered broadcast, 3 concurrent senders), false_suspicions (view
 /// changes while both cores are saturated by CPU hogs for DURATION seconds; the soak is DURATION=600).
-/// Environment: DURATION (default 60), TRIALS (default 10), MESSAGES (per sender, default 20000).
+/// Environment: DURATION (default 60), TRIALS (default 10), MESSAGES (per sender, default 20000), TOKEN_MS (totem
+/// token; default the native 400 ms).
 
-func emit(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  _ = bytes.withUnsafeBytes { write(1, $0.baseAddress!, $0.count) }
-}
-
-func errorLine(_ s: String) {
-  let bytes = Array(s.utf8)
-  _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
-}
-
-func env(_ name: String, _ fallback: Int) -> Int {
-  guard let v = getenv(name) else { return fallback }
-  return Int(String(cString: v)) ?? fallback
-}
-
-let duration = env("DURATION", 60)
-let trials = env("TRIALS", 10)
-let messages = env("MESSAGES", 20_000)
-let exe = CommandLine.arguments[0]
-let binDir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
-let nodeBinary = binDir + "/membership-node"
+let duration = envInt("DURATION", 60)
+let trials = envInt("TRIALS", 10)
+let messages = envInt("MESSAGES", 20_000)
+/// totem `token` for the run (as `--token-ms`); 0 keeps the native default (400 ms).
+let tokenMs = envInt("TOKEN_MS", 0)
+let nodeBinary = siblingExecutable("membership-node")
 guard access(nodeBinary, X_OK) == 0 else {
-  errorLine("bench-membership: \(nodeBinary) not found (swift build -c release first)\n")
+  errorLine("bench-membership: \(nodeBinary) not found (swift build -c release first)")
   exit(1)
 }
 
@@ -39,9 +26,10 @@ let dir = "/tmp/vigil-bench-membership-\(getpid())"
 mkdir(dir, 0o700)
 let basePort = 23_000 + Int(getpid() % 500) * 10
 do {
-  try LoopbackCluster.write(dir: dir, nodes: 3, basePort: basePort, keySeed: UInt64(getpid()))
+  try LoopbackCluster.write(
+    dir: dir, nodes: 3, basePort: basePort, tokenMs: tokenMs > 0 ? tokenMs : nil, keySeed: UInt64(getpid()))
 } catch {
-  errorLine("bench-membership: \(error)\n")
+  errorLine("bench-membership: \(error)")
   exit(1)
 }
 
@@ -58,8 +46,8 @@ var hogs: [ChildProcess] = []
 }
 
 @MainActor func die(_ message: String) -> Never {
-  errorLine("bench-membership: \(message)\n")
-  for n in nodes { if let n { errorLine("  node transcript: \(n.transcript.suffix(6))\n") } }
+  errorLine("bench-membership: \(message)")
+  for n in nodes { if let n { errorLine("  node transcript: \(n.transcript.suffix(6))") } }
   cleanup()
   exit(1)
 }
@@ -68,7 +56,8 @@ var hogs: [ChildProcess] = []
   do {
     nodes[i] = try ChildProcess(
       path: nodeBinary,
-      arguments: ["--config", dir + "/corosync.conf", "--authkey", dir + "/authkey", "--nodeid", "\(i + 1)"])
+      arguments: ["--config", dir + "/corosync.conf", "--authkey", dir + "/authkey", "--nodeid", "\(i + 1)"]
+        + (tokenMs > 0 ? ["--token-ms", "\(tokenMs)"] : []))
   } catch {
     die("cannot start node \(i + 1): \(error)")
   }
@@ -76,48 +65,30 @@ var hogs: [ChildProcess] = []
 
 /// Waits for a VIEW line with exactly these members; returns its wall-clock ms.
 @MainActor func waitView(_ i: Int, _ members: String, timeoutMs: Int = 20_000) -> Int64 {
-  guard let line = nodes[i]!.waitFor(timeoutMs: timeoutMs, { $0.contains(" VIEW ") && $0.hasSuffix("members=\(members)") }),
-    let ms = Int64(line.split(separator: " ")[0])
+  guard let line = nodes[i]!.waitFor(timeoutMs: timeoutMs, { isViewLine($0, members: members) }),
+    let ms = lineTimestamp(line)
   else { die("node \(i + 1) did not install members=\(members)") }
   return ms
-}
-
-func percentile(_ xs: [Int64], _ p: Double) -> Int64 {
-  let s = xs.sorted()
-  let idx = min(s.count - 1, max(0, Int((p * Double(s.count)).rounded(.up)) - 1))
-  return s[idx]
 }
 
 for i in 0..<3 { spawn(i) }
 for i in 0..<3 { _ = waitView(i, "1,2,3") }
 
-// 1. Hard failure detection.
-var detect: [Int64] = []
-for _ in 0..<trials {
-  usleep(300_000)
-  let t0 = ChildProcess.wallMs()
-  nodes[2]!.signal(SIGKILL)
-  let a = waitView(0, "1,2")
-  let b = waitView(1, "1,2")
-  detect.append(max(a, b) - t0)
-  nodes[2]!.stop(timeoutMs: 500)
+// 1. Hard failure detection: kill -9 of node 3 until both survivors install {1,2}; then it restarts and rejoins.
+@MainActor func survivorsSawLoss() -> Int64 { max(waitView(0, "1,2"), waitView(1, "1,2")) }
+@MainActor func restartThird(stopTimeoutMs: Int) {
+  nodes[2]!.stop(timeoutMs: stopTimeoutMs)
   spawn(2)
   for i in 0..<3 { _ = waitView(i, "1,2,3") }
 }
+let detect = timedTrials(
+  trials, pauseMs: 300, fault: { nodes[2]!.signal(SIGKILL) }, observed: survivorsSawLoss,
+  recover: { restartThird(stopTimeoutMs: 500) })
 
-// 2. Graceful leave.
-var leave: [Int64] = []
-for _ in 0..<trials {
-  usleep(300_000)
-  let t0 = ChildProcess.wallMs()
-  nodes[2]!.signal(SIGTERM)
-  let a = waitView(0, "1,2")
-  let b = waitView(1, "1,2")
-  leave.append(max(a, b) - t0)
-  nodes[2]!.stop(timeoutMs: 1000)
-  spawn(2)
-  for i in 0..<3 { _ = waitView(i, "1,2,3") }
-}
+// 2. Graceful leave (SIGTERM: the node sends leave).
+let leave = timedTrials(
+  trials, pauseMs: 300, fault: { nodes[2]!.signal(SIGTERM) }, observed: survivorsSawLoss,
+  recover: { restartThird(stopTimeoutMs: 1000) })
 
 // 3. Ordered broadcast throughput: three concurrent senders, every node delivers all 3 x MESSAGES.
 usleep(300_000)
@@ -161,7 +132,7 @@ for h in hogs {
 hogs = []
 
 emit("trials=\(trials) nodes=3 transport=udp-loopback crypto=aes256+hmac-sha256")
-emit("detect_p50_ms=\(percentile(detect, 0.5)) detect_p99_ms=\(percentile(detect, 0.99))")
+emit("token_ms=\(tokenMs > 0 ? String(tokenMs) : "400(default)") detect_p50_ms=\(percentile(detect, 0.5)) detect_p99_ms=\(percentile(detect, 0.99))")
 emit("leave_p50_ms=\(percentile(leave, 0.5)) leave_p99_ms=\(percentile(leave, 0.99))")
 emit("msgs_per_s=\(throughput) messages=\(total) elapsed_ms=\(elapsedMs) order_identical=\(digests.count == 1 ? 1 : 0)")
 emit("false_suspicions=\(viewChanges) soak_s=\(duration) cpu_hogs=2")

@@ -4,12 +4,13 @@
 import Dispatch
 import Membership
 import MembershipCorosync
+import MembershipNodeKit
 import Synchronization
 
 /// One Vigil membership client over the local corosync daemon, for the corosync tests and benchmark (the daemon
 /// proper is clusterd). Run it in the node's network namespace: libqb's IPC sockets are per namespace.
 ///
-///     membership-corosync-node [--group NAME] [--connect-wait-ms MS]
+///     membership-corosync-node [--group NAME] [--connect-wait-ms MS] [--batch N]
 ///
 /// Prints one line per event on stdout, prefixed by the wall-clock time in ms:
 ///     <ms> READY node=N token=T
@@ -19,34 +20,6 @@ import Synchronization
 ///     <ms> REJECTED reason | <ms> LEFT | <ms> ERROR reason
 /// Commands on stdin: `broadcast COUNT SIZE`, `expect N`, `status` (one STATUS line, same fields as QUORUM),
 /// `quorumtool` (the `corosync-quorumtool -s` rendering, then STATUS-END), `leave`, `quit`.
-
-func emit(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  var off = 0
-  while off < bytes.count {
-    let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + off, bytes.count - off) }
-    if n <= 0 { return }
-    off += n
-  }
-}
-
-func wallMs() -> Int64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_REALTIME, &ts)
-  return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
-
-func fields(_ s: QuorumStatus) -> String {
-  var flags: [String] = []
-  if s.twoNode { flags.append("2Node") }
-  if s.quorate { flags.append("Quorate") }
-  if s.waitForAll { flags.append("WaitForAll") }
-  if s.lastManStanding { flags.append("LastManStanding") }
-  if s.autoTieBreaker { flags.append("AutoTieBreaker") }
-  return "quorate=\(s.quorate ? 1 : 0) quorum=\(s.quorum) total=\(s.totalVotes) expected=\(s.expectedVotes)"
-    + " highest=\(s.highestExpected) members=\(s.members.map { String($0.nodeID.rawValue) }.joined(separator: ","))"
-    + " flags=\(flags.joined(separator: ","))"
-}
 
 /// Blocks the calling (non-async) thread on an async call; the backend's work runs on its own thread.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
@@ -63,44 +36,17 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> 
 }
 
 final class App: Sendable {
-  struct Counters {
-    var delivered = 0
-    var digest: UInt64 = 0xcbf2_9ce4_8422_2325
-    var expect: Int?
-  }
-  let counters = Mutex(Counters())
+  let ledger = Mutex(DeliveryLedger())
 
   func onEvent(_ event: MembershipEvent) {
-    switch event {
-    case .viewInstalled(let v):
-      emit("\(wallMs()) VIEW ring=\(v.id.ringIDText) members=\(v.nodeIDs.map(\.description).joined(separator: ","))")
-    case .quorumChanged(let s):
-      emit("\(wallMs()) QUORUM \(fields(s))")
-    case .delivered(let d):
-      counters.withLock { c in
-        c.delivered += 1
-        // FNV-1a over (sender node, sender sequence): identical on every node iff the order is identical.
-        for b in [UInt64(d.sender.id.rawValue), d.senderSequence] { c.digest = (c.digest ^ b) &* 0x100_0000_01b3 }
-        reached(&c)
-      }
-    case .broadcastRejected(let r):
-      emit("\(wallMs()) REJECTED \(r)")
-    case .left:
-      emit("\(wallMs()) LEFT")
-    }
-  }
-
-  func reached(_ c: inout Counters) {
-    if let e = c.expect, c.delivered >= e {
-      c.expect = nil
-      emit("\(wallMs()) REACHED count=\(c.delivered) digest=\(String(c.digest, radix: 16))")
-    }
+    if let line = eventLine(event, record: { d in ledger.withLock { $0.record(d) } }) { emit(line) }
   }
 }
 
 func main() {
   var groupName = "vigil"
   var connectWaitMs = 0
+  var batch = CorosyncBackendOptions().batchBroadcastsMax
   var args = Array(CommandLine.arguments.dropFirst())
   while !args.isEmpty {
     let a = args.removeFirst()
@@ -112,13 +58,18 @@ func main() {
     switch a {
     case "--group": groupName = v
     case "--connect-wait-ms": connectWaitMs = Int(v) ?? 0
+    case "--batch": batch = Int(v) ?? 0
     default:
       emit("\(wallMs()) ERROR unknown option \(a)")
       exit(2)
     }
   }
   let app = App()
-  let options = CorosyncBackendOptions(groupName: groupName)
+  let options = CorosyncBackendOptions(groupName: groupName, batchBroadcastsMax: batch)
+  do { try options.validate() } catch {
+    emit("\(wallMs()) ERROR \(error)")
+    exit(2)
+  }
   // corosync may still be starting (CS_ERR_LIBRARY until its IPC is up): retry within the given bound.
   let deadline = wallMs() + Int64(connectWaitMs)
   var backend: CorosyncBackend?
@@ -142,20 +93,14 @@ func main() {
     switch cmd {
     case "broadcast":
       let count = words.count > 1 ? Int(words[1]) ?? 1 : 1
-      let size = max(8, words.count > 2 ? Int(words[2]) ?? 32 : 32)
-      for i in 0..<count {
-        var p = [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: size)
-        p[0] = UInt8(truncatingIfNeeded: backend.localNode.rawValue)
-        backend.broadcast(p)
-      }
+      let size = words.count > 2 ? Int(words[2]) ?? 32 : 32
+      for p in benchmarkPayloads(count: count, size: size, nodeID: backend.localNode.rawValue) { backend.broadcast(p) }
     case "expect":
-      app.counters.withLock { c in
-        c.expect = words.count > 1 ? Int(words[1]) : nil
-        app.reached(&c)
-      }
+      let n = words.count > 1 ? Int(words[1]) : nil
+      if let line = app.ledger.withLock({ $0.expect(n) }) { emit(line) }
     case "status":
       switch blocking({ try await backend.currentQuorumStatus() }) {
-      case .success(let s): emit("\(wallMs()) STATUS \(fields(s))")
+      case .success(let s): emit("\(wallMs()) STATUS \(quorumFields(s))")
       case .failure(let e): emit("\(wallMs()) ERROR \(e)")
       }
     case "quorumtool":

@@ -3,6 +3,7 @@
 #endif
 import Dispatch
 import Membership
+import MembershipNodeKit
 import NIOCore
 import NIOPosix
 
@@ -12,31 +13,13 @@ import NIOPosix
 ///
 /// Prints one line per event on stdout, prefixed by the wall-clock time in ms:
 ///     <ms> VIEW ring=1.5 members=1,2,3
-///     <ms> QUORUM quorate=1 quorum=2 total=3 expected=3
+///     <ms> QUORUM quorate=1 quorum=2 total=3 expected=3 highest=3 members=1,2,3 flags=Quorate
 ///     <ms> REACHED count=N digest=D         (after `expect N`: N messages delivered; D hashes their order)
 /// Reads commands on stdin: `broadcast COUNT SIZE`, `expect N`, `isolate on|off`, `status`, `leave`, `quit`.
 /// SIGTERM makes it leave gracefully.
 
-/// Writes one line to stdout unbuffered (stdout is a pipe to the test or benchmark).
-func emit(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  var off = 0
-  while off < bytes.count {
-    let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + off, bytes.count - off) }
-    if n <= 0 { return }
-    off += n
-  }
-}
-
-func wallMs() -> Int64 {
-  var ts = timespec()
-  clock_gettime(CLOCK_REALTIME, &ts)
-  return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-}
-
 func fail(_ message: String) -> Never {
-  let bytes = Array("membership-node: \(message)\n".utf8)
-  _ = bytes.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
+  errorLine("membership-node: \(message)")
   exit(1)
 }
 
@@ -55,9 +38,7 @@ final class NodeApp: @unchecked Sendable {
   let config: CorosyncConfig
   let nodeID: UInt32
   let lock = Mutex()
-  var delivered = 0
-  var digest: UInt64 = 0xcbf2_9ce4_8422_2325
-  var expect: Int?
+  var ledger = DeliveryLedger()
   var shell: MembershipShell!
 
   init(config: CorosyncConfig, nodeID: UInt32) {
@@ -65,31 +46,8 @@ final class NodeApp: @unchecked Sendable {
     self.nodeID = nodeID
   }
 
-  private func checkExpect() {
-    if let e = expect, delivered >= e {
-      expect = nil
-      emit("\(wallMs()) REACHED count=\(delivered) digest=\(String(digest, radix: 16))")
-    }
-  }
-
   func onEvent(_ event: MembershipEvent) {
-    switch event {
-    case .viewInstalled(let v):
-      emit("\(wallMs()) VIEW ring=\(v.id.ringIDText) members=\(v.nodeIDs.map(\.description).joined(separator: ","))")
-    case .quorumChanged(let s):
-      emit("\(wallMs()) QUORUM quorate=\(s.quorate ? 1 : 0) quorum=\(s.quorum) total=\(s.totalVotes) expected=\(s.expectedVotes)")
-    case .delivered(let d):
-      lock.withLock {
-        delivered += 1
-        // FNV-1a over (sender, sender sequence): identical on every node iff the order is identical.
-        for b in [UInt64(d.sender.id.rawValue), d.senderSequence] { digest = (digest ^ b) &* 0x100_0000_01b3 }
-        checkExpect()
-      }
-    case .broadcastRejected(let r):
-      emit("\(wallMs()) REJECTED \(r)")
-    case .left:
-      emit("\(wallMs()) LEFT")
-    }
+    if let line = eventLine(event, record: { d in lock.withLock { ledger.record(d) } }) { emit(line) }
   }
 
   func leaveAndExit() -> Never {
@@ -105,19 +63,10 @@ final class NodeApp: @unchecked Sendable {
     case "broadcast":
       let count = words.count > 1 ? Int(words[1]) ?? 1 : 1
       let size = words.count > 2 ? Int(words[2]) ?? 32 : 32
-      var payloads: [[UInt8]] = []
-      payloads.reserveCapacity(count)
-      for i in 0..<count {
-        var p = Array(repeating: UInt8(truncatingIfNeeded: i), count: max(8, size))
-        p[0] = UInt8(truncatingIfNeeded: nodeID)
-        payloads.append(p)
-      }
-      shell.broadcast(payloads)
+      shell.broadcast(benchmarkPayloads(count: count, size: size, nodeID: nodeID))
     case "expect":
-      lock.withLock {
-        expect = words.count > 1 ? Int(words[1]) : nil
-        checkExpect()
-      }
+      let n = words.count > 1 ? Int(words[1]) : nil
+      if let line = lock.withLock({ ledger.expect(n) }) { emit(line) }
     case "isolate":
       shell.setIsolated(words.count > 1 && words[1] == "on")
       emit("\(wallMs()) ISOLATED \(words.count > 1 ? words[1] : "off")")

@@ -115,6 +115,23 @@ import Testing
     #expect(try CIBXML.parse(fileAt: path) == doc(2))
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["cib.xml"])
   }
+
+  /// A temp file left by a dead writer that had our pid must not lend the new version its mode (0644 would make
+  /// the stored CIB, fence passwords included, readable by everyone).
+  @Test func staleTempFileDoesNotLeakItsModeIntoTheStore() throws {
+    let dir = try CoreTestPaths.temporaryFolder("store-stale-temp")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let store = CIBStore(directory: dir)
+    let stale = store.xmlPath(1) + ".tmp.\(getpid())"
+    #expect(mkdir(dir, 0o750) == 0 || errno == EEXIST)
+    #expect(FileManager.default.createFile(atPath: stale, contents: Array("junk".utf8).withUnsafeBytes { Data($0) }))
+    #expect(chmod(stale, 0o644) == 0)
+    #expect(try store.save(doc(1)) == 1)
+    var st = stat()
+    #expect(stat(store.xmlPath(1), &st) == 0)
+    #expect(st.st_mode & 0o777 == 0o600)
+    #expect(try store.load()?.root == doc(1))
+  }
 }
 
 /// SIGKILL a real writer (our cibadmin on a durable store) at random points of its run, 100 times; the store

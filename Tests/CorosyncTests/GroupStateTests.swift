@@ -57,6 +57,43 @@ struct GroupStateTests {
     #expect(s.view == nil)
   }
 
+  @Test func aBatchMessageDeliversEachBroadcastInOrderWithConsecutiveNumbers() {
+    var s = CPGGroupState(me: a)
+    s.totemChanged(ringSequence: 7, representative: 1)
+    _ = s.groupChanged(members: [a, b], left: [], joined: [a])
+    let payloads: [[UInt8]] = [[1, 2, 3], [], [9], Array(repeating: 0xff, count: 300)]
+    let message = CPGBatch.encode(payloads[...])
+    #expect(message.count == CPGBatch.size(payloadBytes: 304, count: 4))
+    #expect(CPGBatch.decode(message) == payloads)
+    let events = s.deliveredMessage(from: b, message: message) + s.deliveredMessage(from: a, message: CPGBatch.encode([[4]]))
+    let got = events.compactMap { e -> String? in
+      guard case .delivered(let d) = e else { return nil }
+      return "\(d.sequence) \(d.sender) \(d.senderSequence) \(d.payload.count)"
+    }
+    #expect(got == ["1 2/200 1 3", "2 2/200 2 0", "3 2/200 3 1", "4 2/200 4 300", "5 1/100 1 1"])
+  }
+
+  @Test func aMessageThatIsNotABatchDeliversNothing() {
+    var s = CPGGroupState(me: a)
+    _ = s.groupChanged(members: [a], left: [], joined: [a])
+    let good = CPGBatch.encode([[1, 2], [3]])
+    for bad in [[], [1, 2, 3, 4, 5], Array(good.dropLast()), Array(CPGBatch.magic), CPGBatch.magic + [5, 0, 0]] as [[UInt8]] {
+      #expect(CPGBatch.decode(bad) == nil, "\(bad)")
+      #expect(s.deliveredMessage(from: a, message: bad).isEmpty)
+    }
+    // Nothing was counted: the next good message starts at sequence 1.
+    guard case .delivered(let d) = s.deliveredMessage(from: a, message: good).first else {
+      Issue.record("no delivery")
+      return
+    }
+    #expect(d.sequence == 1)
+  }
+
+  @Test func batchLimitIsValidated() {
+    #expect(throws: CorosyncError.self) { try CorosyncBackendOptions(batchBroadcastsMax: 0).validate() }
+    #expect(throws: Never.self) { try CorosyncBackendOptions(batchBroadcastsMax: 1).validate() }
+  }
+
   @Test func twoGroupChangesInOneRingGetDifferentViewIDs() {
     var s = CPGGroupState(me: a)
     s.totemChanged(ringSequence: 7, representative: 1)

@@ -46,6 +46,22 @@ import Testing
     #expect(await reports.next() == nil)
   }
 
+  /// Rule 6: the reports buffer is bounded, and a report it has no room for is counted (and logged), not lost
+  /// without a trace.
+  @Test func aFullReportsBufferCountsWhatItDrops() async throws {
+    let executor = LocalExecutor(
+      limits: ExecutorLimits(concurrentOperationsMax: 1), clock: ManualClock(), logger: testLogger, reportsBufferedMax: 1
+    ) { _ in OperationResult(status: .done, code: nil, ocf: .success) }
+    let dummy = try ResourceAgentName.parse("ocf:heartbeat:Dummy")
+    for name in ["a", "b", "c"] { await executor.request(AgentCall(resource: name, agent: dummy, action: .start)) }
+    // The fake runs finish asynchronously: wait (bounded) until all three reported.
+    for _ in 0..<2000 where await executor.reportsDropped < 2 { try await Task.sleep(for: .milliseconds(5)) }
+    var reports = executor.reports.makeAsyncIterator()
+    #expect(try #require(await reports.next()).key.resource == "a")
+    #expect(await executor.reportsDropped == 2)
+    await executor.shutdown()
+  }
+
   /// Polls a condition the shell reaches asynchronously (a timer armed after a real agent ran), bounded.
   func waitUntil(_ condition: @Sendable () -> Bool) async throws {
     for _ in 0..<2000 {

@@ -116,3 +116,24 @@ func badFilesAreRejectedWithTheLine(bad: BadConf) {
     try CorosyncConfig.load(path: "/nonexistent/corosync.conf")
   }
 }
+
+/// A temp file left by a dead writer that had our pid must not lend the authkey its mode (0644: readable by all).
+@Test func atomicWriteGivesTheFileItsModeDespiteAStaleTempFile() throws {
+  var template = Array("/tmp/vigil-fileio-XXXXXX".utf8CString)
+  let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+  defer {
+    for name in ["authkey", "authkey.tmp.\(getpid())"] { unlink(dir + "/" + name) }
+    rmdir(dir)
+  }
+  let path = dir + "/authkey"
+  let stale = open(path + ".tmp.\(getpid())", O_WRONLY | O_CREAT, 0o644)
+  #expect(stale >= 0)
+  close(stale)
+  #expect(chmod(path + ".tmp.\(getpid())", 0o644) == 0)
+  try FileIO.writeAtomically(path: path, bytes: [1, 2, 3], mode: 0o400)
+  var st = stat()
+  #expect(stat(path, &st) == 0)
+  #expect(st.st_mode & 0o777 == 0o400)
+  #expect(try FileIO.readBytes(path: path, bytesMax: 16) == [1, 2, 3])
+  #expect(access(path + ".tmp.\(getpid())", F_OK) != 0)
+}

@@ -276,3 +276,26 @@ private func fakeSSH(_ root: URL) throws -> String {
   #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("alpha/etc/corosync/corosync.conf").path))
   #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("alpha/etc/corosync/authkey").path))
 }
+
+/// Rule 6 (a limit on everything): a node whose ssh closes its outputs but never exits must not hang pcs;
+/// the wait for its exit is bounded by --request-timeout like the reads are.
+@Test func aNodeThatClosesItsOutputsAndHangsTimesOut() throws {
+  let root = try PCSHarness.scratch()
+  defer { try? FileManager.default.removeItem(at: root) }
+  let ssh = root.appendingPathComponent("hanging-ssh").path
+  try """
+    #!/bin/sh
+    while [ "$1" = "-o" ]; do shift 2; done
+    [ "$1" = "--" ] && shift
+    if [ "$1" = "hung" ]; then exec sleep 8 >/dev/null 2>&1 </dev/null; fi
+    exit 0
+
+    """.write(toFile: ssh, atomically: true, encoding: .utf8)
+  chmod(ssh, 0o755)
+  let env = ["VIGIL_SSH": ssh, "VIGIL_COROSYNC_DIR": "etc/corosync", "PATH": "/usr/bin:/bin"]
+  let r = try setup(
+    ["prod", "alpha", "addr=192.0.2.11", "hung", "addr=192.0.2.12", "--request-timeout", "1"], in: root, env: env)
+  #expect(r.status == 1)
+  #expect(r.stderr.contains("hung: Unable to connect to hung (timed out)"), "\(r.stderr)")
+  #expect(!r.stderr.contains("Sending"))
+}

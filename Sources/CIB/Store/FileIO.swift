@@ -43,7 +43,10 @@ enum FileIO {
   static func writeAtomically(path: String, bytes: [UInt8], mode: mode_t = 0o600) throws(CIBError) {
     let folder = directoryName(of: path)
     let temp = "\(path).tmp.\(getpid())"
-    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+    // A fresh temp file (O_EXCL): one left by a dead writer with the same pid would keep its old mode, and the
+    // CIB (fence device passwords included) would end up with it instead of `mode`.
+    unlink(temp)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
     guard fd >= 0 else { throw .fileUnwritable(path: temp, reason: errnoText()) }
     var ok = false
     defer { if !ok { unlink(temp) } }

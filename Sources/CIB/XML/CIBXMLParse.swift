@@ -125,11 +125,10 @@ public enum CIBXML {
 
 /// One walk over libxml2's tree, building values. Names come from libxml2's dictionary, so the same
 /// pointer repeats for every `nvpair` or `id`; caching their Swift strings by pointer saves re-decoding.
-struct TreeConverter {
-  let doc: xmlDocPtr
-  var names: [UnsafeRawPointer: String] = [:]
-
-  init(doc: xmlDocPtr) { self.doc = doc }
+/// Element and attribute names as Swift strings, each distinct name converted once: libxml2 keeps names in the
+/// document's dictionary, so an equal unprefixed name arrives as the same pointer (both parse paths use this).
+struct XMLNameCache {
+  private var names: [UnsafeRawPointer: String] = [:]
 
   mutating func name(_ raw: UnsafePointer<xmlChar>, prefix: UnsafePointer<xmlChar>?) -> String {
     if let prefix { return String(cString: prefix) + ":" + String(cString: raw) }
@@ -139,6 +138,13 @@ struct TreeConverter {
     names[key] = s
     return s
   }
+}
+
+struct TreeConverter {
+  let doc: xmlDocPtr
+  var names = XMLNameCache()
+
+  init(doc: xmlDocPtr) { self.doc = doc }
 
   /// Deepest nesting accepted, as libxml2's own default (XML_PARSE_HUGE raises libxml2's to 2048); real CIBs
   /// nest fewer than 15 levels. Also bounds this recursive walk's stack use.
@@ -151,7 +157,7 @@ struct TreeConverter {
         message: "Excessive depth in document: \(Self.depthMax) levels is the limit")
     }
     let n = node.pointee
-    let elementName = name(n.name, prefix: n.ns?.pointee.prefix)
+    let elementName = names.name(n.name, prefix: n.ns?.pointee.prefix)
     var attributes: [CIBAttribute] = []
     // Namespace declarations become ordinary xmlns attributes so they survive the round trip.
     var ns = n.nsDef
@@ -162,7 +168,7 @@ struct TreeConverter {
     }
     var a = n.properties
     while let attr = a {
-      let an = name(attr.pointee.name, prefix: attr.pointee.ns?.pointee.prefix)
+      let an = names.name(attr.pointee.name, prefix: attr.pointee.ns?.pointee.prefix)
       attributes.append(CIBAttribute(name: an, value: attributeValue(attr)))
       a = attr.pointee.next
     }

@@ -12,20 +12,11 @@ final class SAXBuilder {
   var root: CIBElement?
   /// Character data not yet attached (libxml2 may deliver one text in several pieces).
   var pendingText: [UInt8] = []
-  var names: [UnsafeRawPointer: String] = [:]
+  var names = XMLNameCache()
   var sawDoctype = false
   var failure: CIBError?
 
   init() { stack.reserveCapacity(32) }
-
-  func name(_ raw: UnsafePointer<xmlChar>, prefix: UnsafePointer<xmlChar>?) -> String {
-    if let prefix { return String(cString: prefix) + ":" + String(cString: raw) }
-    let key = UnsafeRawPointer(raw)
-    if let cached = names[key] { return cached }
-    let s = String(cString: raw)
-    names[key] = s
-    return s
-  }
 
   /// Attaches pending text to the open element, dropping it when it is whitespace only.
   func flushText() {
@@ -81,7 +72,7 @@ final class SAXBuilder {
         SAXBuilder.stop(ctx)
         return
       }
-      var element = CIBElement(b.name(localname, prefix: prefix))
+      var element = CIBElement(b.names.name(localname, prefix: prefix))
       let total = Int(nbNamespaces) + Int(nbAttributes)
       if total > 0 { element.attributes.reserveCapacity(total) }
       if let namespaces, nbNamespaces > 0 {
@@ -94,7 +85,7 @@ final class SAXBuilder {
       if let attributes, nbAttributes > 0 {
         for i in 0..<Int(nbAttributes) {
           guard let attrLocal = attributes[5 * i] else { continue }
-          let attrName = b.name(attrLocal, prefix: attributes[5 * i + 1])
+          let attrName = b.names.name(attrLocal, prefix: attributes[5 * i + 1])
           var value = ""
           if let start = attributes[5 * i + 3], let end = attributes[5 * i + 4] {
             let bytes = UnsafeBufferPointer(start: start, count: end - start)

@@ -18,18 +18,7 @@ public struct OperationDefinition: Sendable, Equatable {
   /// Looks up `resource` ("rsc", or a clone instance "rsc:2") in the configuration; nil when it is not a
   /// configured primitive.
   public init?(input: SchedulerInput, resource: String, task: String, intervalMs: Int = 0) {
-    var base = resource
-    if let colon = resource.lastIndex(of: ":"), Int(resource[resource.index(after: colon)...]) != nil {
-      base = String(resource[..<colon])
-    }
-    func find(_ list: [ResourceConfig]) -> ResourceConfig? {
-      for r in list {
-        if r.variant == .primitive && r.id == base { return r }
-        if let f = find(r.children) { return f }
-      }
-      return nil
-    }
-    guard let p = find(input.resources) else { return nil }
+    guard let p = Self.primitive(input: input, resource: resource) else { return nil }
     self.resource = resource
     agentClass = p.agentClass
     agentProvider = p.agentProvider
@@ -47,7 +36,22 @@ public struct OperationDefinition: Sendable, Equatable {
   /// ops without a role or with role Started/Slave/Unpromoted), sorted by interval then name.
   public static func recurringOperations(input: SchedulerInput, resource: String, promoted: Bool = false)
     -> [OperationDefinition] {
-    guard let any = OperationDefinition(input: input, resource: resource, task: "monitor") else { return [] }
+    guard let any = OperationDefinition(input: input, resource: resource, task: "monitor"),
+          let p = primitive(input: input, resource: resource) else { return [] }
+    let ops = p.operations.filter { op in
+      guard op.enabled, op.intervalMs > 0 else { return false }
+      let role = (op.role ?? "").lowercased()
+      return promoted ? (role == "master" || role == "promoted") : (role != "master" && role != "promoted")
+    }.sorted { ($0.intervalMs, $0.name) < ($1.intervalMs, $1.name) }
+    return ops.compactMap { op in
+      var d = OperationDefinition(input: input, resource: resource, task: op.name, intervalMs: op.intervalMs)
+      if d == nil { d = any }
+      return d
+    }
+  }
+
+  /// The configured primitive behind a history id ("rsc", or a clone instance "rsc:2"), searched depth first.
+  static func primitive(input: SchedulerInput, resource: String) -> ResourceConfig? {
     var base = resource
     if let colon = resource.lastIndex(of: ":"), Int(resource[resource.index(after: colon)...]) != nil {
       base = String(resource[..<colon])
@@ -59,17 +63,7 @@ public struct OperationDefinition: Sendable, Equatable {
       }
       return nil
     }
-    guard let p = find(input.resources) else { return [] }
-    let ops = p.operations.filter { op in
-      guard op.enabled, op.intervalMs > 0 else { return false }
-      let role = (op.role ?? "").lowercased()
-      return promoted ? (role == "master" || role == "promoted") : (role != "master" && role != "promoted")
-    }.sorted { ($0.intervalMs, $0.name) < ($1.intervalMs, $1.name) }
-    return ops.compactMap { op in
-      var d = OperationDefinition(input: input, resource: resource, task: op.name, intervalMs: op.intervalMs)
-      if d == nil { d = any }
-      return d
-    }
+    return find(input.resources)
   }
 
   /// A history record of this operation's result.

@@ -68,6 +68,12 @@ enum ClusterRemote {
   // MARK: process plumbing (posix_spawn, pipes, poll; bounded output, a deadline, kill on timeout)
 
   static func spawn(_ program: String, _ args: [String], input: [UInt8], limits: Limits) -> Outcome {
+    // Refused, never cut: a truncated stdin would install a half-written file on the other node.
+    guard input.count <= limits.inputBytesMax else {
+      return Outcome(
+        status: 127, stdout: "", stderr: "input of \(input.count) bytes is over the limit of \(limits.inputBytesMax) bytes",
+        timedOut: false)
+    }
     var inPipe: [Int32] = [0, 0]
     var outPipe: [Int32] = [0, 0]
     var errPipe: [Int32] = [0, 0]
@@ -104,7 +110,7 @@ enum ClusterRemote {
     }
     // Feed stdin, read both outputs, until the child closes them or the deadline passes.
     var written = 0
-    let data = Array(input.prefix(limits.inputBytesMax))
+    let data = input
     var inFD: Int32 = inPipe[1]
     if data.isEmpty {
       close(inFD)
@@ -158,9 +164,24 @@ enum ClusterRemote {
     if inFD >= 0 { close(inFD) }
     close(outPipe[0])
     close(errPipe[0])
-    if timedOut { kill(-pid, SIGKILL) }
+    // Both outputs closed does not mean the child is gone (it may close them and keep running): the wait for
+    // its exit is bounded by the same deadline, then its process group is killed.
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    var reaped = false
+    while !timedOut {
+      let r = waitpid(pid, &status, WNOHANG)
+      if r == pid || (r < 0 && errno != EINTR) {
+        reaped = true
+        break
+      }
+      if monotonicMs() >= deadline {
+        timedOut = true
+        break
+      }
+      usleep(5_000)
+    }
+    if timedOut { kill(-pid, SIGKILL) }
+    if !reaped { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
     let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return Outcome(
       status: exitCode, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
