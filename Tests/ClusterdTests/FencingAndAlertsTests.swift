@@ -143,9 +143,12 @@ extension ClusterdTests {
     var all: [[String: String]] = []
     #expect(await c.eventually {
       all = alerts(alertLog)
+      // Alert scripts run as separate processes: VIP's and service's lines may land in either order.
       return all.contains { $0["CRM_alert_kind"] == "fencing" }
-        && all.contains { $0["CRM_alert_kind"] == "resource" && $0["CRM_alert_rsc"] == "service"
-          && $0["CRM_alert_task"] == "start" && $0["CRM_alert_node"] != victim }
+        && ["VIP", "service"].allSatisfy { rsc in
+          all.contains { $0["CRM_alert_kind"] == "resource" && $0["CRM_alert_rsc"] == rsc
+            && $0["CRM_alert_task"] == "start" && $0["CRM_alert_node"] != victim }
+        }
     }, "alerts missing: \(alerts(alertLog))")
     let lost = all.first { $0["CRM_alert_kind"] == "node" && $0["CRM_alert_node"] == victim }
     #expect(lost?["CRM_alert_desc"] == "lost", "\(String(describing: lost))")
