@@ -62,6 +62,29 @@ import Testing
     #expect(restart.at >= edit + 5 + LeaseTiming().leaseMs, "the start did not wait for the lease")
   }
 
+  /// A probe whose answer was lost (its node answered in a view the DC was not in) is asked again after the next
+  /// view change instead of holding the transition until its timeout (20 s + 60 s cluster-delay).
+  @Test func aProbeInFlightIsAskedAgainAfterAViewChange() throws {
+    var sim = try bootedCluster()
+    let edit: Int64 = 10_000
+    sim.nowMs = edit
+    sim.lostReplies.insert("node3 ip_monitor_0")
+    let dc = try #require(sim.dcIndex)
+    // Forget node3's history of ip: the DC probes it there again; that answer is lost.
+    var cib = sim.nodes[dc].core.cib
+    cib = PolicyEngine.StatusRecorder.refresh(resource: "ip", node: "node3", in: cib)
+    sim.deliver(dc, .cibReplaced(cib, at: sim.time(edit)))
+    sim.run(untilMs: edit + 1_000)
+    #expect(sim.nodes[dc].core.transition != nil, "the transition waits for the lost probe")
+    sim.lostReplies.removeAll()
+    let other = dc == 1 ? 2 : 1
+    sim.kill(other == 2 ? 1 : other, at: edit + 1_000)
+    let alive = [0, 1, 2].filter { sim.nodes[$0].alive }
+    sim.setComponents([alive], at: edit + 1_000, detectionMs: [400], lastHeardMs: edit + 1_000)
+    sim.run(untilMs: edit + 5_000)
+    #expect(sim.nodes[dc].core.transition == nil, "still waiting for the lost probe\n\(sim.log.suffix(20).joined(separator: "\n"))")
+  }
+
   /// A node restarting after its clusterd was killed (its resources' processes survive) stops what its own CIB
   /// says it ran before it joins; nodes that ran nothing stop nothing.
   @Test func aRestartingNodeStopsWhatItsPreviousLifeRan() throws {

@@ -140,8 +140,12 @@ public struct ControllerCore: Sendable {
     // aborted transition waits for its in-flight actions before the DC may recompute).
     if var t = transition {
       for i in t.actions.indices {
-        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
-              !members.contains(where: { $0.id == r.node.id }) else { continue }
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind else { continue }
+        // A probe or monitor changes nothing, and its answer may have been broadcast in a view this DC was not
+        // in (a member that flapped through another view): given up with any view change, and asked again.
+        let departed = !members.contains(where: { $0.id == r.node.id })
+        let answerMayBeLost = r.task == "monitor" && old.map(\.id) != members.map(\.id)
+        guard departed || answerMayBeLost else { continue }
         t.actions[i].state = .failed
         t.aborted = true
       }
