@@ -189,6 +189,16 @@ final class TestCluster: @unchecked Sendable {
 
   /// Polls `condition` every 100 ms until it holds or `timeoutS` passes; returns whether it held. A bound on
   /// waiting, not a timing assertion: the tests only check that the state is eventually reached.
+  /// Whether `pcs status` through `node`'s socket says its partition has quorum.
+  func isQuorate(_ node: String) async -> Bool {
+    ((try? await pcs(node, ["status"]))?.stdout ?? "").contains("partition with quorum")
+  }
+
+  func allQuorate(_ nodes: [String]) async -> Bool {
+    for n in nodes where !(await isQuorate(n)) { return false }
+    return true
+  }
+
   func eventually(timeoutS: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeoutS)
     while Date() < deadline {

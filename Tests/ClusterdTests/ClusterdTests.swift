@@ -13,21 +13,12 @@ struct ClusterdTests {
     FileManager.default.isExecutableFile(atPath: "/usr/lib/ocf/resource.d/heartbeat/Dummy")
     && FileManager.default.isExecutableFile(atPath: "/usr/lib/ocf/resource.d/heartbeat/anything")
 
-  func allQuorate(_ c: TestCluster, _ nodes: [String]) async -> Bool {
-    for n in nodes where !(await quorate(c, n)) { return false }
-    return true
-  }
-
-  func quorate(_ c: TestCluster, _ node: String) async -> Bool {
-    ((try? await c.pcs(node, ["status"]))?.stdout ?? "").contains("partition with quorum")
-  }
-
   @Test(.enabled(if: agentsInstalled))
   func usersFlowStandbyMonitorFailureCleanupAndBadInput() async throws {
     let c = try TestCluster()
     defer { c.stop() }
     try c.startAll()
-    #expect(await c.eventually { await allQuorate(c, ["node1", "node3"]) }, "no quorate DC\n\(c.log("node1"))")
+    #expect(await c.eventually { await c.allQuorate(["node1", "node3"]) }, "no quorate DC\n\(c.log("node1"))")
     try await c.createUserGroup(via: "node2")
     var home: String?
     #expect(await c.eventually { home = await c.groupNode("node1"); return home != nil }, "group never started together")
@@ -40,7 +31,7 @@ struct ClusterdTests {
     #expect(status.contains("Node \(first): standby"))
     #expect(try await c.pcs("node3", ["node", "unstandby", first]).status == 0)
     #expect(await c.eventually {
-      let q = await quorate(c, "node1")
+      let q = await c.isQuorate("node1")
       let g = await c.groupNode("node1")
       return q && g == second
     })
@@ -93,7 +84,7 @@ struct ClusterdTests {
     let c = try TestCluster()
     defer { c.stop() }
     try c.startAll()
-    #expect(await c.eventually { await allQuorate(c, ["node1", "node2", "node3"]) })
+    #expect(await c.eventually { await c.allQuorate(["node1", "node2", "node3"]) })
     try await c.createUserGroup(via: "node1")
     var home: String?
     #expect(await c.eventually { home = await c.groupNode("node1"); return home != nil })
@@ -123,7 +114,7 @@ struct ClusterdTests {
     }
     #expect(await c.eventually {
       await sample()
-      let q = await quorate(c, victim)
+      let q = await c.isQuorate(victim)
       let s = (try? await c.pcs(victim, ["status"]).stdout) ?? ""
       return q && s.contains("Online: [ node1 node2 node3 ]")
     })
@@ -158,7 +149,7 @@ struct ClusterdTests {
     let c = try TestCluster()
     defer { c.stop() }
     try c.startAll()
-    #expect(await c.eventually { await allQuorate(c, ["node1", "node2", "node3"]) })
+    #expect(await c.eventually { await c.allQuorate(["node1", "node2", "node3"]) })
     try await c.createUserGroup(via: "node1")
     var home: String?
     #expect(await c.eventually { home = await c.groupNode("node1"); return home != nil && c.nodesRunningVIP().count == 1 })
@@ -181,7 +172,7 @@ struct ClusterdTests {
     // Heal: the node rejoins; still one copy.
     #expect(try await c.pcs(isolated, ["cluster", "isolate", "off"]).status == 0)
     #expect(await c.eventually {
-      let q = await quorate(c, isolated)
+      let q = await c.isQuorate(isolated)
       let g = await c.groupNode(isolated)
       return q && g != nil
     })
@@ -193,7 +184,7 @@ struct ClusterdTests {
     let c = try TestCluster()
     defer { c.stop() }
     try c.startAll()
-    #expect(await c.eventually { await allQuorate(c, ["node1", "node2", "node3"]) })
+    #expect(await c.eventually { await c.allQuorate(["node1", "node2", "node3"]) })
     try await c.createUserGroup(via: "node1")
     #expect(await c.eventually { await c.groupNode("node1") != nil })
     let config = try await c.pcs("node1", ["resource", "config"]).stdout
@@ -201,7 +192,7 @@ struct ClusterdTests {
     for n in c.names { #expect(await c.waitExit(n), "\(n) did not stop") }
     #expect(c.nodesRunningVIP().isEmpty, "resources left running after a clean stop")
     try c.startAll()
-    #expect(await c.eventually { await allQuorate(c, ["node1", "node3"]) })
+    #expect(await c.eventually { await c.allQuorate(["node1", "node3"]) })
     #expect(try await c.pcs("node3", ["resource", "config"]).stdout == config)
     #expect(await c.eventually { await c.groupNode("node2") != nil })
   }

@@ -98,10 +98,7 @@ extension ClusterdTests {
     try writeExecutable(c.dir + "/fence/fence_vigiltest", Self.fenceAgent(log: fenceLog))
     try writeExecutable(c.dir + "/alert.sh", Self.alertAgent)
     try c.startAll()
-    #expect(await c.eventually {
-      for n in c.names where !(((try? await c.pcs(n, ["status"]))?.stdout ?? "").contains("partition with quorum")) { return false }
-      return true
-    })
+    #expect(await c.eventually { await c.allQuorate(c.names) })
     let alertXML = """
       <alerts><alert id="log" path="\(c.dir)/alert.sh"><recipient id="log-file" value="\(alertLog)"/></alert></alerts>
       """
