@@ -23,9 +23,13 @@ build: deps
 build-debug: deps
 	$(SWIFT) build
 
+# Every test; then how many were skipped and why (tests that need ../shared, root or a package say so with
+# `.enabled(if:)`). The full output stays in $(TEST_LOG).
+TEST_LOG ?= .build/test-output.txt
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee $(TEST_LOG); status=$$?; \
+	  python3 scripts/test-skips.py < $(TEST_LOG); exit $$status
 
 conformance: deps
 	$(SWIFT) build -c release --product crm_simulate
@@ -98,6 +102,10 @@ APT_PACKAGES += fence-virt
 bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
 	python3 scripts/bench-pcs.py
+
+# Pacemaker's own crm_mon, crm_simulate and cibadmin: the tests check that Pacemaker reads what Vigil writes and
+# prints what Vigil prints; bench-scheduler times Pacemaker's crm_simulate.
+APT_PACKAGES += pacemaker-cli-utils
 
 # --- PolicyEngine (issue 3): scheduler conformance and benchmark ---
 # make conformance TIER=core|extended|full   (only crm_simulate is built, in release mode)
