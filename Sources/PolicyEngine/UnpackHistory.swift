@@ -346,23 +346,23 @@ extension StatusInterpreter {
     if start == -1 { start = impliedClone != -1 ? impliedClone : impliedMonitor }
     guard start >= 0, start >= stop else { return }
     let params = resources[r].parameters
-    let all = OperationDigest.digest(params)
+    let all = OperationDigests.digest(params)
     for op in ops[start...] where op.intervalMs == 0 {
       guard ["monitor", "start", "promote", "migrate_from"].contains(op.task) else { continue }
       var restartChanged = false
       if let restartDigest = op.restartDigest {
         let keep = Set((op.forceRestart ?? "").split(separator: " ").map(String.init))
-        restartChanged = OperationDigest.digest(params.filter { keep.contains($0.key) }) != restartDigest
+        restartChanged = OperationDigests.digest(params.filter { keep.contains($0.key) }) != restartDigest
       }
       if !restartChanged && op.opDigest == all { continue }
       // Simulations see sanitized secrets: a change only there is not a change.
       if let secure = op.secureDigest, let list = op.secureParams {
         let hidden = Set(list.split(separator: " ").map(String.init))
         let visible = params.filter { !hidden.contains($0.key) }
-        if OperationDigest.digest(visible) == secure { continue }
+        if OperationDigests.digest(visible) == secure { continue }
         // Older controllers hashed fence devices without Pacemaker's own pcmk_* parameters.
         if resources[r].agentClass == "stonith",
-           OperationDigest.digest(visible.filter { !$0.key.hasPrefix("pcmk_") }) == secure { continue }
+           OperationDigests.digest(visible.filter { !$0.key.hasPrefix("pcmk_") }) == secure { continue }
       }
       let reload = !restartChanged && op.restartDigest != nil && !resources[r].failed
       resources[r].definitionChanged[node] = reload

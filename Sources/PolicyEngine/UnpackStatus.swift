@@ -281,7 +281,7 @@ struct StatusInterpreter {
     if let v = m["migration-threshold"].flatMap(ScoreMath.parse) {
       r.migrationThreshold = v < 0 ? 1 : v
     }
-    if let v = m["failure-timeout"] { r.failureTimeoutS = (Duration.parseMilliseconds(v) ?? 0) / 1000 }
+    if let v = m["failure-timeout"] { r.failureTimeoutS = (intervalMs(v) ?? 0) / 1000 }
     r.priority = m["priority"].flatMap(ScoreMath.parse) ?? 0
     r.targetRole = m["target-role"].flatMap { Role(text: $0) }
     r.multipleActive = m["multiple-active"] ?? "stop_start"

@@ -149,12 +149,4 @@ struct DebugActionTests {
     #expect(text.contains("Processes of the operation when it timed out:\n"))
     #expect(text.contains("sleep 601"))
   }
-
-  @Test func pacemakerDurations() {
-    #expect(parsePacemakerDuration("20") == .seconds(20))
-    #expect(parsePacemakerDuration("20s") == .seconds(20))
-    #expect(parsePacemakerDuration("1500ms") == .milliseconds(1500))
-    #expect(parsePacemakerDuration("2min") == .seconds(120))
-    #expect(parsePacemakerDuration("soon") == nil)
-  }
 }

@@ -109,7 +109,9 @@ final class NodeRuntime {
         cib = loaded.root
         for w in loaded.warnings { logger.warning("\(w)") }
       } else {
-        cib = NodeRuntime.emptyCIB()
+        cib = CIBEdit.emptyCIB([
+          "admin_epoch": "0", "epoch": "0", "num_updates": "0", "validate-with": "pacemaker-3.1", "crm_feature_set": "3.16.2",
+        ])
       }
     } catch {
       throw DaemonError.state("cannot read the CIB in \(options.stateDir)/cib: \(error)")
@@ -121,23 +123,6 @@ final class NodeRuntime {
       controllerUUID: UUID().uuidString.lowercased(), lease: lease)
     cc.dcVersion = "2.1.5-vigil"
     self.core = ControllerCore(config: cc, cib: cib)
-  }
-
-  static func emptyCIB() -> CIBElement {
-    CIBElement(
-      "cib",
-      [
-        "admin_epoch": "0", "epoch": "0", "num_updates": "0", "validate-with": "pacemaker-3.1",
-        "crm_feature_set": "3.16.2",
-      ],
-      children: [
-        CIBElement(
-          "configuration", [:],
-          children: [
-            CIBElement("crm_config"), CIBElement("nodes"), CIBElement("resources"), CIBElement("constraints"),
-          ]),
-        CIBElement("status"),
-      ])
   }
 
   func name(of id: UInt32) -> String { config.node(Membership.NodeID(id))?.displayName ?? String(id) }
