@@ -73,9 +73,10 @@ let package = Package(
       ]),
     // The pure controller: DC election, transition execution, recovery, the failover timeline and the messages
     // nodes exchange. No I/O: inputs in, effects out.
-    .target(name: "Controller", dependencies: ["CIB", "PolicyEngine"]),
-    // What local tools send to their node's clusterd: the control frames and the blocking client.
-    .target(name: "ControlProtocol", dependencies: ["Controller", "Membership"]),
+    .target(name: "Controller", dependencies: ["CIB", "PolicyEngine", "LRM", "Membership", "ControlProtocol"]),
+    // What local tools ask their node's clusterd and what it answers (requests, responses, the failover timeline),
+    // the frames that carry them and the blocking client: all that pcs, cibadmin and crm_verify need of clusterd.
+    .target(name: "ControlProtocol", dependencies: ["Membership"]),
     // clusterd's shell: sockets, files, timers and services around the pure controller.
     .target(
       name: "Daemon",
@@ -180,8 +181,9 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
-    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
-    .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Controller", "Membership"]),
+    .testTarget(
+      name: "ControllerTests", dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership"]),
+    .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
     // Real clusterd processes over real sockets.
