@@ -198,3 +198,26 @@ demo-stop:
 
 bench-failover: clusterd-release
 	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS)
+
+# --- Chaos on real processes (issue 13): 3 clusterd nodes, each in its own network namespace and cgroup, faults
+# injected on the node that runs the group web (VIP + service, ocf:heartbeat:Dummy, monitor 2 s), judged by a
+# sampler of every node's own Dummy state files (every 5 ms). Root. See docs/BENCHMARKS.md.
+# make chaos [FAULTS=kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes]
+#            [TRIALS=n] [WRITES=n] [WATCHDOG=none] [CHAOS_ARGS="--keep-on-failure DIR --log-dir DIR ..."]
+# prints per fault: fault=NAME double_run_ms_max=... double_run_trials=... failover_p50_ms=... failover_p99_ms=...
+# and for the writes: fault=writes acked_writes=... lost_writes=... divergent_cibs=...
+CHAOS_FAULTS := kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes
+FAULTS ?= $(CHAOS_FAULTS)
+WRITES ?= 200
+WATCHDOG ?= standin
+CHAOS_ARGS ?=
+.PHONY: chaos chaos-release
+chaos-release: clusterd-release
+	$(SWIFT) build -c release --product cibadmin
+ifneq ($(WATCHDOG),none)
+	$(SWIFT) build -c release --product vigil-watchdog
+endif
+
+chaos: chaos-release
+	python3 scripts/chaos --bin .build/release --faults $(FAULTS) --trials $(TRIALS) --writes $(WRITES) \
+	  --watchdog $(WATCHDOG) $(CHAOS_ARGS)

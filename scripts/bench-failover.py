@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos"))
+from cluster import copy_without_special_files  # noqa: E402
+
 NODES = ["node1", "node2", "node3"]
 
 
@@ -224,7 +227,10 @@ def main():
         if a.keep_on_failure:
             for p in c.procs.values():
                 p.kill()
-            shutil.copytree(c.dir, a.keep_on_failure, dirs_exist_ok=True)
+                p.wait()
+            # The control sockets cannot be copied (copytree fails on them): logs and CIBs only.
+            copy_without_special_files(c.dir, a.keep_on_failure)
+            print("kept the cluster folder in " + a.keep_on_failure, file=sys.stderr)
         raise
     finally:
         c.stop()
