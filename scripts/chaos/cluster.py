@@ -1,6 +1,7 @@
-"""A 3-node clusterd cluster on one machine for the chaos runs: each node in its own network namespace (a veth
-whose other end is on a bridge in a hub namespace), its own cgroup (clusterd and every process its agents start),
-its own state folder (CIB, private agent dirs, control socket, log) and, when asked, its own watchdog stand-in.
+"""A clusterd cluster on one machine for the chaos runs (3 nodes unless asked otherwise): each node in its own
+network namespace (a veth whose other end is on a bridge in a hub namespace), its own cgroup (clusterd and every
+process its agents start), its own state folder (CIB, private agent dirs, control socket, log) and, when asked, its
+own watchdog stand-in.
 
 Every process is started by pid and killed by pid; `destroy()` removes namespaces, cgroups and files and is safe
 to call twice (the runner calls it from `finally` and from atexit).
@@ -80,8 +81,13 @@ class Node:
 
 
 class Cluster:
-    def __init__(self, bin_dir, work_root, token_ms=400, watchdog_timeout_s=None, lease_ms=None):
-        """watchdog_timeout_s=None: no watchdog (clusterd runs without a device)."""
+    def __init__(self, bin_dir, work_root, token_ms=400, watchdog_timeout_s=None, lease_ms=None, node_count=3,
+                 quorum_options=()):
+        """watchdog_timeout_s=None: no watchdog (clusterd runs without a device). quorum_options: extra
+        `key: value` pairs of corosync.conf's quorum section (two_node: 1 for a two-node cluster)."""
+        if not 2 <= node_count <= 8:
+            raise ValueError("node_count must be 2..8")
+        self.quorum_options = list(quorum_options)
         self.bin = os.path.abspath(bin_dir)
         self.token_ms = token_ms
         self.lease_ms = lease_ms
@@ -91,7 +97,7 @@ class Cluster:
         self.dir = os.path.join(os.path.abspath(work_root), "cluster-%d-%d" % (os.getpid(), int(time.time() * 1000)))
         self.cgroup_base = cgroup_root() + "/vigil-chaos-%d-%d" % (os.getpid(), int(time.time() * 1000) % 10 ** 6)
         self.hub = self.tag + "h"
-        self.nodes = [Node(self, i) for i in (1, 2, 3)]
+        self.nodes = [Node(self, i) for i in range(1, node_count + 1)]
         self._namespaces = []
         self._cgroups = []
         self._extra = []  # other processes we started (pcs cluster stop clients), killed by pid at the end
@@ -122,7 +128,8 @@ class Cluster:
         for n in self.nodes:
             conf += "    node {\n        ring0_addr: %s%d\n        name: %s\n        nodeid: %d\n    }\n" % (
                 SUBNET, n.index, n.name, n.index)
-        conf += "}\nquorum {\n    provider: corosync_votequorum\n}\n"
+        conf += "}\nquorum {\n    provider: corosync_votequorum\n"
+        conf += "".join("    %s: %s\n" % kv for kv in self.quorum_options) + "}\n"
         with open(self.dir + "/corosync.conf", "w") as f:
             f.write(conf)
         with open(self.dir + "/authkey", "wb") as f:
@@ -145,6 +152,11 @@ class Cluster:
         """The node's watchdog stand-in: outside the node's cgroup (it must outlive what it kills)."""
         if n.watchdog is not None and n.watchdog.poll() is None:
             return
+        # A FIFO left by a stand-in that was SIGKILLed: gone first, so that waiting for the new one means something.
+        try:
+            os.unlink(n.fifo)
+        except FileNotFoundError:
+            pass
         args = [self.bin + "/vigil-watchdog", "--device", n.fifo, "--timeout-s", str(self.watchdog_timeout_s),
                 "--cgroup", n.cgroup, "--clear", n.rsctmp, "--clear", n.run_dir]
         log = open(n.dir + "/watchdog.log", "ab")
@@ -232,6 +244,14 @@ class Cluster:
                             os.unlink(p)
                         except FileNotFoundError:
                             pass
+
+    def watchdog_expiries(self, n):
+        """How many times n's stand-in has expired so far (it prints one line per expiry)."""
+        try:
+            with open(n.dir + "/watchdog.log", errors="replace") as f:
+                return f.read().count("watchdog expired")
+        except FileNotFoundError:
+            return 0
 
     def stop_watchdog(self, n):
         if n.watchdog is not None:

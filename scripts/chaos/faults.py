@@ -29,6 +29,7 @@ class Trial:
         self.settled = False
         self.settle_s = None
         self.notes = []
+        self.watchdog_fired = []
         self.t_begin = self.t0 = self.t_end = None
 
     def record(self):
@@ -39,7 +40,7 @@ class Trial:
             "settle_s": None if self.settle_s is None else round(self.settle_s, 2),
             "overlaps": [{"resource": r, "ms": round(ms, 1), "nodes": nodes, "at_ms": round((s - self.t0) * 1000, 1)}
                          for r, ms, nodes, s in self.overlaps],
-            "notes": self.notes,
+            "watchdog_fired": self.watchdog_fired, "notes": self.notes,
         }
 
 
@@ -83,6 +84,7 @@ def run_trial(c, sampler, fault, number, placement, log):
         finish(t, sampler)
         return t
     owner = c.node(owner_name)
+    expiries = {n.name: c.watchdog_expiries(n) for n in c.nodes}
     log("trial %s #%d: owner %s, DC %s" % (fault, number, owner_name, t.dc))
     failover = None
     t.t0 = time.monotonic()
@@ -147,6 +149,10 @@ def run_trial(c, sampler, fault, number, placement, log):
         t.notes.append("not settled within %d s (group on %s)" % (SETTLE_BOUND_S, home))
     finish(t, sampler)
     for n in c.nodes:
+        fired = c.watchdog_expiries(n) - expiries[n.name]
+        if fired > 0:
+            t.watchdog_fired.append(n.name)
+            t.notes.append("%s's watchdog expired %d time(s)" % (n.name, fired))
         if n.watchdog is not None and n.watchdog.poll() is not None:
             t.notes.append("%s's watchdog stand-in exited (rc %s)" % (n.name, n.watchdog.returncode))
     return t
