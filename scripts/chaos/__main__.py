@@ -208,7 +208,8 @@ class Run:
         try:
             self.new_cluster()
             result, attempts, kills, views = writes.run_writes(self.cluster, self.sampler, self.a.writes, self.log,
-                                                               self.a.seed, self.a.writes_started)
+                                                               self.a.seed, self.a.writes_started,
+                                                               self.log_dir + "/writes.attempts.jsonl")
             with open(self.log_dir + "/writes.json", "w") as f:
                 json.dump({"result": result, "attempts": attempts,
                            "kills": [{"node": n, "dc": dc} for _, n, dc in kills]}, f, indent=1)

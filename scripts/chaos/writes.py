@@ -4,6 +4,7 @@ through its own socket and from its own disk; an acknowledged write (pcs exit 0)
 """
 import glob
 import hashlib
+import json
 import os
 import random
 import threading
@@ -16,6 +17,7 @@ KILL_EVERY_S = 6.5
 DOWN_S = 1.0
 WRITE_TIMEOUT_S = 30
 CONVERGE_BOUND_S = 60
+WRITES_BOUND_S = 900  # the client loop stops sending after this long (reported as writes_sent < WRITES)
 
 
 def disk_cib(n):
@@ -83,15 +85,20 @@ class Killer(threading.Thread):
             self.error = e
 
 
-def run_writes(c, sampler, count, log, seed, started):
+def run_writes(c, sampler, count, log, seed, started, attempts_path):
     rng = random.Random(seed)
     killer = Killer(c, log, rng)
     extra = [] if started else ["--disabled"]
     acked, refused = [], []
     attempts = []
     killer.start()
+    out = open(attempts_path, "w")
+    t_begin = time.monotonic()
     try:
         for k in range(1, count + 1):
+            if time.monotonic() - t_begin > WRITES_BOUND_S:
+                log("  writes: stopped after %d s with %d sent" % (WRITES_BOUND_S, k - 1))
+                break
             live = [n for n in c.nodes if n.alive()] or c.nodes
             n = rng.choice(live)
             t = time.monotonic()
@@ -99,8 +106,13 @@ def run_writes(c, sampler, count, log, seed, started):
                                timeout=WRITE_TIMEOUT_S)
             attempts.append({"id": "D%d" % k, "via": n.name, "rc": rc, "ms": round((time.monotonic() - t) * 1000),
                              "stderr": err.strip()[-300:]})
+            out.write(json.dumps(attempts[-1]) + "\n")
+            out.flush()
             (acked if rc == 0 else refused).append("D%d" % k)
+            if k % 20 == 0:
+                log("  writes: %d sent, %d acknowledged, %.0f s" % (k, len(acked), time.monotonic() - t_begin))
     finally:
+        out.close()
         killer.stop.set()
         killer.join(timeout=KILL_EVERY_S + 30)
     if killer.error is not None:
@@ -148,12 +160,12 @@ def evaluate(acked, refused, views):
     present_unacked = set()
     for name, v in views.items():
         present_unacked.update(r for r in refused if r in configuration(v["socket"])[1])
-    return {"acked_writes": len(acked), "refused_writes": len(refused), "lost_writes": len(lost),
+    return {"writes_sent": len(acked) + len(refused), "acked_writes": len(acked), "refused_writes": len(refused), "lost_writes": len(lost),
             "divergent_cibs": len(divergent), "unacked_present": len(present_unacked),
             "lost": sorted(lost, key=lambda x: int(x[1:])), "per_node": per_node}
 
 
 def summary_line(result):
-    return ("fault=writes acked_writes=%d lost_writes=%d divergent_cibs=%d refused_writes=%d unacked_present=%d" % (
-        result["acked_writes"], result["lost_writes"], result["divergent_cibs"], result["refused_writes"],
-        result["unacked_present"]))
+    return ("fault=writes acked_writes=%d lost_writes=%d divergent_cibs=%d writes_sent=%d refused_writes=%d "
+            "unacked_present=%d" % (result["acked_writes"], result["lost_writes"], result["divergent_cibs"],
+                                    result["writes_sent"], result["refused_writes"], result["unacked_present"]))
