@@ -152,6 +152,9 @@ class Cluster:
         """The node's watchdog stand-in: outside the node's cgroup (it must outlive what it kills)."""
         if n.watchdog is not None and n.watchdog.poll() is None:
             return
+        # The folders it empties on expiry must exist before it starts (clusterd would make them later).
+        os.makedirs(n.rsctmp, exist_ok=True)
+        os.makedirs(n.run_dir, exist_ok=True)
         # A FIFO left by a stand-in that was SIGKILLed: gone first, so that waiting for the new one means something.
         try:
             os.unlink(n.fifo)
@@ -172,7 +175,12 @@ class Cluster:
             if n.watchdog.poll() is not None:
                 break
             time.sleep(0.01)
-        raise HarnessError("vigil-watchdog of %s did not create %s (see %s/watchdog.log)" % (n.name, n.fifo, n.dir))
+        try:
+            with open(n.dir + "/watchdog.log", errors="replace") as f:
+                said = f.read()[-400:].strip()
+        except FileNotFoundError:
+            said = ""
+        raise HarnessError("vigil-watchdog of %s did not create %s: %s" % (n.name, n.fifo, said or "no output"))
 
     def start(self, n):
         """Starts n's clusterd in n's namespace and cgroup (and its watchdog stand-in first, when armed)."""
