@@ -196,8 +196,15 @@ demo: clusterd-release
 demo-stop:
 	DEMO_DIR=$(DEMO_DIR) BIN=.build/release scripts/demo.sh stop
 
+# With the watchdog stand-in in the package (Tests/Support/vigil-watchdog), bench-failover runs twice: without a
+# watchdog, then with the stand-in armed on every node (--watchdog; root: one cgroup per node).
+HAVE_WATCHDOG_STANDIN := $(shell grep -q '"vigil-watchdog"' Package.swift && echo 1)
 bench-failover: clusterd-release
 	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS)
+ifeq ($(HAVE_WATCHDOG_STANDIN),1)
+	$(SWIFT) build -c release --product vigil-watchdog
+	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS) --watchdog
+endif
 
 # --- Chaos on real processes (issue 13): 3 clusterd nodes, each in its own network namespace and cgroup, faults
 # injected on the node that runs the group web (VIP + service, ocf:heartbeat:Dummy, monitor 2 s), judged by a
@@ -215,6 +222,7 @@ CHAOS_ARGS ?=
 chaos-release: clusterd-release
 	$(SWIFT) build -c release --product cibadmin
 ifneq ($(WATCHDOG),none)
+	@test "$(HAVE_WATCHDOG_STANDIN)" = 1 || { echo "chaos: vigil-watchdog (the watchdog stand-in) is not in this tree; run with WATCHDOG=none" >&2; exit 1; }
 	$(SWIFT) build -c release --product vigil-watchdog
 endif
 
