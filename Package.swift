@@ -141,5 +141,7 @@ let package = Package(
     .testTarget(name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "Membership"]),
     // Real clusterd processes over real sockets (issue 7).
     .testTarget(name: "ClusterdTests", dependencies: ["Controller", "CIB"]),
+    // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
+    .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
   ]
 )
