@@ -29,6 +29,8 @@ final class NodeRuntime {
   let tokenMs: Int64
   var core: ControllerCore
   let effectsHandler: EffectsHandler
+  /// The watchdog device and its feeding decision (NodeRuntime+Watchdog.swift); set by ClusterdService.
+  var watchdog: WatchdogShell?
 
   // View and CIB synchronization.
   var view: View?
@@ -120,6 +122,7 @@ final class NodeRuntime {
       localNode: ControllerNode(id: me.nodeID.rawValue, name: me.displayName),
       controllerUUID: UUID().uuidString.lowercased(), lease: lease)
     cc.dcVersion = "2.1.5-vigil"
+    cc.watchdog = options.watchdogDevice == nil ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token)
     self.core = ControllerCore(config: cc, cib: cib)
   }
 
@@ -152,6 +155,7 @@ final class NodeRuntime {
   // MARK: inputs
 
   func handle(_ input: DaemonInput) async {
+    watchdogTurn()
     switch input {
     case .membership(let event): membership(event)
     case .lrm(let report): lrmReport(report)
@@ -657,9 +661,12 @@ final class NodeRuntime {
   }
 
   func statusInfo() -> LiveStatusInfo {
-    LiveStatusInfo(
+    var info = LiveStatusInfo(
       clusterName: config.totem.clusterName ?? "", localNode: myName, dcName: core.dc?.name,
       dcID: core.dc.map { String($0.id) }, quorate: quorate, members: members.map { name(of: $0.rawValue) },
       membershipBackend: backend?.backendName ?? "native", cib: CIBXML.serialize(core.cib))
+    info.watchdog = watchdog?.summary(wait: core.survivorWait, leaseMs: core.config.lease.leaseMs)
+    info.watchdogWarning = core.survivorWait.warning
+    return info
   }
 }
