@@ -127,7 +127,7 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
-    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
+    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB", "LRM", "Membership"]),
 
     // Membership over the local corosync daemon (issue 8): CPG + quorum + votequorum + cmap client libraries, a
     // node process and a namespace-cluster harness for its tests and `make bench-membership BACKEND=corosync`.

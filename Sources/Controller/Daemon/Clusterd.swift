@@ -132,7 +132,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
       }
       runtime = try NodeRuntime(
         options: runtimeOptions, config: runtimeConfig, me: me, logger: logger, executor: executor,
-        effectsHandler: effects, enqueue: enqueue)
+        effectsHandler: effects, membershipBackend: backend.backendName, enqueue: enqueue)
     } catch {
       device?.disarm()
       try? await backend.shutdown()
@@ -140,11 +140,13 @@ public final class ClusterdService: Service, @unchecked Sendable {
       throw error
     }
     runtime.backend = backend
-    runtime.watchdog = WatchdogShell(device: device, tokenMs: runtime.tokenMs, leaseMs: runtime.core.config.lease.leaseMs)
+    let controller = runtime.core.controller
+    runtime.watchdog = WatchdogShell(
+      device: device, timing: controller.config.watchdog, leaseMs: controller.config.lease.leaseMs)
     if let device {
-      logger.notice("watchdog armed: \(device.path), timeout \(device.timeoutS) s; a lost node's resources start \(runtime.core.survivorWait.waitMs) ms after it was last heard")
+      logger.notice("watchdog armed: \(device.path), timeout \(device.timeoutS) s; a lost node's resources start \(controller.survivorWait.waitMs) ms after it was last heard")
     } else {
-      logger.warning("NO WATCHDOG (no --watchdog-device): split-brain protection is the lease only; a node frozen longer than the \(runtime.core.config.lease.leaseMs) ms lease may run resources alongside the survivors until it resumes")
+      logger.warning("NO WATCHDOG (no --watchdog-device): split-brain protection is the lease only; a node frozen longer than the \(controller.config.lease.leaseMs) ms lease may run resources alongside the survivors until it resumes")
     }
     logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])
 

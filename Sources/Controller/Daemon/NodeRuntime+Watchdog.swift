@@ -11,41 +11,24 @@ final class WatchdogShell {
   var warned: String?
   var checkedVersion: CIBVersion?
 
-  init(device: WatchdogDevice?, tokenMs: Int64, leaseMs: Int64) {
+  /// `timing`: the controller's (built from the timeout the device reported); nil exactly when there is no device.
+  init(device: WatchdogDevice?, timing: WatchdogTiming?, leaseMs: Int64) {
+    precondition((device == nil) == (timing == nil), "a watchdog timing without a device, or the reverse")
     self.device = device
-    core = WatchdogCore(timing: device.map { WatchdogTiming(timeoutS: $0.timeoutS, tokenMs: tokenMs) },
-                        freezeGapMs: leaseMs)
-  }
-
-  /// What `pcs status` prints in the cluster summary (after "Watchdog: ").
-  func summary(wait: SurvivorWait, leaseMs: Int64) -> String {
-    if let device {
-      return "armed (\(device.path), timeout \(device.timeoutS)s); a lost node's resources start after \(wait.waitMs)ms"
-    }
-    return "none: split-brain protection is the lease only (a node frozen longer than \(leaseMs)ms may run resources "
-      + "alongside the survivors until it resumes)"
+    core = WatchdogCore(timing: timing, freezeGapMs: leaseMs)
   }
 }
 
 extension NodeRuntime {
-  /// Something may run here: a resource started or found running and not stopped since, or a start or stop in
-  /// flight on the local LRM (the previous life's leftovers being stopped count too).
-  var localResourcesActive: Bool {
-    !localActive.isEmpty
-      || pendingOps.contains { key, requests in
-        key.intervalMs == 0 && requests.contains { ["start", "stop", "promote", "demote", "migrate_from", "migrate_to"].contains($0.task) }
-      }
-  }
-
   /// One turn of the daemon loop for the watchdog: the lease facts in, keepalives and freeze handling out.
   func watchdogTurn() {
     guard let watchdog else { return }
-    let facts = LeaseFacts(quorate: quorate && view != nil, resourcesActive: localResourcesActive)
-    perform(watchdog.core.handle(.loopTurned(facts, atMs: nowMs())), watchdog)
+    perform(watchdog.core.handle(.loopTurned(core.leaseFacts, atMs: nowMs())), watchdog)
     // The survivors' wait depends on the CIB's stonith-watchdog-timeout: checked when the CIB changes.
+    let version = try? CIBVersion(of: core.cib)
     guard version != watchdog.checkedVersion else { return }
     watchdog.checkedVersion = version
-    let warning = core.survivorWait.warning
+    let warning = core.controller.survivorWait.warning
     if warning != watchdog.warned {
       watchdog.warned = warning
       if let warning { logger.critical("\(warning)") }
@@ -55,7 +38,7 @@ extension NodeRuntime {
   /// clusterd is exiting: disarm the device (magic close) only if nothing runs here any more.
   func watchdogExit() {
     guard let watchdog else { return }
-    perform(watchdog.core.handle(.exiting(resourcesActive: localResourcesActive)), watchdog)
+    perform(watchdog.core.handle(.exiting(resourcesActive: core.leaseFacts.resourcesActive)), watchdog)
   }
 
   private func perform(_ effects: [WatchdogCore.Effect], _ watchdog: WatchdogShell) {
@@ -70,8 +53,9 @@ extension NodeRuntime {
       case .resumeFeeding:
         logger.notice("watchdog: the lease is held again, keepalives resume")
       case .resumedAfterFreeze(let gapMs):
-        logger.critical("this node did not run for \(gapMs) ms (longer than the \(watchdog.core.freezeGapMs) ms lease): the survivors may have started its resources; stopping everything here now")
-        stopAllLocal()
+        for effect in core.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: watchdog.core.freezeGapMs, at: now()) {
+          perform(effect)
+        }
       case .disarmWatchdog:
         watchdog.device?.disarm()
         logger.info("watchdog disarmed (magic close)")
