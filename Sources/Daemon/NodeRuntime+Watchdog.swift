@@ -1,4 +1,5 @@
 import CIB
+import Controller
 import Logging
 
 /// The watchdog inside clusterd: the device (absent without `--watchdog-device`) and the pure `WatchdogCore` that
