@@ -21,6 +21,10 @@ extension NodeCore {
       interval: .milliseconds(request.intervalMs), timeout: .milliseconds(max(1, request.timeoutMs)))
     call.meta.sort { $0.name < $1.name }
     let key = OperationKey(call)
+    if verb == .stop {
+      // The LRM ends the resource's recurring operations before a stop (cancelled or not): none reports any more.
+      pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
+    }
     if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
     out.append(.runLocally(call))
   }
