@@ -115,7 +115,7 @@ struct NodeSimulation {
     for i in alive {
       let inc = machines[i].incarnation
       push(nowMs, .input(node: i, incarnation: inc, { [view] in .viewInstalled(view, at: $0) }))
-      push(nowMs + quorumDelayMs, .input(node: i, incarnation: inc, { .quorumChanged(quorate: q, at: $0) }))
+      push(nowMs + quorumDelayMs, .input(node: i, incarnation: inc, { [view] in .quorumChanged(quorate: q, view: view.id, at: $0) }))
     }
   }
 
