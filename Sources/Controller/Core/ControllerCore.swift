@@ -1,4 +1,5 @@
 import CIB
+import ControlProtocol
 import PolicyEngine
 
 /// The controller of one node, as a value: DC election, the DC's transition engine, the lease, fencing gating,

@@ -1,4 +1,6 @@
 import CIB
+import ControlProtocol
+import Controller
 import Foundation
 import LRM
 import Logging
