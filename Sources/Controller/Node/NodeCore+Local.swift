@@ -206,9 +206,12 @@ extension NodeCore {
     if let dc = controller.dc {
       shown = PolicyEngine.StatusRecorder.recordDC(dc.cibID, haveQuorum: quorate, in: shown)
     }
-    return LiveStatusInfo(
+    var info = LiveStatusInfo(
       clusterName: config.clusterName, localNode: config.localNode.name, dcName: controller.dc?.name,
       dcID: controller.dc.map { String($0.id) }, quorate: quorate, members: members.map { name(of: $0.rawValue) },
       membershipBackend: config.membershipBackend, cib: CIBXML.serialize(shown))
+    info.watchdog = controller.watchdogSummary
+    info.watchdogWarning = controller.survivorWait.warning
+    return info
   }
 }
