@@ -141,5 +141,14 @@ let package = Package(
     .testTarget(name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "Membership"]),
     // Real clusterd processes over real sockets (issue 7).
     .testTarget(name: "ClusterdTests", dependencies: ["Controller", "CIB"]),
+
+    // The whole-cluster deterministic simulation (issue 13): membership cores, the daemon's node logic around
+    // ControllerCore, a simulated LRM, disk, clock and network, faults and client writes from one seed.
+    // `make simulate-cluster SEEDS=N`.
+    .target(
+      name: "ClusterSimulation", dependencies: ["Membership", "Controller", "CIB", "PolicyEngine"],
+      path: "Tests/Support/ClusterSimulation"),
+    .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
+    .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),
   ]
 )
