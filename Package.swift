@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Vigil: a high-availability cluster resource manager in the Pacemaker + Corosync + pcs family.
-// Libraries hold the logic; each executable only parses arguments and wires libraries together.
+// Layout: Sources/ holds the product modules and thin mains, Benchmarks/ the bench-* executables, Tests/Support/ the
+// test kits (node processes, simulators, harnesses). Libraries hold the logic; each executable only parses arguments
+// and wires libraries together.
 let package = Package(
   name: "Vigil",
   platforms: [.macOS(.v13)],  // needed for AsyncParsableCommand roots, even on Linux
@@ -24,10 +26,19 @@ let package = Package(
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
+    // MARK: C libraries (Sources/System)
+
     // libxml2 through pkg-config; only the CIB module may import it.
     .systemLibrary(
-      name: "CLibXML2", pkgConfig: "libxml-2.0",
+      name: "CLibXML2", path: "Sources/System/CLibXML2", pkgConfig: "libxml-2.0",
       providers: [.apt(["libxml2-dev"])]),
+    // corosync's client libraries (CPG, quorum, votequorum, cmap); only MembershipCorosync may import them, so only
+    // clusterd links them.
+    .systemLibrary(
+      name: "CCorosync", path: "Sources/System/CCorosync",
+      providers: [.apt(["libcpg-dev", "libquorum-dev", "libvotequorum-dev", "libcmap-dev"])]),
+
+    // MARK: Product modules (Sources)
 
     // The Cluster Information Base: Pacemaker's XML, typed model, validation, versioning, diffs, storage.
     .target(
@@ -46,6 +57,8 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // The same membership interface over a local corosync 3 (CPG, votequorum, cmap).
+    .target(name: "MembershipCorosync", dependencies: ["CCorosync", "Membership"]),
     // The scheduler: pure, CIB values in, transition graph out. Must not import CLibXML2.
     .target(
       name: "PolicyEngine",
@@ -58,30 +71,40 @@ let package = Package(
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "Logging", package: "swift-log"),
       ]),
-    // DC election, transition execution, recovery, fencing.
+    // The pure controller: DC election, transition execution, recovery, the failover timeline and the messages
+    // nodes exchange. No I/O: inputs in, effects out.
+    .target(name: "Controller", dependencies: ["CIB", "PolicyEngine", "LRM", "Membership", "ControlProtocol"]),
+    // What local tools ask their node's clusterd and what it answers (requests, responses, the failover timeline),
+    // the frames that carry them and the blocking client: all that pcs, cibadmin and crm_verify need of clusterd.
+    .target(name: "ControlProtocol", dependencies: ["Membership"]),
+    // clusterd's shell: sockets, files, timers and services around the pure controller.
     .target(
-      name: "Controller",
+      name: "Daemon",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync",
+        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync", "Controller", "ControlProtocol",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
 
+    // MARK: Executables (Sources/pcs, Sources/Tools)
+
     .executableTarget(
       name: "pcs",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "Controller",
+        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "cibadmin",
-      dependencies: ["CIB", "Controller", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["CIB", "ControlProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Sources/Tools/cibadmin"),
     .executableTarget(
       name: "crm_simulate",
       dependencies: [
         "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      path: "Sources/Tools/crm_simulate",
       // Static Swift runtime and Foundation: no dynamic symbol binding at start-up (a third of an 8x200 run).
       linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lCoreFoundation",
                                       "-lFoundationEssentials", "-lFoundationInternationalization", "-l_FoundationICU",
@@ -90,63 +113,87 @@ let package = Package(
     .executableTarget(
       name: "crm_verify",
       dependencies: [
-        "CIB", "Controller", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+        "CIB", "ControlProtocol", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Tools/crm_verify"),
     .executableTarget(
       name: "clusterd",
       dependencies: [
-        "Controller",
+        "Daemon", "ControlProtocol",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
-      ]),
-    // make bench-cib: parse/serialize time and peak memory of the CIB module (release build).
-    .executableTarget(name: "bench-cib", dependencies: ["CIB"]),
-    // make bench-model: decode/encode/validate time of the typed CIB model (release build).
-    .executableTarget(name: "bench-model", dependencies: ["CIB"]),
-    .executableTarget(name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")]),
+      ],
+      path: "Sources/Tools/clusterd"),
 
-    // Membership's deterministic simulator, a node process for loopback tests, and its benchmark.
-    .executableTarget(name: "membership-sim", dependencies: ["Membership"]),
+    // MARK: Benchmarks (Benchmarks/<name>): key=value lines, release builds, run by `make bench-*`
+
+    // Parse/serialize time and peak memory of the CIB module.
+    .executableTarget(name: "bench-cib", dependencies: ["CIB"], path: "Benchmarks/bench-cib"),
+    // Decode/encode/validate time of the typed CIB model.
+    .executableTarget(name: "bench-model", dependencies: ["CIB"], path: "Benchmarks/bench-model"),
+    .executableTarget(
+      name: "bench-lrm", dependencies: ["LRM", .product(name: "Logging", package: "swift-log")],
+      path: "Benchmarks/bench-lrm"),
+    .executableTarget(
+      name: "bench-membership", dependencies: ["Membership", "MembershipNodeKit"],
+      path: "Benchmarks/bench-membership"),
+    .executableTarget(
+      name: "bench-membership-corosync", dependencies: ["CorosyncHarness", "MembershipCorosync", "MembershipNodeKit"],
+      path: "Benchmarks/bench-membership-corosync"),
+
+    // MARK: Test kits (Tests/Support/<name>)
+
+    // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
+    // percentiles, a child process with line pipes and the loopback cluster writer.
+    .target(name: "MembershipNodeKit", dependencies: ["Membership"], path: "Tests/Support/MembershipNodeKit"),
+    // A membership node process over the native UDP shell, driven by tests and bench-membership.
     .executableTarget(
       name: "membership-node",
       dependencies: [
         "Membership", "MembershipNodeKit", .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
-      ]),
-    .executableTarget(name: "bench-membership", dependencies: ["Membership", "MembershipNodeKit"]),
-    // What both membership node processes and both benchmarks share (line protocol, order digest, percentiles).
-    .target(name: "MembershipNodeKit", dependencies: ["Membership"]),
+      ],
+      path: "Tests/Support/membership-node"),
+    // The same node process over corosync.
+    .executableTarget(
+      name: "membership-corosync-node", dependencies: ["MembershipCorosync", "MembershipNodeKit"],
+      path: "Tests/Support/membership-corosync-node"),
+    // Membership's deterministic simulator: seeded faults, simulated time, the invariants checked after each step.
+    .target(name: "MembershipSimulation", dependencies: ["Membership"], path: "Tests/Support/MembershipSimulation"),
+    // Runs the simulator over many seeds (`make simulate`).
+    .executableTarget(
+      name: "membership-sim", dependencies: ["Membership", "MembershipSimulation"], path: "Tests/Support/membership-sim"),
+    // Clusters of real corosync daemons in network namespaces.
+    .target(
+      name: "CorosyncHarness", dependencies: ["Membership", "MembershipNodeKit"], path: "Tests/Support/CorosyncHarness"),
+
+    // MARK: Tests
 
     .testTarget(
       name: "CIBTests",
       dependencies: ["CIB", .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(
       name: "MembershipTests",
-      dependencies: ["Membership", .product(name: "PropertyBased", package: "swift-property-based")]),
+      dependencies: [
+        "Membership", "MembershipNodeKit", "MembershipSimulation",
+        .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB"]),
-    .testTarget(name: "ControllerTests", dependencies: ["Controller", "PolicyEngine", "CIB"]),
+    .testTarget(
+      name: "ControllerTests", dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership"]),
+    .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
+    .testTarget(
+      name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
+    // Real clusterd processes over real sockets.
+    .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
 
-    // Membership over the local corosync daemon (issue 8): CPG + quorum + votequorum + cmap client libraries, a
-    // node process and a namespace-cluster harness for its tests and `make bench-membership BACKEND=corosync`.
-    .systemLibrary(
-      name: "CCorosync", providers: [.apt(["libcpg-dev", "libquorum-dev", "libvotequorum-dev", "libcmap-dev"])]),
-    .target(name: "MembershipCorosync", dependencies: ["CCorosync", "Membership"]),
-    .target(name: "CorosyncHarness", dependencies: ["Membership"]),
-    .executableTarget(name: "membership-corosync-node", dependencies: ["MembershipCorosync", "MembershipNodeKit"]),
-    .executableTarget(
-      name: "bench-membership-corosync", dependencies: ["CorosyncHarness", "MembershipCorosync", "MembershipNodeKit"]),
-    .testTarget(name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "Membership"]),
-    // Real clusterd processes over real sockets (issue 7).
-    .testTarget(name: "ClusterdTests", dependencies: ["Controller", "CIB"]),
-
-    // The whole-cluster deterministic simulation (issue 13): membership cores, the daemon's node logic around
-    // ControllerCore, a simulated LRM, disk, clock and network, faults and client writes from one seed.
-    // `make simulate-cluster SEEDS=N`.
+    // The whole-cluster deterministic simulation: membership cores, the daemon's node core around ControllerCore,
+    // a simulated LRM, disk, clock and network, faults and client writes from one seed. `make simulate-cluster`.
     .target(
-      name: "ClusterSimulation", dependencies: ["Membership", "Controller", "CIB", "PolicyEngine"],
+      name: "ClusterSimulation",
+      dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM"],
       path: "Tests/Support/ClusterSimulation"),
     .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
     .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),

@@ -119,6 +119,12 @@ public struct ExecutorCore: Sendable {
     switch input {
     case .operationRequested(let call):
       let key = OperationKey(call)
+      if call.action == .stop {
+        // A stop ends every recurring operation of its resource first, whether or not the controller cancelled
+        // them: its cancel list comes from the recorded history, which misses an operation whose first result
+        // was never recorded. A monitor left armed would run after the stop and report "not running".
+        for other in recurring.keys.sorted() where other.resource == call.resource { cancel(other, into: &effects) }
+      }
       if call.interval > .zero {
         // Re-requesting a recurring operation replaces it (new parameters), as Pacemaker does.
         if recurring[key] != nil {
@@ -130,16 +136,7 @@ public struct ExecutorCore: Sendable {
       }
       enqueue(key: key, call: call, into: &effects)
     case .cancelRequested(let key):
-      let registration = recurring.removeValue(forKey: key)
-      if registration != nil {
-        effects.append(.cancelTimer(key))
-        for (id, r) in running where r.key == key { running[id]!.current = false }
-      }
-      let dropped = queue.filter { $0.key == key }
-      queue.removeAll { $0.key == key }
-      if let call = registration?.call ?? dropped.first?.call {
-        effects.append(.report(OperationReport(key: key, call: call, result: cancelledResult)))
-      }
+      cancel(key, into: &effects)
     case .operationCompleted(let id, let result):
       guard let run = running.removeValue(forKey: id) else {
         preconditionFailure("completion of unknown \(id)")
@@ -164,6 +161,21 @@ public struct ExecutorCore: Sendable {
     }
     dispatch(into: &effects)
     return effects
+  }
+
+  /// Ends a recurring operation (or drops a queued one-shot): its timer stops, a run in flight is no longer
+  /// reported, and the cancellation itself is reported once.
+  private mutating func cancel(_ key: OperationKey, into effects: inout [ExecutorEffect]) {
+    let registration = recurring.removeValue(forKey: key)
+    if registration != nil {
+      effects.append(.cancelTimer(key))
+      for (id, r) in running where r.key == key { running[id]!.current = false }
+    }
+    let dropped = queue.filter { $0.key == key }
+    queue.removeAll { $0.key == key }
+    if let call = registration?.call ?? dropped.first?.call {
+      effects.append(.report(OperationReport(key: key, call: call, result: cancelledResult)))
+    }
   }
 
   private var cancelledResult: OperationResult {

@@ -110,6 +110,10 @@ struct ClusterSimulation {
         }
         log.append("\(nowMs) \(nodes[i].me.name) -> \(req.node.name) \(req.operationKey)")
         let latency = req.task == "start" ? startLatencyMs : req.task == "stop" ? stopLatencyMs : monitorLatencyMs
+        if req.task == "stop" {
+          // As the LRM does: a stop ends its resource's recurring operations first, cancelled or not.
+          nodes[t].recurring = nodes[t].recurring.filter { $0.value.resource != req.resource }
+        }
         if req.task == "start" {
           nodes[t].running[req.resource] = nowMs
           startsIssued.append((nowMs, req.resource, req.node.name))
@@ -204,8 +208,38 @@ struct ClusterSimulation {
     nodes[i].running[resource] = nil
     guard let mon = nodes[i].recurring.values.sorted(by: { $0.operationKey < $1.operationKey })
       .first(where: { $0.resource == resource }) else { return }
-    let c = OperationCompletion(mon, rc: 7, exitReason: "not running")
+    broadcast(OperationCompletion(mon, rc: 7, exitReason: "not running"), from: i)
+  }
+
+  /// Delivers a result node `i`'s LRM reports to every core of its partition, as clusterd broadcasts it.
+  mutating func broadcast(_ c: OperationCompletion, from i: Int) {
     for o in component(of: i) where nodes[o].alive { push(nowMs, .input(node: o, .operationCompleted(c, at: time(nowMs)))) }
+  }
+
+  /// Steps until `condition` holds (true) or nothing is left to do (false), bounded.
+  mutating func step(until condition: (ClusterSimulation) -> Bool, eventsMax: Int = 20_000) -> Bool {
+    for _ in 0..<eventsMax {
+      if condition(self) { return true }
+      guard step() else { return false }
+    }
+    return false
+  }
+
+  /// Where the LRMs' recurring operations differ from what the configuration asks for the resources they run:
+  /// "missing OP on NODE" / "extra OP on NODE", sorted (promoted roles are not modelled: no promotable resources).
+  func recurringMismatches() throws -> [String] {
+    let dc = try #require(dcIndex)
+    let input = try CIBReader.read(nodes[dc].core.cib, now: 1_700_000_000 + nowMs / 1000)
+    var out: [String] = []
+    for n in nodes where n.alive {
+      let wanted = Set(n.running.keys.flatMap { rsc in
+        OperationDefinition.recurringOperations(input: input, resource: rsc).map { "\(rsc)_\($0.task)_\($0.intervalMs)" }
+      })
+      let registered = Set(n.recurring.keys)
+      out += wanted.subtracting(registered).map { "missing \($0) on \(n.me.name)" }
+      out += registered.subtracting(wanted).map { "extra \($0) on \(n.me.name)" }
+    }
+    return out.sorted()
   }
 
   // Views of the cluster.

@@ -3,6 +3,7 @@
 #endif
 import CorosyncHarness
 import Membership
+import MembershipNodeKit
 import Testing
 
 /// A real corosync 3.1.7 cluster of three network namespaces, each with its own corosync and one Vigil membership

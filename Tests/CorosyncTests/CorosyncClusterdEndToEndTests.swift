@@ -4,6 +4,7 @@
 import CorosyncHarness
 import Dispatch
 import Membership
+import MembershipNodeKit
 import Testing
 
 /// The user's flow on the corosync backend, with real processes only: three network namespaces, each running real

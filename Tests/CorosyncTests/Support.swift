@@ -3,6 +3,7 @@
 #endif
 import CorosyncHarness
 import Membership
+import MembershipNodeKit
 import Testing
 
 /// The repository root, from this file's path (Tests/CorosyncTests/Support.swift).

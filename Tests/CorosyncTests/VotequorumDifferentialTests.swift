@@ -3,6 +3,7 @@
 #endif
 import CorosyncHarness
 import Membership
+import MembershipNodeKit
 import Testing
 
 /// A scripted sequence of membership events, run through real corosync (namespace cluster) and through the native

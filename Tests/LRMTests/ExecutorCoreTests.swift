@@ -110,16 +110,40 @@ struct ExecutorCoreTests {
     core.checkInvariants()
   }
 
-  @Test func monitorWaitsBehindAStopOnTheSameResource() {
+  @Test func aProbeWaitsBehindAStopOnTheSameResource() {
+    var core = ExecutorCore(limits: ExecutorLimits())
+    _ = core.handle(.operationRequested(call("a", .stop)))  // runs now (resource idle)
+    #expect(runs(core.handle(.operationRequested(call("a", .monitor)))).isEmpty)
+    let e = core.handle(.operationCompleted(RunID(1), ok()))
+    #expect(runs(e).map(\.1.action) == [.monitor])
+  }
+
+  /// A stop ends its resource's recurring operations before it runs, cancelled by the controller or not (the
+  /// controller cancels only what its recorded history shows): the armed timer, a queued run and a run in flight
+  /// all end without a report, so nothing says "not running" after the stop.
+  @Test func aStopEndsTheRecurringOperationsOfItsResource() {
     var core = ExecutorCore(limits: ExecutorLimits())
     let mon = call("a", .monitor, every: .seconds(5))
-    _ = core.handle(.operationRequested(mon))
-    _ = core.handle(.operationCompleted(RunID(1), ok()))
-    _ = core.handle(.operationRequested(call("a", .stop)))  // runs now (resource idle)
-    // The monitor's timer fires while stop runs: queued, not started.
-    #expect(runs(core.handle(.timerFired(OperationKey(mon)))).isEmpty)
-    let e = core.handle(.operationCompleted(RunID(2), ok()))
-    #expect(runs(e).map(\.1.action) == [.monitor])
+    let slow = call("a", .monitor, every: .seconds(30))
+    let other = call("b", .monitor, every: .seconds(5))
+    _ = core.handle(.operationRequested(mon))       // run1
+    _ = core.handle(.operationRequested(other))     // run2
+    _ = core.handle(.operationCompleted(RunID(1), ok()))  // mon armed; slow queues next
+    _ = core.handle(.operationRequested(slow))      // run3, in flight when the stop comes
+    var e = core.handle(.operationRequested(call("a", .stop)))
+    #expect(e.contains(.cancelTimer(OperationKey(mon))) && e.contains(.cancelTimer(OperationKey(slow))))
+    #expect(reports(e).map(\.key).sorted() == [OperationKey(mon), OperationKey(slow)].sorted())
+    #expect(reports(e).allSatisfy { $0.result.status == .cancelled })
+    #expect(core.recurringKeys == [OperationKey(other)], "b's monitor is not a's")
+    #expect(core.handle(.timerFired(OperationKey(mon))).isEmpty)
+    // The run in flight ends: no report; the stop runs next.
+    e = core.handle(.operationCompleted(RunID(3), notRunning()))
+    #expect(reports(e).isEmpty)
+    #expect(runs(e).map(\.1.action) == [.stop])
+    e = core.handle(.operationCompleted(RunID(4), ok()))
+    #expect(reports(e).map(\.key.action) == [.stop])
+    #expect(!e.contains { if case .startTimer = $0 { true } else { false } })
+    core.checkInvariants()
   }
 
   /// Seeded random interleavings of requests, completions, timers and cancels never break the invariants.
@@ -130,13 +154,22 @@ struct ExecutorCoreTests {
     var inFlight: [RunID] = []
     var timers: Set<OperationKey> = []
     let resources = ["r1", "r2", "r3", "r4", "r5"]
+    /// Resources whose last request was a stop: none of their recurring operations may report any more.
+    var stopped: Set<String> = []
     for _ in 0..<2000 {
       let effects: [ExecutorEffect]
       switch Int.random(in: 0..<5, using: &rng) {
       case 0:
         let r = resources.randomElement(using: &rng)!
-        let interval: Duration = Bool.random(using: &rng) ? .seconds(10) : .zero
-        effects = core.handle(.operationRequested(call(r, interval == .zero ? .start : .monitor, every: interval)))
+        switch Int.random(in: 0..<3, using: &rng) {
+        case 0:
+          effects = core.handle(.operationRequested(call(r, .monitor, every: .seconds(10))))
+          stopped.remove(r)
+        case 1: effects = core.handle(.operationRequested(call(r, .start)))
+        default:
+          effects = core.handle(.operationRequested(call(r, .stop)))
+          stopped.insert(r)
+        }
       case 1, 2:
         guard !inFlight.isEmpty else { continue }
         let id = inFlight.remove(at: Int.random(in: 0..<inFlight.count, using: &rng))
@@ -154,7 +187,9 @@ struct ExecutorCoreTests {
         case .runOperation(let id, _): inFlight.append(id)
         case .startTimer(let k, _): timers.insert(k)
         case .cancelTimer(let k): timers.remove(k)
-        case .report: break
+        case .report(let r):
+          let late = r.key.intervalMs > 0 && r.result.status != .cancelled && stopped.contains(r.key.resource)
+          #expect(!late, "seed \(seed): \(r.key) reported after its resource's stop")
         }
       }
       core.checkInvariants()

@@ -46,6 +46,49 @@ import Testing
     #expect(await reports.next() == nil)
   }
 
+  /// Cancel (or not) then stop, with a real Dummy: nothing reports "not running" after the stop. The controller
+  /// cancels only the monitors its recorded history shows, so the stop itself must end the others; the probe
+  /// requested afterwards runs on the same resource, so a monitor run after the stop would report before it.
+  @Test(arguments: [true, false])
+  func noMonitorReportsAfterAStop(controllerCancels: Bool) async throws {
+    let dir = TempDir("executor-stop")
+    defer { dir.remove() }
+    let clock = ManualClock()
+    let runner = AgentRunner(roots: systemRoots, logger: testLogger)
+    let executor = LocalExecutor(limits: ExecutorLimits(concurrentOperationsMax: 4), clock: clock, logger: testLogger) {
+      await runner.run($0)
+    }
+    var reports = executor.reports.makeAsyncIterator()
+    let dummy = try ResourceAgentName.parse("ocf:heartbeat:Dummy")
+    let params: [AgentCall.Parameter] = [.init("state", "\(dir.path)/r.state")]
+    await executor.request(AgentCall(resource: "r", agent: dummy, action: .start, parameters: params))
+    #expect(try #require(await reports.next()).result.ocf == .success)
+    let monitor = AgentCall(resource: "r", agent: dummy, action: .monitor, parameters: params, interval: .seconds(10))
+    await executor.request(monitor)
+    #expect(try #require(await reports.next()).result.ocf == .success)
+    try await waitUntil { clock.sleeperCount == 1 }
+
+    if controllerCancels { await executor.cancel(OperationKey(monitor)) }
+    await executor.request(AgentCall(resource: "r", agent: dummy, action: .stop, parameters: params))
+    var afterCancel: [OperationReport] = []
+    while let r = await reports.next() {
+      afterCancel.append(r)
+      if r.key.action == .stop { break }
+    }
+    #expect(afterCancel.map(\.key) == [OperationKey(monitor), OperationKey(resource: "r", action: .stop)])
+    #expect(afterCancel.first?.result.status == .cancelled)
+    #expect(afterCancel.last?.result.ocf == .success)
+    #expect(clock.sleeperCount == 0, "no monitor timer is left armed after the stop")
+
+    clock.advance(by: .seconds(10))
+    try await Task.sleep(for: .milliseconds(50))  // a timer that was left armed gets to fire
+    await executor.request(AgentCall(resource: "r", agent: dummy, action: .monitor, parameters: params))
+    let next = try #require(await reports.next())
+    #expect(next.key.intervalMs == 0, "after the stop: \(next.key) reported \(next.result.ocf)")
+    #expect(next.result.ocf == .notRunning)
+    await executor.shutdown()
+  }
+
   /// Rule 6: the reports buffer is bounded, and a report it has no room for is counted (and logged), not lost
   /// without a trace.
   @Test func aFullReportsBufferCountsWhatItDrops() async throws {

@@ -1,3 +1,4 @@
+import MembershipNodeKit
 import Testing
 
 @testable import Membership

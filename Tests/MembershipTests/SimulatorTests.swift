@@ -1,3 +1,4 @@
+import MembershipSimulation
 import Testing
 
 @testable import Membership

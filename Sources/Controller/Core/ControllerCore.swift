@@ -1,4 +1,5 @@
 import CIB
+import ControlProtocol
 import PolicyEngine
 
 /// The controller of one node, as a value: DC election, the DC's transition engine, the lease, fencing gating,
@@ -16,7 +17,7 @@ import PolicyEngine
 public struct ControllerCore: Sendable {
   public let config: ControllerConfig
   /// The newest CIB this node knows (the DC's own writes, or the last `.cibReplaced`).
-  public private(set) var cib: CIBElement
+  public internal(set) var cib: CIBElement
   public private(set) var members: [ControllerNode] = []
   public private(set) var quorate = false
   public private(set) var dc: ControllerNode?
@@ -133,7 +134,7 @@ public struct ControllerCore: Sendable {
     guard isDC else { return effects }
 
     // Results the previous DC saw (or may have seen) but never wrote: recorded first, they describe the past.
-    for c in unrecorded where !isRecorded(c) { record(c, request: nil, at: at) }
+    for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
     unrecorded.removeAll()
 
     // Actions in flight on nodes that left will never answer: given up at once, not after their timeout (an
@@ -310,7 +311,7 @@ public struct ControllerCore: Sendable {
       return
     }
     // A result nobody waits for: a recurring monitor that changed, or an action of an older transition.
-    if c.intervalMs > 0 && c.status != .cancelled && unchangedRecurring(c) { return }
+    if c.intervalMs > 0 && (!isCurrentRecurring(c) || c.status != .cancelled && unchangedRecurring(c)) { return }
     record(c, request: nil, at: at)
     let failed = c.status != .done && c.status != .cancelled || (c.status == .done && c.rc != (c.transitionKey?.targetRC ?? 0))
     if failed && c.task == "monitor" {
@@ -404,7 +405,9 @@ public struct ControllerCore: Sendable {
         for a in t.fireReady(nowMs: at.monotonicMs) {
           switch a.kind {
           case .operation(let req):
-            if req.task == "stop" || req.task == "demote" { effects += cancelRecurring(req.resource, on: req.node) }
+            if ["stop", "demote", "promote"].contains(req.task) {
+              effects += cancelRecurringOperations(req.resource, on: req.node)
+            }
             effects.append(.execute(req))
           case .fence(let n, let action): effects.append(.fence(node: n, action: action))
           case .pseudo: break
@@ -413,6 +416,7 @@ public struct ControllerCore: Sendable {
         if t.isComplete {
           transition = nil
           effects.append(.transitionComplete(id: t.id, aborted: t.aborted))
+          reconcileRecurring(at: at, requestMissing: true, effects: &effects)
           if !t.aborted && !dirty { closeRecoveredIncidents(at.monotonicMs) }
           effects += announceShutdowns(at)
           continue
@@ -424,6 +428,7 @@ public struct ControllerCore: Sendable {
       }
       guard dirty, canCompute else { return }
       dirty = false
+      reconcileRecurring(at: at, requestMissing: false, effects: &effects)
       guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return }
       let result = schedule(input)
       transitionCounter += 1
@@ -451,16 +456,6 @@ public struct ControllerCore: Sendable {
       effects.append(.transitionStarted(id: t.id, actions: t.actions.count))
       transition = t
     }
-  }
-
-  func cancelRecurring(_ resource: String, on node: ControllerNode) -> [ControllerEffect] {
-    var out: [ControllerEffect] = []
-    for op in historyOps(resource, nodeID: node.cibID) {
-      guard let interval = op[attribute: "interval"].flatMap({ Int($0) }), interval > 0,
-            op.id != "\(resource)_last_failure_0", let task = op[attribute: "operation"] else { continue }
-      out.append(.cancel(node: node, resource: resource, task: task, intervalMs: interval))
-    }
-    return out
   }
 
   /// Nodes with the shutdown attribute set and nothing left running there.
@@ -654,18 +649,6 @@ public struct ControllerCore: Sendable {
     return historyOps(c.resource, nodeID: nodeID).contains {
       $0[attribute: "transition-magic"] == magic && $0[attribute: "operation_key"] == "\(c.resource)_\(c.task)_\(c.intervalMs)"
     }
-  }
-
-  /// A recurring monitor reporting what is already recorded (the LRM may repeat itself): nothing to write.
-  func unchangedRecurring(_ c: OperationCompletion) -> Bool {
-    guard let nodeID = nodeID(for: c.node) else { return false }
-    let ops = historyOps(c.resource, nodeID: nodeID)
-    guard let entry = ops.first(where: { $0.id == "\(c.resource)_\(c.task)_\(c.intervalMs)" }) else { return false }
-    let failedLater = ops.contains { $0.id == "\(c.resource)_last_failure_0"
-      && $0[attribute: "operation_key"] == "\(c.resource)_\(c.task)_\(c.intervalMs)"
-      && (Int($0[attribute: "call-id"] ?? "0") ?? 0) > (Int(entry[attribute: "call-id"] ?? "0") ?? 0) }
-    return !failedLater && entry[attribute: "rc-code"] == String(c.rc)
-      && entry[attribute: "op-status"] == String(c.status.rawValue)
   }
 
   /// History ids of the primitives active on `node` in `state`, sorted.

@@ -81,6 +81,22 @@ public struct ActionRequest: Sendable, Equatable {
   public var timeoutMs: Int
   public var transitionKey: TransitionKey
 
+  public init(
+    node: ControllerNode, resource: String, agentClass: String, agentProvider: String? = nil, agentType: String,
+    task: String, intervalMs: Int, parameters: [String: String], timeoutMs: Int, transitionKey: TransitionKey
+  ) {
+    self.node = node
+    self.resource = resource
+    self.agentClass = agentClass
+    self.agentProvider = agentProvider
+    self.agentType = agentType
+    self.task = task
+    self.intervalMs = intervalMs
+    self.parameters = parameters
+    self.timeoutMs = timeoutMs
+    self.transitionKey = transitionKey
+  }
+
   /// "rsc_task_interval" as Pacemaker names operations.
   public var operationKey: String { "\(resource)_\(task)_\(intervalMs)" }
 }

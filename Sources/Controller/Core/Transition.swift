@@ -115,7 +115,8 @@ public struct Transition: Sendable, Equatable {
 /// - Orderings become inputs between the concrete actions they reach (`.resource(r, task)` means every primitive
 ///   action of that task under r); an ordering whose other end is not in the transition constrains nothing.
 /// - The scheduler does not (yet) create recurring monitors: after each start (or promote) the configured
-///   recurring monitors for that role are added, each waiting for its start.
+///   recurring monitors for that role are added, each waiting for its start; those that should run on resources
+///   this transition leaves alone and are not recorded (`RecurringMonitorCheck.missing`) are added without inputs.
 /// - Starts, promotes and migrate_froms wait until the lease of every lost node has ended.
 struct TransitionBuilder {
   let result: SchedulerResult
@@ -183,6 +184,13 @@ struct TransitionBuilder {
         }
       }
     }
+    // "node resource" pairs this transition acts on, and those it promotes.
+    var actedOn: Set<String> = [], promotedAt: Set<String> = []
+    for a in g.actions where !a.optional && a.runnable {
+      guard let r = a.resource, let n = a.node else { continue }
+      actedOn.insert("\(state.nodes[n].name) \(historyID(r))")
+      if a.task == .promote { promotedAt.insert("\(state.nodes[n].name) \(historyID(r))") }
+    }
     for a in g.actions where !a.optional && a.runnable {
       guard let r = a.resource, let n = a.node else { continue }
       let rid = historyID(r)
@@ -212,7 +220,10 @@ struct TransitionBuilder {
       }
       out.append(action)
       byGraphID[a.id] = i
-      if (a.task == .start || a.task == .promote) && !monitorsInGraph.contains(r) {
+      // A start followed by a promote there gets the promoted role's monitors only (the other role's would report
+      // "promoted" as a failure).
+      let promotedLater = a.task == .start && promotedAt.contains("\(state.nodes[n].name) \(rid)")
+      if (a.task == .start || a.task == .promote) && !monitorsInGraph.contains(r) && !promotedLater {
         let promoted = a.task == .promote
         for mon in OperationDefinition.recurringOperations(input: input, resource: rid, promoted: promoted) {
           let j = out.count
@@ -222,6 +233,18 @@ struct TransitionBuilder {
                                       label: "\(mon.task)_\(mon.intervalMs) \(rid) \(state.nodes[n].name)"))
         }
       }
+    }
+    // Recurring operations that should run and are not recorded (a transition aborted between a start and its
+    // monitor, a monitor given up with a view change, a role changed by a demote) are issued again, unless this
+    // transition acts on that resource there: a start or promote brings its own, a stop ends them.
+    let check = RecurringMonitorCheck(state)
+    for op in check.missing where !actedOn.contains("\(op.node) \(op.resource)") {
+      guard let n = state.node(named: op.node) else { continue }
+      let j = out.count
+      let req = request(op.resource, op.task, op.intervalMs, n, targetRC: check.promoted.contains(op) ? 8 : 0,
+                        actionID: j)
+      out.append(TransitionAction(index: j, kind: .operation(req), inputs: [],
+                                  label: "\(op.task)_\(op.intervalMs) \(op.resource) \(op.node)"))
     }
     // Orderings between actions present in the transition.
     func resolve(_ h: ActionHandle) -> [Int] {

@@ -265,6 +265,25 @@ public enum StatusRecorder {
     removeChildren(of: &ns) { $0.name == "lrm" || $0.name == "transient_attributes" }
   }
 
+  /// Drops one recurring operation's history entry, as a recorded cancellation does, without the agent details a
+  /// recorded result carries (the DC drops it when it cancels the operation). Creates nothing.
+  public static func removeRecurring(_ operationKey: String, resource: String, nodeID: String,
+                                     in cib: CIBElement) -> CIBElement {
+    var root = cib
+    guard let si = root.childIndex(named: "status"), case .element(var status) = root.children[si] else { return root }
+    for i in status.children.indices {
+      guard case .element(var ns) = status.children[i], ns.name == "node_state", ns.id == nodeID,
+            ns.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?.elements(named: "lrm_resource")
+              .first(where: { $0.id == resource })?.childIndex(id: operationKey) != nil else { continue }
+      updateResourceHistory(&ns, nodeID: nodeID, resource: resource) { history in
+        removeChildren(of: &history) { $0.id == operationKey }
+      }
+      status.children[i] = .element(ns)
+    }
+    root.children[si] = .element(status)
+    return root
+  }
+
   /// Forgets a node's whole resource history (its `lrm` section), keeping its transient attributes: what the DC does
   /// when a node joins, so that the node is probed afresh instead of trusting a history written elsewhere.
   public static func forgetHistory(nodeID: String, in cib: CIBElement) -> CIBElement {

@@ -1,5 +1,5 @@
 import CIB
-import Controller
+import ControlProtocol
 
 /// pcs without `-f`: the CIB of the running cluster, through the local clusterd's control socket
 /// (`VIGIL_SOCKET`, else /run/vigil/clusterd.sock).

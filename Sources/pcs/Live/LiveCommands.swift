@@ -1,5 +1,6 @@
 import ArgumentParser
 import CIB
+import ControlProtocol
 import Controller
 import PolicyEngine
 

@@ -1,5 +1,5 @@
 import CIB
-import Controller
+import ControlProtocol
 
 /// `pcs status` against the running cluster: crm_mon's layout from the live CIB, plus what only the daemon
 /// knows (Daemon Status), in pcs 0.11.5's order.

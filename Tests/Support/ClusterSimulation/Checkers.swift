@@ -42,14 +42,14 @@ extension ClusterSimulator {
   /// does), it has every write acknowledged so far. A DC that has not yet noticed it lost its view is not checked:
   /// it cannot act (nothing it broadcasts becomes stable without the members that moved on).
   mutating func checkWrites(_ i: Int) {
-    guard let p = nodes[i].process, p.logic.canWrite, let view = p.logic.view else {
+    guard let p = nodes[i].process, p.canWrite, let view = p.core.view else {
       lastWriteCheck[i] = nil
       return
     }
     let stamp = view.id.description
     guard lastWriteCheck[i] != stamp else { return }
     lastWriteCheck[i] = stamp
-    checkAcked(in: p.logic.cib, "n\(i + 1) becomes DC of quorate view \(view.id)")
+    checkAcked(in: p.core.cib, "n\(i + 1) becomes DC of quorate view \(view.id)")
   }
 
   /// Every write acknowledged so far is in `cib` (except one no disk and no memory holds after disks were wiped).
@@ -70,7 +70,7 @@ extension ClusterSimulator {
   func writeNowhere(_ key: String) -> Bool {
     for node in nodes {
       if let d = node.disk, SimulatedConfiguration.clientProperties(in: d).contains(key) { return false }
-      if let p = node.process, SimulatedConfiguration.clientProperties(in: p.logic.cib).contains(key) { return false }
+      if let p = node.process, SimulatedConfiguration.clientProperties(in: p.core.cib).contains(key) { return false }
     }
     return true
   }
@@ -78,16 +78,16 @@ extension ClusterSimulator {
   /// Checkers 3 and 4, and settling, at the end of the heal phase.
   mutating func checkSettled() {
     let live = (0..<n).filter { nodes[$0].process != nil }
-    let dcs = live.filter { nodes[$0].process!.logic.isDC && nodes[$0].process!.logic.canWrite }
+    let dcs = live.filter { nodes[$0].process!.canWrite }
     if live.count != n || dcs.count != 1 {
       violate(.notSettled, "after healing: \(live.count) of \(n) clusterds run, DCs: \(dcs.map { "n\($0 + 1)" })")
       return
     }
     // 3: one CIB everywhere, with every acknowledged write.
-    let reference = nodes[dcs[0]].process!.logic.cib
+    let reference = nodes[dcs[0]].process!.core.cib
     checkAcked(in: reference, "after healing, the DC n\(dcs[0] + 1) holds a CIB")
-    for i in live where nodes[i].process!.logic.cib != reference {
-      violate(.diverged, "n\(i + 1) holds CIB \(Self.versionText(nodes[i].process!.logic.cib)), the DC n\(dcs[0] + 1) \(Self.versionText(reference))")
+    for i in live where nodes[i].process!.core.cib != reference {
+      violate(.diverged, "n\(i + 1) holds CIB \(Self.versionText(nodes[i].process!.core.cib)), the DC n\(dcs[0] + 1) \(Self.versionText(reference))")
     }
     // Every resource placed once (nothing keeps them from running after the heal).
     for r in plan.resources {

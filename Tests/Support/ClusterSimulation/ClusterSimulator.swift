@@ -1,9 +1,12 @@
 import CIB
+import ControlProtocol
 import Controller
+import LRM
 import Membership
 
-/// TigerBeetle's VOPR shape for the whole cluster: N nodes, each a real `MembershipCore`, the daemon's node logic
-/// around a real `ControllerCore`, a simulated LRM whose agents keep their own state, and a simulated disk; one
+/// TigerBeetle's VOPR shape for the whole cluster: N nodes, each a real `MembershipCore`, the daemon's `NodeCore`
+/// around its `ControllerCore`, the LRM's `ExecutorCore` with simulated agents that keep their own state, and a
+/// simulated disk; one
 /// simulated clock and packet network; faults (partitions, one-way cuts, kill -9 of clusterd, machine crashes,
 /// restarts with and without disk, freezes, clock jumps) and client writes, all drawn from one seed. Checkers run
 /// after every step (docs/ARCHITECTURE.md, "The whole-cluster simulation").
@@ -33,9 +36,11 @@ public struct ClusterSimulator {
 
   struct ClusterdProcess {
     var membership: MembershipCore
-    var logic: InterimNodeLogic
+    var core: NodeCore
     var lrm = SimulatedLRM()
     let startedAtUs: Int64
+    /// DC of a quorate view: the role that writes the CIB and acknowledges writes.
+    var canWrite: Bool { core.controller.isDC && core.controller.quorate && core.synced }
   }
 
   struct PendingWrite {
@@ -50,6 +55,8 @@ public struct ClusterSimulator {
   }
 
   static let tokenMs: Int64 = 400
+  /// clusterd ticks its node core this often.
+  static let nodeTickMs: Int64 = 20
   static let heldPacketsMax = 256
   static let wallBaseS: Int64 = 1_765_000_000
   static let clientTimeoutMs: Int64 = 30_000
@@ -234,22 +241,23 @@ public struct ClusterSimulator {
     let inc = nodes[i].incarnation
     var mc = membershipConfigs[i]
     mc.incarnation = inc
-    var cib = nodes[i].disk ?? SimulatedConfiguration.emptyCIB(nodeCount: n)
-    SimulatedConfiguration.ensureNodes(&cib, nodeCount: n)
-    let names = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id.rawValue, $0.name) })
-    let logic = InterimNodeLogic(
-      me: ControllerNode(id: nodes[i].id.rawValue, name: nodes[i].name), nodeNames: names, tokenMs: Self.tokenMs,
-      leaseMs: leaseMs, uuid: "uuid-\(nodes[i].name)-\(inc)", cib: cib)
-    nodes[i].process = ClusterdProcess(membership: MembershipCore(config: mc), logic: logic, startedAtUs: nowUs)
+    let cib = nodes[i].disk
+    let me = ControllerNode(id: nodes[i].id.rawValue, name: nodes[i].name)
+    let config = NodeCoreConfig(
+      controller: ControllerConfig(localNode: me, controllerUUID: "uuid-\(nodes[i].name)-\(inc)",
+                                   lease: LeaseTiming(leaseMs: leaseMs)),
+      nodes: nodes.map { ControllerNode(id: $0.id.rawValue, name: $0.name) }, clusterName: "vopr",
+      tokenMs: Self.tokenMs, membershipBackend: "sim")
+    nodes[i].process = ClusterdProcess(membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib),
+                                       startedAtUs: nowUs)
     nodes[i].frozen = false
     nodes[i].held = []
     nodes[i].heldPackets = 0
     if nodes[i].downEndMs == Int64.max { nodes[i].downEndMs = nowMs }
-    log("n\(i + 1) clusterd starts (incarnation \(inc), CIB \(Self.versionText(cib)))")
+    log("n\(i + 1) clusterd starts (incarnation \(inc), CIB \(cib.map { Self.versionText($0) } ?? "none"))")
     mark(1, Int64(i), Int64(inc))
-    var work: [Work] = [.logic(.started(time(i)))]
-    work.append(.membership(.tick(now: membershipNow(i))))
-    run(i, work)
+    after(ms: Self.nodeTickMs, .process(node: i, incarnation: inc, .nodeTick))
+    run(i, [.node(.started(at: time(i))), .membership(.tick(now: membershipNow(i)))])
   }
 
   mutating func restartProcess(_ i: Int, withDisk: Bool) {

@@ -1,5 +1,7 @@
 import CIB
+import ControlProtocol
 import Controller
+import LRM
 import Membership
 
 /// Something that happens at a simulated instant.
@@ -31,20 +33,22 @@ struct SimEvent: Comparable {
 enum ProcessEvent {
   case membershipTick
   case packet(Packet)
-  case controllerTimer(atMs: Int64)
+  /// clusterd's periodic tick (every 20 ms): request deadlines, shutdown progress.
+  case nodeTick
+  case timerFired(atMs: Int64)
   /// The LRM hears that an agent run finished.
-  case lrmDone(AgentRun, rc: Int)
-  /// A recurring operation is due again.
-  case recurringDue(key: String)
+  case agentRunDone(AgentRun, OperationResult)
+  /// A recurring operation's timer (stale when its generation was cancelled since).
+  case lrmTimer(OperationKey, generation: Int)
   /// A background CIB write reached the disk.
   case diskWriteDone(CIBElement)
-  case replace(requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
+  case control(ControlRequestID, ControlRequest)
 }
 
-/// One run of an agent: which request, and which LRM instance asked for it.
+/// One run of an agent: which LRM instance asked for it.
 struct AgentRun {
-  var id: Int
-  var request: ActionRequest
+  var id: RunID
+  var call: AgentCall
   var lrmIncarnation: UInt64
 }
 

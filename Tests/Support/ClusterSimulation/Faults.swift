@@ -99,15 +99,15 @@ extension ClusterSimulator {
     writeCounter += 1
     nextRequestID += 1
     let key = "w\(writeCounter)"
-    let base = nodes[i].process!.logic.cib
+    let base = nodes[i].process!.core.cib
     let v = (try? CIBVersion(of: base)) ?? CIBVersion()
     let next = SimulatedConfiguration.addingClientProperty(key, to: base)
     pendingWrites[nextRequestID] = PendingWrite(key: key, node: i, sentMs: nowMs)
     log("client: write \(key) through n\(i + 1) (base \(v.adminEpoch).\(v.epoch))")
     mark(8, Int64(i), Int64(writeCounter))
     after(ms: Self.clientTimeoutMs, .clientTimeout(requestID: nextRequestID))
-    processEvent(i, .replace(requestID: nextRequestID, xml: CIBXML.serialize(next), baseAdminEpoch: v.adminEpoch,
-                             baseEpoch: v.epoch))
+    processEvent(i, .control(nextRequestID, .replaceCIB(xml: CIBXML.serialize(next), baseAdminEpoch: v.adminEpoch,
+                                                          baseEpoch: v.epoch)))
   }
 
   mutating func clientReply(_ id: UInt64, error: String?) {

@@ -1,11 +1,14 @@
 import CIB
+import ControlProtocol
 import Controller
+import LRM
 import Membership
 
-/// One unit of work inside a clusterd process step: an input for its membership core or for its node logic.
+/// One unit of work inside a clusterd process step: an input for its membership core, its node core or its LRM.
 enum Work {
   case membership(MembershipInput)
-  case logic(NodeInput)
+  case node(NodeInput)
+  case lrm(ExecutorInput)
 }
 
 extension ClusterSimulator {
@@ -16,17 +19,21 @@ extension ClusterSimulator {
       run(i, [.membership(.tick(now: membershipNow(i)))])
     case .packet(let p):
       run(i, [.membership(.packetReceived(p, now: membershipNow(i)))])
-    case .controllerTimer(let atMs):
-      run(i, [.logic(.timer(atMs: atMs, time(i)))])
-    case .lrmDone(let agentRun, let rc):
-      guard let completion = lrmFinished(i, agentRun, rc: rc) else { return }
-      run(i, [.logic(.operationCompleted(completion, time(i)))])
-    case .recurringDue(let key):
-      recurringDue(i, key)
+    case .nodeTick:
+      after(ms: Self.nodeTickMs, .process(node: i, incarnation: nodes[i].incarnation, .nodeTick))
+      run(i, [.node(.tick(at: time(i)))])
+    case .timerFired(let atMs):
+      run(i, [.node(.timerFired(atMs: atMs, at: time(i)))])
+    case .agentRunDone(let agentRun, let result):
+      run(i, [.lrm(.operationCompleted(agentRun.id, result))])
+    case .lrmTimer(let key, let generation):
+      guard nodes[i].process!.lrm.timerGeneration[key] == generation else { return }
+      nodes[i].process!.lrm.timerGeneration[key] = nil
+      run(i, [.lrm(.timerFired(key))])
     case .diskWriteDone(let cib):
       nodes[i].disk = cib
-    case .replace(let id, let xml, let a, let e):
-      run(i, [.logic(.replaceRequested(requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e, time(i)))])
+    case .control(let id, let request):
+      run(i, [.node(.controlRequested(id, request, at: time(i)))])
     }
     checkWrites(i)
   }
@@ -43,9 +50,14 @@ extension ClusterSimulator {
       case .membership(let input):
         let fx = nodes[i].process!.membership.handle(input)
         for e in fx { membershipEffect(i, e, &work) }
-      case .logic(let input):
-        let fx = nodes[i].process!.logic.handle(input)
-        for e in fx { logicEffect(i, e, &work) }
+      case .node(let input):
+        let dcBefore = nodes[i].process!.core.controller.dc
+        let fx = nodes[i].process!.core.handle(input)
+        let dcAfter = nodes[i].process!.core.controller.dc
+        if dcAfter != dcBefore { mark(4, Int64(i), Int64(dcAfter?.id ?? 0)) }
+        for e in fx { nodeEffect(i, e, &work) }
+      case .lrm(let input):
+        lrm(i, input, &work)
       }
     }
   }
@@ -57,19 +69,18 @@ extension ClusterSimulator {
     case .installView(let v):
       log("n\(i + 1) installs view \(v)")
       mark(3, Int64(i), Int64(v.id.epoch), Int64(v.members.count))
-      work.append(.logic(.viewInstalled(v, time(i))))
+      work.append(.node(.viewInstalled(v, at: time(i))))
     case .quorumChanged(let s):
       log("n\(i + 1) quorate=\(s.quorate)")
-      work.append(.logic(.quorumChanged(s.quorate, time(i))))
+      work.append(.node(.quorumChanged(quorate: s.quorate, at: time(i))))
     case .deliver(let d):
       guard d.payload.count == 8 else { return }
       var index = 0
       for b in d.payload.reversed() { index = index << 8 | Int(b) }
-      let inView = d.view == nodes[i].process!.logic.view?.id
-      work.append(.logic(.delivered(messages[index], sender: d.sender.id, inView: inView, time(i))))
+      work.append(.node(.messageDelivered(messages[index], sender: d.sender.id, view: d.view, at: time(i))))
     case .scheduleTick(let after):
-      let us = Int64(after.components.seconds) * 1_000_000 + Int64(after.components.attoseconds / 1_000_000_000_000)
-      schedule(atUs: nowUs + max(1, us), .process(node: i, incarnation: nodes[i].incarnation, .membershipTick))
+      schedule(atUs: nowUs + max(1, Self.microseconds(after)),
+               .process(node: i, incarnation: nodes[i].incarnation, .membershipTick))
     case .broadcastRejected(let reason):
       log("n\(i + 1) broadcast rejected: \(reason)")
     case .left:
@@ -77,51 +88,46 @@ extension ClusterSimulator {
     }
   }
 
-  mutating func logicEffect(_ i: Int, _ e: NodeEffect, _ work: inout [Work]) {
+  mutating func nodeEffect(_ i: Int, _ e: NodeEffect, _ work: inout [Work]) {
     switch e {
     case .broadcast(let m):
+      // The message itself stays in the simulator; the broadcast carries its index (no JSON on the hot path).
       let index = messages.count
       messages.append(m)
-      if options.trace { traceMessage(i, m) }
+      if options.trace { log("n\(i + 1) broadcasts \(traceMessageText(m))") }
       var payload = [UInt8](repeating: 0, count: 8)
       for k in 0..<8 { payload[k] = UInt8(truncatingIfNeeded: index >> (8 * k)) }
       work.append(.membership(.broadcastRequested(payload: payload, now: membershipNow(i))))
-    case .run(let request):
-      lrmRequest(i, request)
-    case .cancel(let resource, let task, let intervalMs):
-      lrmCancel(i, key: "\(resource)_\(task)_\(intervalMs)")
+    case .runLocally(let call):
+      work.append(.lrm(.operationRequested(call)))
+    case .cancelLocally(let key):
+      log("n\(i + 1) LRM cancels \(key)")
+      work.append(.lrm(.cancelRequested(key)))
     case .persist(let cib):
-      // The daemon writes in the background (atomic file + fsync): a crash before it completes loses it.
+      // clusterd writes in the background (atomic file + fsync): a crash before it completes loses it.
       after(ms: Int64.random(in: 1...15, using: &rng),
             .process(node: i, incarnation: nodes[i].incarnation, .diskWriteDone(cib)))
     case .scheduleTimer(let atMs):
       let started = nodes[i].process!.startedAtUs
       schedule(atUs: max(nowUs, started + atMs * 1000),
-               .process(node: i, incarnation: nodes[i].incarnation, .controllerTimer(atMs: atMs)))
-    case .reply(let id, let error):
-      clientReply(id, error: error)
-    case .observed(let effect):
-      observe(i, effect)
+               .process(node: i, incarnation: nodes[i].incarnation, .timerFired(atMs: atMs)))
+    case .reply(let id, let response):
+      clientReply(id, error: response.error)
+    case .log(let level, let text):
+      if level == .critical || text.hasPrefix("transition ") && text.contains("started") { countLog(text) }
+      log("n\(i + 1) \(level.rawValue): \(text)")
+    case .leaveCluster:
+      log("n\(i + 1) leaves the cluster")
+      work.append(.membership(.leaveRequested(now: membershipNow(i))))
+    case .fence(let node, _, _):
+      log("n\(i + 1) asks to fence \(node) (no fencing configured)")
+    case .alert:
+      break
     }
   }
 
-  mutating func observe(_ i: Int, _ effect: ControllerEffect) {
-    switch effect {
-    case .dcChanged(let dc):
-      log("n\(i + 1) sees DC \(dc?.name ?? "none")")
-      mark(4, Int64(i), Int64(dc?.id ?? 0))
-    case .transitionStarted(let id, let actions):
-      result.transitions += 1
-      log("n\(i + 1) transition \(id) started with \(actions) action(s)")
-    case .transitionComplete(let id, let aborted):
-      log("n\(i + 1) transition \(id) \(aborted ? "aborted" : "complete")")
-    case .leaseExpired(let resources):
-      log("n\(i + 1) LEASE EXPIRED still stopping \(resources.joined(separator: " "))")
-    case .fence(let node, _):
-      log("n\(i + 1) asks to fence \(node.name) (no fencing configured)")
-    default:
-      break
-    }
+  mutating func countLog(_ text: String) {
+    if text.hasPrefix("transition ") { result.transitions += 1 }
   }
 
   func traceMessageText(_ m: ClusterMessage) -> String {
@@ -135,10 +141,6 @@ extension ClusterSimulator {
     case .result(let c): "result \(c.resource)_\(c.task)_\(c.intervalMs) on \(c.node) rc=\(c.rc)"
     default: "\(m)"
     }
-  }
-
-  mutating func traceMessage(_ i: Int, _ m: ClusterMessage) {
-    log("n\(i + 1) broadcasts \(traceMessageText(m))")
   }
 
   // MARK: the network

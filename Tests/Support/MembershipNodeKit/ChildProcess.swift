@@ -1,3 +1,4 @@
+import Membership
 #if canImport(Glibc)
   import Glibc
 #endif

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Controller
+import ControlProtocol
+import Daemon
 import Foundation
 import Logging
 import ServiceLifecycle

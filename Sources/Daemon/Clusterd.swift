@@ -1,4 +1,6 @@
 import CIB
+import ControlProtocol
+import Controller
 import Foundation
 import LRM
 import Logging
@@ -124,7 +126,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
     do {
       runtime = try NodeRuntime(
         options: options, config: runtimeConfig, me: me, logger: logger, executor: executor, effectsHandler: effects,
-        enqueue: enqueue)
+        membershipBackend: backend.backendName, enqueue: enqueue)
     } catch {
       try? await backend.shutdown()
       try? await server.close()

@@ -1,5 +1,5 @@
 import CIB
-import Controller
+import ControlProtocol
 import Foundation
 import PolicyEngine
 

@@ -2,6 +2,7 @@
   import Glibc
 #endif
 import Membership
+import MembershipSimulation
 
 /// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last

@@ -2,6 +2,7 @@
   import Glibc
 #endif
 import Membership
+import MembershipNodeKit
 
 /// Why the harness could not do something, with the command and its output.
 public enum HarnessError: Error, CustomStringConvertible, Sendable {

@@ -28,6 +28,15 @@ public struct Incident: Sendable, Equatable, Codable {
   public var events: [Event] = []
   public var closed = false
 
+  public init(id: Int, kind: Kind, subject: String, recordedBy: String, events: [Event] = [], closed: Bool = false) {
+    self.id = id
+    self.kind = kind
+    self.subject = subject
+    self.recordedBy = recordedBy
+    self.events = events
+    self.closed = closed
+  }
+
   public var startMs: Int64 { events.map(\.atMs).min() ?? 0 }
 
   /// Milliseconds from the first event to the named one, if reached.
@@ -35,7 +44,7 @@ public struct Incident: Sendable, Equatable, Codable {
     events.first { $0.name == name }.map { $0.atMs - startMs }
   }
 
-  mutating func add(_ name: String, _ atMs: Int64, _ detail: String = "") {
+  public mutating func add(_ name: String, _ atMs: Int64, _ detail: String = "") {
     events.append(Event(name: name, atMs: atMs, detail: detail))
   }
 }

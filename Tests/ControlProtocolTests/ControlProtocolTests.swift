@@ -1,8 +1,7 @@
+import ControlProtocol
 import Foundation
 import Membership
 import Testing
-
-@testable import Controller
 
 /// The control protocol carries Membership's `QuorumStatus` itself: what clusterd sends is what pcs decodes.
 @Test func quorumResponseRoundTripsThroughAControlFrame() throws {

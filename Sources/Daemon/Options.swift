@@ -1,4 +1,5 @@
 import CIB
+import ControlProtocol
 import Foundation
 import Membership
 

@@ -1,3 +1,5 @@
+import Membership
+
 /// Options of one simulated run. Everything not given here is drawn from the seed, so a seed alone replays a run.
 public struct SimulationOptions: Sendable {
   /// Simulated time of the fault phase; a heal phase follows.

@@ -1,0 +1,202 @@
+import CIB
+import ControlProtocol
+import LRM
+import Membership
+import PolicyEngine
+
+/// The local parts of a node: its LRM's bookkeeping, control requests, a graceful leave.
+extension NodeCore {
+  // MARK: the local LRM
+
+  mutating func runLocally(_ request: ActionRequest) {
+    let agentText = [request.agentClass, request.agentProvider, request.agentType].compactMap { $0 }
+      .filter { !$0.isEmpty }.joined(separator: ":")
+    guard let agent = try? ResourceAgentName.parse(agentText), let verb = AgentAction(rawValue: request.task) else {
+      report(OperationCompletion(request, rc: 3, status: .error, exitReason: "unknown agent \(agentText) or action \(request.task)"))
+      return
+    }
+    var call = AgentCall(
+      resource: request.resource, agent: agent, action: verb,
+      parameters: request.parameters.sorted { $0.key < $1.key }.map { AgentCall.Parameter($0.key, $0.value) },
+      meta: [AgentCall.Parameter("on_node", config.localNode.name)],
+      interval: .milliseconds(request.intervalMs), timeout: .milliseconds(max(1, request.timeoutMs)))
+    call.meta.sort { $0.name < $1.name }
+    let key = OperationKey(call)
+    if verb == .stop {
+      // The LRM ends the resource's recurring operations before a stop (cancelled or not): none reports any more.
+      pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
+    }
+    if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
+    out.append(.runLocally(call))
+  }
+
+  mutating func cancelLocally(resource: String, task: String, intervalMs: Int) {
+    guard let verb = AgentAction(rawValue: task) else { return }
+    let key = OperationKey(resource: resource, action: verb, interval: .milliseconds(intervalMs))
+    pendingOps[key] = nil
+    out.append(.cancelLocally(key))
+  }
+
+  mutating func lrmReport(_ r: OperationReport) {
+    let key = r.key
+    guard let request = pendingOps[key]?.first else { return }
+    if case .cancelled = r.result.status { return }
+    if key.intervalMs == 0 {
+      pendingOps[key]!.removeFirst()
+      if pendingOps[key]!.isEmpty { pendingOps[key] = nil }
+    }
+    let status: ExecStatus
+    switch r.result.status {
+    case .done: status = .done
+    case .timedOut: status = .timeout
+    case .notInstalled: status = .notInstalled
+    case .signaled, .spawnFailed: status = .error
+    case .cancelled: status = .cancelled
+    case .pending: status = .pending
+    }
+    let ms = Int(r.result.runtime / .milliseconds(1))
+    out.append(.alert(
+      .resource(ResourceOperationAlert(
+        node: config.localNode.name, call: r.call, result: r.result, targetRC: Int32(request.transitionKey.targetRC))),
+      cib: controller.cib))
+    report(OperationCompletion(request, rc: Int(r.result.ocf.exitCode), status: status,
+                               exitReason: r.result.exitReason ?? "", execTimeMs: ms))
+  }
+
+  /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
+  mutating func report(_ c: OperationCompletion) {
+    let ok = c.status == .done && (c.rc == 0 || c.rc == 8)
+    if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
+      if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
+        localActive.append(LocalResource(resource: c.resource, stop: stop))
+      }
+    } else if c.task == "stop" && c.status == .done && c.rc == 0 {
+      localActive.removeAll { $0.resource == c.resource }
+    }
+    send(.result(WireCompletion(c)))
+  }
+
+  func stopRequest(for c: OperationCompletion) -> ActionRequest? {
+    guard let input = try? CIBReader.read(controller.cib, now: now.wallSeconds),
+          let def = OperationDefinition(input: input, resource: c.resource, task: "stop", intervalMs: 0) else { return nil }
+    return ActionRequest(
+      node: config.localNode, resource: c.resource, agentClass: def.agentClass, agentProvider: def.agentProvider,
+      agentType: def.agentType, task: "stop", intervalMs: 0, parameters: def.parameters, timeoutMs: def.timeoutMs,
+      transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: controller.config.controllerUUID))
+  }
+
+  /// Stops every resource this node runs, newest first, without a DC (a leave no DC could arrange).
+  mutating func stopAllLocal() {
+    for entry in localActive.reversed() {
+      for key in pendingOps.keys.sorted() where key.resource == entry.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+      }
+      runLocally(entry.stop)
+    }
+  }
+
+  // MARK: shutdown
+
+  mutating func beginShutdown() {
+    guard shutdownDeadlineMs == nil else { return }
+    shutdownDeadlineMs = now.monotonicMs + config.shutdownWaitMs
+    shuttingDownNodes.insert(me)
+    if synced && quorate && members.count > 1 {
+      send(.shuttingDown(node: me))
+    } else {
+      stopAllLocal()
+      shutdownDeadlineMs = now.monotonicMs + config.leaveWaitMs
+      leaveWhenStopped = true
+    }
+  }
+
+  mutating func finishShutdown() {
+    stopAllLocal()
+    leaveWhenStopped = true
+  }
+
+  // MARK: ticks
+
+  mutating func tick() {
+    let nowMs = now.monotonicMs
+    let expired = deferred.filter { $0.deadlineMs < nowMs }
+    deferred.removeAll { $0.deadlineMs < nowMs }
+    let timeout = Duration.milliseconds(config.requestTimeoutMs)
+    for d in expired { out.append(.reply(d.id, .failure("no DC was elected within \(timeout); nothing was changed"))) }
+    for id in pendingReplies.keys.sorted() where pendingReplies[id]! < nowMs {
+      pendingReplies[id] = nil
+      out.append(.reply(id, .failure("no answer from the DC within \(timeout); the change may not have been applied")))
+    }
+    if let deadline = shutdownDeadlineMs {
+      if leaveWhenStopped && (localActive.isEmpty || deadline < nowMs) && !finished {
+        finished = true
+        out.append(.leaveCluster)
+      } else if deadline < nowMs && !leaveWhenStopped {
+        log(.warning, "shutdown: the DC did not move resources away in time; stopping them here")
+        finishShutdown()
+        shutdownDeadlineMs = nowMs + config.leaveWaitMs
+      }
+    }
+  }
+
+  // MARK: control requests
+
+  mutating func control(_ id: ControlRequestID, _ request: ControlRequest) {
+    switch request {
+    case .getCIB:
+      out.append(.reply(id, ControlResponse(cib: CIBXML.serialize(controller.cib))))
+    case .status:
+      out.append(.reply(id, ControlResponse(status: statusInfo())))
+    case .replaceCIB(let xml, let a, let e):
+      guard pendingReplies.count < config.pendingRepliesMax else { return out.append(.reply(id, .failure("too many requests in progress"))) }
+      guard synced, controller.dc != nil else { return deferUntilSynced(id, request) }
+      pendingReplies[id] = now.monotonicMs + config.requestTimeoutMs
+      send(.replaceRequest(origin: me, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e))
+    case .cleanup(let resource, let node, let refresh):
+      guard pendingReplies.count < config.pendingRepliesMax else { return out.append(.reply(id, .failure("too many requests in progress"))) }
+      guard synced, controller.dc != nil else { return deferUntilSynced(id, request) }
+      pendingReplies[id] = now.monotonicMs + config.requestTimeoutMs
+      send(.cleanupRequest(origin: me, requestID: id, resource: resource, node: node, refresh: refresh))
+    case .timeline:
+      out.append(.reply(id, ControlResponse(timeline: controller.timeline)))
+    case .stopNodes(let names):
+      var ids: [UInt32] = []
+      for n in names {
+        guard let entry = config.nodes.first(where: { $0.name == n }) else {
+          return out.append(.reply(id, .failure("Node '\(n)' does not appear to exist in configuration")))
+        }
+        ids.append(entry.id)
+      }
+      guard view != nil else { return out.append(.reply(id, .failure("membership is not running"))) }
+      send(.stopRequest(nodes: ids))
+      out.append(.reply(id, ControlResponse()))
+    case .shutdown:
+      out.append(.reply(id, ControlResponse()))
+      beginShutdown()
+    case .quorum, .setIsolated:
+      // Questions to the membership backend: the shell answers them without the core.
+      out.append(.reply(id, .failure("this request is answered by the membership backend, not the node core")))
+    }
+  }
+
+  /// Writes wait while the view synchronizes (a DC is being chosen), at most `requestTimeoutMs`.
+  mutating func deferUntilSynced(_ id: ControlRequestID, _ request: ControlRequest) {
+    guard deferred.count < config.deferredMax else {
+      return out.append(.reply(id, .failure("no DC elected yet and too many waiting requests; try again")))
+    }
+    deferred.append((id, request, now.monotonicMs + config.requestTimeoutMs))
+  }
+
+  mutating func replayDeferred() {
+    let waiting = deferred
+    deferred.removeAll()
+    for d in waiting { control(d.id, d.request) }
+  }
+
+  func statusInfo() -> LiveStatusInfo {
+    LiveStatusInfo(
+      clusterName: config.clusterName, localNode: config.localNode.name, dcName: controller.dc?.name,
+      dcID: controller.dc.map { String($0.id) }, quorate: quorate, members: members.map { name(of: $0.rawValue) },
+      membershipBackend: config.membershipBackend, cib: CIBXML.serialize(controller.cib))
+  }
+}

@@ -1,0 +1,345 @@
+import CIB
+import ControlProtocol
+import LRM
+import Membership
+import PolicyEngine
+
+/// Everything one clusterd node decides, as a value: CIB synchronization after a view change (hello, the newest
+/// holder's CIB), what its `ControllerCore` hears and when, the replication of the DC's CIB, configuration writes
+/// from local tools, the local LRM's bookkeeping (pending requests, what runs here) and a graceful leave.
+///
+/// No sockets, files, clocks, tasks or loggers: the shell (clusterd's `NodeRuntime`) feeds `NodeInput`s and performs
+/// the returned `NodeEffect`s in order, so a whole-cluster simulation can drive N of these with simulated time and a
+/// simulated network.
+public struct NodeCore: Sendable {
+  public let config: NodeCoreConfig
+  public internal(set) var controller: ControllerCore
+
+  // View and CIB synchronization.
+  public internal(set) var view: View?
+  var viewInstalledAtMs: Int64 = 0
+  public internal(set) var quorate = false
+  public internal(set) var synced = false
+  var hellos: [UInt32: CIBVersion] = [:]
+  /// What the controller was last told about membership.
+  var fedMembers: [UInt32]?
+  var fedQuorate = false
+  var shuttingDownNodes: Set<UInt32> = []
+  /// The version of the CIB this node last broadcast as DC.
+  var broadcastVersion: CIBVersion?
+
+  // The local LRM.
+  /// Requests waiting for their LRM report, oldest first per key: two DCs (the old one's last transition and the new
+  /// one's first) may ask for the same one-shot (a probe) before either is answered, and each needs its answer.
+  var pendingOps: [OperationKey: [ActionRequest]] = [:]
+  /// Resources this node's LRM runs (start or probe succeeded, no stop since), with the request that stops them, in
+  /// start order: what a leaving node stops when no DC can move them.
+  public internal(set) var localActive: [LocalResource] = []
+  var timersAsked: Set<Int64> = []
+
+  // Control requests.
+  /// Writes sent to the DC, by request id, with their deadline (monotonic ms).
+  var pendingReplies: [ControlRequestID: Int64] = [:]
+  /// Writes waiting for a synchronized view with a DC.
+  var deferred: [(id: ControlRequestID, request: ControlRequest, deadlineMs: Int64)] = []
+
+  // Shutdown.
+  var shutdownDeadlineMs: Int64?
+  var leaveWhenStopped = false
+  public internal(set) var finished = false
+
+  /// Effects of the input being handled, in order.
+  var out: [NodeEffect] = []
+  var now = ControllerTime(monotonicMs: 0, wallSeconds: 0)
+
+  /// A resource the local LRM runs and the stop that ends it.
+  public struct LocalResource: Sendable, Equatable {
+    public var resource: String
+    public var stop: ActionRequest
+  }
+
+  /// `storedCIB`: what the state directory holds (nil: nothing yet). The nodelist and cluster name are written into
+  /// it (every node writes the same, so the copies agree).
+  public init(config: NodeCoreConfig, storedCIB: CIBElement?) {
+    self.config = config
+    var cib = storedCIB ?? Self.emptyCIB()
+    Self.ensureNodesAndProperties(&cib, nodes: config.nodes, clusterName: config.clusterName)
+    self.controller = ControllerCore(config: config.controller, cib: cib)
+  }
+
+  public var me: UInt32 { config.localNode.id }
+  public var cib: CIBElement { controller.cib }
+  var version: CIBVersion { (try? CIBVersion(of: controller.cib)) ?? CIBVersion() }
+  public var members: [Membership.NodeID] { view?.nodeIDs.sorted() ?? [] }
+  func name(of id: UInt32) -> String { config.nodes.first { $0.id == id }?.name ?? String(id) }
+  func node(_ id: UInt32) -> ControllerNode { ControllerNode(id: id, name: name(of: id)) }
+
+  /// The one entry point. Effects come in the order the shell must perform them.
+  public mutating func handle(_ input: NodeInput) -> [NodeEffect] {
+    out = []
+    switch input {
+    case .started(let at):
+      now = at
+      stopOrphans()
+    case .viewInstalled(let v, let at):
+      now = at
+      viewInstalled(v)
+    case .quorumChanged(let q, let at):
+      now = at
+      quorate = q
+      if !quorate || synced { feedMembership(newestCIB: nil) }
+    case .messageDelivered(let m, let sender, let viewID, let at):
+      now = at
+      deliver(m, sender: sender, inView: viewID == view?.id)
+    case .operationReported(let r, let at):
+      now = at
+      lrmReport(r)
+    case .controlRequested(let id, let request, let at):
+      now = at
+      control(id, request)
+    case .tick(let at):
+      now = at
+      tick()
+      if synced && controller.dc != nil && !deferred.isEmpty { replayDeferred() }
+    case .timerFired(let atMs, let at):
+      now = at
+      timersAsked.remove(atMs)
+      feed(.tick(now))
+    case .fencingCompleted(let node, let success, let at):
+      now = at
+      feed(.fencingCompleted(node: node, success: success, at: now))
+    case .shutdownRequested(let at):
+      now = at
+      beginShutdown()
+    }
+    broadcastCIBIfNewer()
+    let effects = out
+    out = []
+    return effects
+  }
+
+  mutating func log(_ level: NodeLogLevel, _ text: String) { out.append(.log(level, text)) }
+  mutating func send(_ message: ClusterMessage) { out.append(.broadcast(message)) }
+
+  // MARK: the controller
+
+  /// Hands one fact to the controller and performs what it asks, in order.
+  mutating func feed(_ input: ControllerInput) {
+    let wasDC = controller.isDC
+    let effects = controller.handle(input)
+    perform(effects)
+    if controller.isDC && !wasDC { tookOverAsDC() }
+  }
+
+  mutating func perform(_ effects: [ControllerEffect]) {
+    for effect in effects {
+      switch effect {
+      case .execute(let request):
+        log(.info, "execute \(request.operationKey) on \(request.node.name) (\(request.transitionKey))")
+        if request.node.id == me { runLocally(request) } else { send(.execute(WireRequest(request))) }
+      case .cancel(let node, let resource, let task, let intervalMs):
+        if node.id == me {
+          cancelLocally(resource: resource, task: task, intervalMs: intervalMs)
+        } else {
+          send(.cancel(node: node.id, resource: resource, task: task, intervalMs: intervalMs))
+        }
+      case .fence(let node, let action):
+        log(.warning, "fencing \(node.name) (\(action))")
+        out.append(.fence(node: node.name, action: action, cib: controller.cib))
+      case .updateCIB:
+        broadcastCIB()
+      case .scheduleTimer(let atMs):
+        guard timersAsked.insert(atMs).inserted else { break }
+        out.append(.scheduleTimer(atMs: atMs))
+      case .dcChanged(let dc):
+        log(.info, "DC is now \(dc?.name ?? "none")")
+      case .transitionStarted(let id, let actions):
+        log(.info, "transition \(id) started with \(actions) action(s)")
+      case .transitionComplete(let id, let aborted):
+        log(.info, "transition \(id) \(aborted ? "aborted" : "complete")")
+      case .leaseExpired(let resources):
+        log(.critical, "the lease ran out with \(resources.joined(separator: " ")) still stopping: they may run on both sides")
+      case .shutdownNode(let node):
+        send(.shutdownReady(node: node.id))
+      }
+    }
+  }
+
+  /// Stops what this node's previous life left running (see `ControllerCore.orphanStops`), before it joins.
+  mutating func stopOrphans() {
+    let stops = controller.orphanStops(at: now)
+    guard !stops.isEmpty else { return }
+    log(.notice, "stopping what this node ran before it restarted: \(stops.count) resource(s)")
+    perform(stops)
+  }
+
+  /// The controller just became DC: nodes that announced their shutdown are asked again (the old DC may have died).
+  mutating func tookOverAsDC() {
+    for id in shuttingDownNodes.sorted() where members.contains(Membership.NodeID(id)) {
+      perform(controller.requestShutdown(of: node(id), at: now))
+    }
+  }
+
+  /// The DC replicates and persists its CIB (the controller stamped the versions).
+  mutating func broadcastCIB() {
+    guard controller.isDC, synced else { return }
+    let v = version
+    guard v != broadcastVersion else { return }
+    broadcastVersion = v
+    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0))
+    persist()
+  }
+
+  mutating func broadcastCIBIfNewer() {
+    if controller.isDC && synced { broadcastCIB() }
+  }
+
+  mutating func persist() { out.append(.persist(controller.cib)) }
+
+  // MARK: membership
+
+  mutating func viewInstalled(_ v: View) {
+    view = v
+    viewInstalledAtMs = now.monotonicMs
+    synced = false
+    hellos = [:]
+    let vv = version
+    send(.hello(node: me, adminEpoch: vv.adminEpoch, epoch: vv.epoch, numUpdates: vv.numUpdates,
+                shuttingDown: shutdownDeadlineMs != nil))
+    // Without quorum the controller must hear of it now (it stops what runs here): no synchronization first.
+    if !quorate { feedMembership(newestCIB: nil) }
+  }
+
+  /// Tells the controller the current view, if it changed since it was last told.
+  ///
+  /// Last heard: the membership drops a peer once it has not heard it for the token timeout T (or the peer
+  /// stopped hearing this side), so a peer lost from a view installed at V was last heard at most V - T; the
+  /// controller's lease counts from there (docs/ARCHITECTURE.md, "clusterd: when a node was last heard").
+  mutating func feedMembership(newestCIB: CIBElement?) {
+    guard let view else { return }
+    let ids = view.nodeIDs.map(\.rawValue).sorted()
+    guard newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
+    let lostIDs = (fedMembers ?? []).filter { !ids.contains($0) }
+    let left = lostIDs.filter { shuttingDownNodes.contains($0) }
+    var heard: [UInt32: Int64] = [:]
+    for id in lostIDs where !left.contains(id) { heard[id] = min(now.monotonicMs, viewInstalledAtMs - config.tokenMs) }
+    let joinedIDs = fedMembers.map { old in ids.filter { !old.contains($0) } } ?? []
+    fedMembers = ids
+    fedQuorate = quorate
+    if !lostIDs.isEmpty {
+      log(.info, "lost \(lostIDs.map { name(of: $0) }.joined(separator: " ")), left \(left.map { name(of: $0) })")
+    }
+    feed(.membershipChanged(
+      members: ids.map { node($0) }, quorate: quorate, left: left, lastHeardMs: heard, cib: newestCIB, at: now))
+    if controller.isDC {
+      for id in lostIDs { out.append(.alert(.node(name: name(of: id), id: String(id), state: "lost"), cib: controller.cib)) }
+      for id in joinedIDs { out.append(.alert(.node(name: name(of: id), id: String(id), state: "member"), cib: controller.cib)) }
+    }
+  }
+
+  // MARK: cluster messages
+
+  mutating func deliver(_ m: ClusterMessage, sender: Membership.NodeID, inView: Bool) {
+    switch m {
+    case .hello(let node, let a, let e, let n, let down):
+      guard inView, let view else { return }
+      hellos[node] = CIBVersion(adminEpoch: a, epoch: e, numUpdates: n)
+      if down { shuttingDownNodes.insert(node) } else { shuttingDownNodes.remove(node) }
+      if view.nodeIDs.allSatisfy({ hellos[$0.rawValue] != nil }) {
+        // The holder of the newest CIB (ties: lowest id) sends it to everyone.
+        let best = hellos.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.first!.key
+        if best == me { send(.cib(xml: CIBXML.serialize(controller.cib), sync: true, viewEpoch: view.id.epoch)) }
+      }
+    case .cib(let xml, let sync, let epoch):
+      if sync {
+        guard inView, epoch == view?.id.epoch, !synced else { return }
+        var newest: CIBElement?
+        if sender.rawValue != me, let parsed = parse(xml), parsed != controller.cib {
+          newest = parsed
+        }
+        synced = true
+        broadcastVersion = nil
+        feedMembership(newestCIB: newest)
+        if newest != nil { persist() }
+      } else {
+        guard sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
+        feed(.cibReplaced(parsed, at: now))
+        persist()
+      }
+    case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
+      guard controller.isDC else { return }
+      let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
+      broadcastCIBIfNewer()
+      send(.replaceDone(origin: origin, requestID: id, error: error))
+    case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
+      guard controller.isDC else { return }
+      var error: String?
+      if let node, !config.nodes.contains(where: { $0.name == node }) { error = "Unable to find a node: \(node)" }
+      if error == nil {
+        let next = refresh
+          ? PolicyEngine.StatusRecorder.refresh(resource: resource, node: node, in: controller.cib)
+          : PolicyEngine.StatusRecorder.cleanup(resource: resource, node: node, in: controller.cib)
+        if next != controller.cib { feed(.cibReplaced(next, at: now)) }
+      }
+      broadcastCIBIfNewer()
+      send(.replaceDone(origin: origin, requestID: id, error: error))
+    case .replaceDone(let origin, let id, let error):
+      guard origin == me, pendingReplies.removeValue(forKey: id) != nil else { return }
+      out.append(.reply(id, ControlResponse(error: error)))
+    case .execute(let wire):
+      guard wire.nodeID == me else { return }
+      guard let request = wire.request else {
+        log(.error, "an execute request with a bad transition key: \(wire.transitionKey)")
+        return
+      }
+      runLocally(request)
+    case .cancel(let node, let resource, let task, let interval):
+      guard node == me else { return }
+      cancelLocally(resource: resource, task: task, intervalMs: interval)
+    case .result(let wire):
+      if controller.isDC {
+        log(.info, "result \(wire.resource)_\(wire.task)_\(wire.intervalMs) on \(wire.node): rc=\(wire.rc) op-status=\(wire.opStatus)\(wire.exitReason.isEmpty ? "" : " " + wire.exitReason)")
+      }
+      feed(.operationCompleted(wire.completion, at: now))
+    case .shuttingDown(let node):
+      shuttingDownNodes.insert(node)
+      if controller.isDC { perform(controller.requestShutdown(of: self.node(node), at: now)) }
+    case .stopRequest(let nodes):
+      if nodes.isEmpty || nodes.contains(me) { beginShutdown() }
+    case .shutdownReady(let node):
+      guard node == me, shutdownDeadlineMs != nil else { return }
+      finishShutdown()
+    }
+  }
+
+  mutating func parse(_ xml: String) -> CIBElement? {
+    do { return try CIBXML.parse(xml) } catch {
+      log(.error, "received a CIB that does not parse: \(error)")
+      return nil
+    }
+  }
+
+  /// A configuration replacement from pcs/cibadmin (on the DC): checked, then handed to the controller as a CIB edit.
+  mutating func applyReplace(origin: UInt32, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64) -> String? {
+    let proposed: CIBElement
+    do { proposed = try CIBXML.parse(xml) } catch { return "the new CIB is not valid XML: \(error)" }
+    guard proposed.name == "cib", let newConf = proposed.firstElement(named: "configuration") else {
+      return "the new CIB has no <cib><configuration> element"
+    }
+    let v = version
+    guard v.adminEpoch == baseAdminEpoch && v.epoch == baseEpoch else {
+      return "the CIB changed while this command ran (epoch \(baseAdminEpoch).\(baseEpoch), now \(v.adminEpoch).\(v.epoch)); nothing was changed, run the command again"
+    }
+    var next = controller.cib
+    guard let ci = next.childIndex(named: "configuration") else { return "the live CIB has no configuration" }
+    next.children[ci] = .element(newConf)
+    if next == controller.cib { return nil }
+    next[attribute: "cib-last-written"] = QuorumStatusText.ctimeDate(epochSeconds: now.wallSeconds)
+    next[attribute: "update-origin"] = name(of: origin)
+    next[attribute: "update-client"] = "cibadmin"
+    next[attribute: "update-user"] = "root"
+    do { _ = try CIBReader.read(next, now: now.wallSeconds) } catch { return "the new CIB cannot be scheduled: \(error)" }
+    feed(.cibReplaced(next, at: now))
+    return nil
+  }
+}
