@@ -142,3 +142,51 @@ func removing(_ e: CIBElement, where predicate: (CIBElement) -> Bool) -> CIBElem
   }
   return out
 }
+
+/// Promotable clones: each instance runs the monitor of its role only.
+@Suite struct PromotedRoleMonitorTests {
+  @Test func thePromotedInstanceRunsOnlyThePromotedRolesMonitor() throws {
+    let cib = try CIBXML.parse("""
+      <cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+        <configuration>
+          <crm_config>
+            <cluster_property_set id="cib-bootstrap-options">
+              <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
+            </cluster_property_set>
+          </crm_config>
+          <nodes>
+            <node id="1" uname="node1"/>
+            <node id="2" uname="node2"/>
+            <node id="3" uname="node3"/>
+          </nodes>
+          <resources>
+            <clone id="st-clone">
+              <meta_attributes id="st-clone-meta">
+                <nvpair id="st-clone-promotable" name="promotable" value="true"/>
+              </meta_attributes>
+              <primitive id="st" class="ocf" provider="pacemaker" type="Stateful">
+                <operations>
+                  <op id="st-mon-p" name="monitor" interval="10s" role="Promoted" timeout="20s"/>
+                  <op id="st-mon-u" name="monitor" interval="11s" role="Unpromoted" timeout="20s"/>
+                </operations>
+              </primitive>
+            </clone>
+          </resources>
+          <constraints>
+            <rsc_location id="promote-on-2" rsc="st-clone" role="Promoted" node="node2" score="100"/>
+          </constraints>
+        </configuration>
+        <status/>
+      </cib>
+      """)
+    var sim = ClusterSimulation(nodeCount: 3, cib: cib)
+    sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
+    sim.run()
+    let dc = try #require(sim.dcIndex)
+    let check = try #require(sim.nodes[dc].core.recurringMonitorCheck(at: sim.time(sim.nowMs)))
+    #expect(check.isConsistent, "\(check)")
+    let registered = sim.nodes.map { $0.recurring.keys.sorted() }
+    #expect(registered.filter { $0 == ["st_monitor_10000"] }.count == 1, "one promoted instance: \(registered)")
+    #expect(registered.filter { $0 == ["st_monitor_11000"] }.count == 2, "two unpromoted instances: \(registered)")
+  }
+}
