@@ -199,7 +199,7 @@ let package = Package(
     // a simulated LRM, disk, clock and network, faults and client writes from one seed. `make simulate-cluster`.
     .target(
       name: "ClusterSimulation",
-      dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM"],
+      dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM", "TestKit"],
       path: "Tests/Support/ClusterSimulation"),
     .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
     .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),

@@ -3,6 +3,7 @@ import ControlProtocol
 import Controller
 import LRM
 import Membership
+import TestKit
 
 /// TigerBeetle's VOPR shape for the whole cluster: N nodes, each a real `MembershipCore`, the daemon's `NodeCore`
 /// around its `ControllerCore`, the LRM's `ExecutorCore` with simulated agents that keep their own state, and a

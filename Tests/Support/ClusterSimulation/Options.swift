@@ -1,4 +1,5 @@
 import Membership
+import TestKit
 
 /// Options of one whole-cluster run. Everything else is drawn from the seed, so a seed alone replays a run.
 public struct ClusterSimulationOptions: Sendable {
