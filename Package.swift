@@ -193,5 +193,7 @@ let package = Package(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
     // Real clusterd processes over real sockets.
     .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
+    // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
+    .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
   ]
 )
