@@ -144,7 +144,8 @@ let package = Package(
 
     // MARK: Test kits (Tests/Support/<name>)
 
-    // What every test target may share: the seeded generator of simulations and randomized tests.
+    // What every test target may share: the seeded generator of simulations and randomized tests, and a runner for
+    // the package's own tools (with a deadline).
     .target(name: "TestKit", path: "Tests/Support/TestKit"),
 
     // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
@@ -181,9 +182,9 @@ let package = Package(
       dependencies: [
         "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
         .product(name: "PropertyBased", package: "swift-property-based")]),
-    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
+    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
-    .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
