@@ -86,3 +86,38 @@ struct WatchdogFencingTests {
     print("watchdog_sigstop_failover_ms=\((started - frozenAt) / .milliseconds(1)) reset_after_freeze_ms=\((gone - frozenAt) / .milliseconds(1))")
   }
 }
+
+/// Without a watchdog: clusterd says so (start-up log, `pcs status`), and a node whose clusterd was frozen longer
+/// than the lease stops its resources by itself the moment it resumes, without waiting for a DC.
+@Suite(.serialized)
+struct NoWatchdogTests {
+  @Test(.enabled(if: ClusterdTests.agentsInstalled, "needs resource-agents (Dummy, anything)"))
+  func aNodeResumedAfterAFreezeStopsItsResourcesAtOnce() async throws {
+    let c = try TestCluster()
+    defer { c.stop() }
+    try c.startAll()
+    #expect(await c.eventually { await c.allQuorate(c.names) }, "no quorate cluster\n\(c.log("node1"))")
+    #expect(c.log("node1").contains("NO WATCHDOG"))
+    let status = try await c.pcs("node2", ["status"]).stdout
+    #expect(status.contains("  * Watchdog: none: split-brain protection is the lease only"), "\(status)")
+    try await c.createUserGroup(via: "node1")
+    var home: String?
+    #expect(await c.eventually { home = await c.groupNode("node1"); return home != nil }, "the group never started")
+    let holder = try #require(home)
+    let stateFile = c.dir + "/" + holder + "/agents/rsctmp/Dummy-VIP.state"
+    let pid = try #require(c.pid(holder))
+    kill(pid, SIGSTOP)
+    // Frozen well past the lease: the survivors start the group meanwhile (the lease-only guarantee).
+    let survivors = c.names.filter { $0 != holder }
+    #expect(await c.eventually(timeoutS: 10) {
+      survivors.contains { access(c.dir + "/" + $0 + "/agents/rsctmp/Dummy-VIP.state", F_OK) == 0 }
+    }, "no survivor started the group")
+    #expect(access(stateFile, F_OK) == 0, "the frozen node's copy still runs: what a watchdog would prevent")
+    kill(pid, SIGCONT)
+    let resumed = ContinuousClock.now
+    #expect(await eventuallyTrue(timeoutS: 5) { access(stateFile, F_OK) != 0 }, "the resumed node kept its copy")
+    let stoppedAfter = ContinuousClock.now - resumed
+    #expect(c.log(holder).contains("did not run for"), "no critical log on resume\n\(c.log(holder).suffix(2000))")
+    print("resume_stop_ms=\(stoppedAfter / .milliseconds(1))")
+  }
+}

@@ -148,7 +148,10 @@ struct WatchdogStandInTests {
     #expect(write(again, &v, 1) == 1)
     close(again)
     try await Task.sleep(for: .milliseconds(1_600))
-    #expect(!processDead(survivor), "the magic close did not disarm the watchdog")
+    let log = (try? String(contentsOfFile: dir + "/watchdog.log", encoding: .utf8)) ?? ""
+    #expect(log.contains("disarmed by a magic close"), "\(log)")
+    #expect(log.components(separatedBy: "watchdog expired").count == 2, "it fired after the magic close:\n\(log)")
+    #expect(!processDead(survivor), "the process in the cgroup died after the magic close:\n\(log)")
     kill(survivor, SIGKILL)
     waitpid(survivor, &status, 0)
   }
