@@ -65,6 +65,14 @@ simulate: deps
 	$(SWIFT) build -c release --product membership-sim
 	.build/release/membership-sim --seeds $(SEEDS) --first $(FIRST)
 
+# --- Whole-cluster deterministic simulation (issue 13): membership + node logic + controller + simulated LRM,
+# disk, clock and network, with faults and client writes, all from one seed.
+# make simulate-cluster SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"; replay: cluster-sim --seed S --trace
+.PHONY: simulate-cluster
+simulate-cluster: deps
+	$(SWIFT) build -c release --product cluster-sim
+	.build/release/cluster-sim --seeds $(SEEDS) --first $(FIRST)
+
 bench-membership: deps
 ifeq ($(BACKEND),corosync)
 	$(MAKE) --no-print-directory bench-membership-corosync

@@ -144,7 +144,8 @@ let package = Package(
 
     // MARK: Test kits (Tests/Support/<name>)
 
-    // What every test target may share: the seeded generator of simulations and randomized tests.
+    // What every test target may share: the seeded generator of simulations and randomized tests, and a runner for
+    // the package's own tools (with a deadline).
     .target(name: "TestKit", path: "Tests/Support/TestKit"),
 
     // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
@@ -181,9 +182,9 @@ let package = Package(
       dependencies: [
         "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
         .product(name: "PropertyBased", package: "swift-property-based")]),
-    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
+    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
-    .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
@@ -194,5 +195,14 @@ let package = Package(
     .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
     // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
     .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
+
+    // The whole-cluster deterministic simulation: membership cores, the daemon's node core around ControllerCore,
+    // a simulated LRM, disk, clock and network, faults and client writes from one seed. `make simulate-cluster`.
+    .target(
+      name: "ClusterSimulation",
+      dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM", "TestKit"],
+      path: "Tests/Support/ClusterSimulation"),
+    .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
+    .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),
   ]
 )
