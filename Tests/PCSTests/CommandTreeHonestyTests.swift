@@ -87,7 +87,7 @@ import Testing
   static let aliasesOfDefault: Set<String> = [
     "resource status", "stonith status", "property config", "property list", "property show", "constraint config",
     "status cluster", "config show", "quorum config", "resource failcount show", "resource defaults config",
-    "resource op defaults config",
+    "resource op defaults config", "constraint colocation show", "constraint colocation config",
   ]
 
   static let cib = """
