@@ -144,9 +144,13 @@ let package = Package(
 
     // MARK: Test kits (Tests/Support/<name>)
 
+    // What every test target may share: the seeded generator of simulations and randomized tests, and a runner for
+    // the package's own tools (with a deadline).
+    .target(name: "TestKit", path: "Tests/Support/TestKit"),
+
     // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
     // percentiles, a child process with line pipes and the loopback cluster writer.
-    .target(name: "MembershipNodeKit", dependencies: ["Membership"], path: "Tests/Support/MembershipNodeKit"),
+    .target(name: "MembershipNodeKit", dependencies: ["Membership", "TestKit"], path: "Tests/Support/MembershipNodeKit"),
     // A membership node process over the native UDP shell, driven by tests and bench-membership.
     .executableTarget(
       name: "membership-node",
@@ -160,7 +164,7 @@ let package = Package(
       name: "membership-corosync-node", dependencies: ["MembershipCorosync", "MembershipNodeKit"],
       path: "Tests/Support/membership-corosync-node"),
     // Membership's deterministic simulator: seeded faults, simulated time, the invariants checked after each step.
-    .target(name: "MembershipSimulation", dependencies: ["Membership"], path: "Tests/Support/MembershipSimulation"),
+    .target(name: "MembershipSimulation", dependencies: ["Membership", "TestKit"], path: "Tests/Support/MembershipSimulation"),
     // Runs the simulator over many seeds (`make simulate`).
     .executableTarget(
       name: "membership-sim", dependencies: ["Membership", "MembershipSimulation"], path: "Tests/Support/membership-sim"),
@@ -172,21 +176,24 @@ let package = Package(
 
     .testTarget(
       name: "CIBTests",
-      dependencies: ["CIB", .product(name: "PropertyBased", package: "swift-property-based")]),
+      dependencies: ["CIB", "TestKit", .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(
       name: "MembershipTests",
       dependencies: [
-        "Membership", "MembershipNodeKit", "MembershipSimulation",
+        "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
         .product(name: "PropertyBased", package: "swift-property-based")]),
-    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB"], exclude: ["Fixtures"]),
-    .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB"], exclude: ["Agents"]),
-    .testTarget(name: "PCSTests", dependencies: ["CIB"]),
+    .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
+    .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
     .testTarget(
-      name: "ControllerTests", dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership"]),
+      name: "ControllerTests",
+      dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
     .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
     // Real clusterd processes over real sockets.
     .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
+    // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
+    .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
   ]
 )

@@ -59,6 +59,10 @@ public struct LiveStatusInfo: Codable, Sendable, Equatable {
   /// "native" or "corosync".
   public var membershipBackend: String
   public var cib: String
+  /// The watchdog line of the cluster summary ("armed (...)" or "none: ..."); nil from an older clusterd.
+  public var watchdog: String? = nil
+  /// Set when `stonith-watchdog-timeout` is unsafe for this node's watchdog (pcs status lists it under WARNINGS).
+  public var watchdogWarning: String? = nil
   public init(
     clusterName: String, localNode: String, dcName: String?, dcID: String?, quorate: Bool, members: [String],
     membershipBackend: String, cib: String

@@ -122,17 +122,34 @@ public final class ClusterdService: Service, @unchecked Sendable {
       try? await server.close()
       throw DaemonError.config("cannot start membership (\(choice.rawValue)): \(error)")
     }
+    // The watchdog is armed before this node joins anything: from here on a frozen loop gets it reset.
+    var runtimeOptions = options
+    var device: WatchdogDevice?
     let runtime: NodeRuntime
     do {
+      if let path = options.watchdogDevice {
+        let opened = try WatchdogDevice(path: path, timeoutS: options.watchdogTimeoutS)
+        runtimeOptions.watchdogTimeoutS = opened.timeoutS
+        device = opened
+      }
       runtime = try NodeRuntime(
-        options: options, config: runtimeConfig, me: me, logger: logger, executor: executor, effectsHandler: effects,
-        membershipBackend: backend.backendName, enqueue: enqueue)
+        options: runtimeOptions, config: runtimeConfig, me: me, logger: logger, executor: executor,
+        effectsHandler: effects, membershipBackend: backend.backendName, enqueue: enqueue)
     } catch {
+      device?.disarm()
       try? await backend.shutdown()
       try? await server.close()
       throw error
     }
     runtime.backend = backend
+    let controller = runtime.core.controller
+    runtime.watchdog = WatchdogShell(
+      device: device, timing: controller.config.watchdog, leaseMs: controller.config.lease.leaseMs)
+    if let device {
+      logger.notice("watchdog armed: \(device.path), timeout \(device.timeoutS) s; a lost node's resources start \(controller.survivorWait.waitMs) ms after it was last heard")
+    } else {
+      logger.warning("NO WATCHDOG (no --watchdog-device): split-brain protection is the lease only; a node frozen longer than the \(controller.config.lease.leaseMs) ms lease may run resources alongside the survivors until it resumes")
+    }
     logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])
 
     let reports = Task {
@@ -152,6 +169,7 @@ public final class ClusterdService: Service, @unchecked Sendable {
     } onGracefulShutdown: {
       enqueue(.shutdownRequested)
     }
+    runtime.watchdogExit()
     ticker.cancel()
     reports.cancel()
     await executor.shutdown()

@@ -28,6 +28,8 @@ final class NodeRuntime {
   let origin: ContinuousClock.Instant
   var core: NodeCore
   let effectsHandler: EffectsHandler
+  /// The watchdog device and its feeding decision (NodeRuntime+Watchdog.swift); set by ClusterdService.
+  var watchdog: WatchdogShell?
 
   var assembler = WireFraming.Assembler()
   var messageNumber: UInt64 = 0
@@ -95,6 +97,7 @@ final class NodeRuntime {
     var cc = ControllerConfig(
       localNode: ControllerNode(id: me.nodeID.rawValue, name: me.displayName), controllerUUID: uuid, lease: lease)
     cc.dcVersion = "2.1.5-vigil"
+    cc.watchdog = options.watchdogDevice == nil ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token)
     return NodeCoreConfig(
       controller: cc, nodes: config.nodes.map { ControllerNode(id: $0.nodeID.rawValue, name: $0.displayName) },
       clusterName: config.totem.clusterName ?? "vigil", tokenMs: token, membershipBackend: backend)
@@ -107,6 +110,7 @@ final class NodeRuntime {
   // MARK: inputs
 
   func handle(_ input: DaemonInput) async {
+    watchdogTurn()
     switch input {
     case .membership(let event): await membership(event)
     case .lrm(let report): feed(.operationReported(report, at: now()))

@@ -18,6 +18,11 @@ public struct DaemonOptions: Sendable {
   public var privateAgentDirs: Bool
   /// Where fence agents are looked up (fence-agents installs them in /usr/sbin).
   public var fenceAgentDir: String
+  /// The watchdog device clusterd arms and feeds while it holds its lease (/dev/watchdog, or the test stand-in's
+  /// FIFO); nil = none: the lease alone (said loudly at start-up and in `pcs status`).
+  public var watchdogDevice: String? = nil
+  /// The device's timeout in whole seconds.
+  public var watchdogTimeoutS: Int = 1
   public init(
     corosyncConf: String = "/etc/corosync/corosync.conf", authkey: String = "/etc/corosync/authkey",
     stateDir: String = "/var/lib/vigil", node: String? = nil, socketPath: String = ControlClient.defaultSocketPath,

@@ -1,14 +1,15 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import CIB
 
 /// Random edits of a CIB tree, driven by a seeded generator so a failure reproduces from its seed.
 struct CoreRandomEditor {
-  var rng: CoreSplitMix64
+  var rng: SplitMix64
   var counter = 0
 
-  init(seed: UInt64) { rng = CoreSplitMix64(seed: seed) }
+  init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
   mutating func int(_ bound: Int) -> Int { Int(rng.next() % UInt64(max(bound, 1))) }
 

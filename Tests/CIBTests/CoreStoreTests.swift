@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 @testable import CIB
@@ -140,7 +141,7 @@ import Testing
 @Suite struct CoreStoreKillTests {
   @Test func killedWriterNeverLeavesTheStoreUnreadable() throws {
     let seed = UInt64(ProcessInfo.processInfo.environment["VIGIL_KILL_SEED"] ?? "") ?? 20_261_121
-    var rng = CoreSplitMix64(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let dir = try CoreTestPaths.temporaryFolder("store-kill")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let store = CIBStore(directory: dir, versionsKept: 5)

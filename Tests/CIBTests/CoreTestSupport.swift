@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 
 /// Locations shared by the Core* tests: the repository root (from this file's path) and the shared corpus.
 enum CoreTestPaths {
@@ -27,67 +28,16 @@ enum CoreTestPaths {
   }
 }
 
-/// SplitMix64: a tiny seeded generator so random tests reproduce from the seed they print.
-struct CoreSplitMix64: RandomNumberGenerator, Sendable {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 /// Runs our own `cibadmin` (built next to the test bundle by `swift build --build-tests`).
 enum CoreCibadmin {
-  static let binary: String = {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // On Linux the tests run from <build>/debug/VigilPackageTests.xctest; on macOS from inside a bundle.
-    for _ in 0..<4 {
-      let candidate = dir.appendingPathComponent("cibadmin").path
-      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-      dir.deleteLastPathComponent()
-    }
-    return CoreTestPaths.repoRoot + "/.build/debug/cibadmin"
-  }()
+  static let binary = TestProcess.builtProduct("cibadmin")
 
-  struct Result {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
-  static func run(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws -> Result {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
+  /// Runs cibadmin with this process's environment minus the CIB location variables, plus `environment`.
+  static func run(_ arguments: [String], environment: [String: String], stdin: String? = nil) throws -> TestProcess.Result {
     var env = ProcessInfo.processInfo.environment
     env["CIB_file"] = nil
     env["VIGIL_CIB_STORE"] = nil
     for (k, v) in environment { env[k] = v }
-    process.environment = env
-    // Output goes to temp files (not pipes), so a large output can never block the child.
-    let base = NSTemporaryDirectory() + "vigil-cibadmin-\(getpid())-\(UInt64.random(in: 0..<UInt64.max))"
-    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-    _ = FileManager.default.createFile(atPath: base + ".in", contents: Data((stdin ?? "").utf8))
-    defer { for s in [".out", ".err", ".in"] { try? FileManager.default.removeItem(atPath: base + s) } }
-    let out = FileHandle(forWritingAtPath: base + ".out")!
-    let err = FileHandle(forWritingAtPath: base + ".err")!
-    let input = FileHandle(forReadingAtPath: base + ".in")!
-    defer { try? out.close(); try? err.close(); try? input.close() }
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    process.waitUntilExit()
-    let stdoutData = FileManager.default.contents(atPath: base + ".out") ?? Data()
-    let stderrData = FileManager.default.contents(atPath: base + ".err") ?? Data()
-    return Result(
-      status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-      stderr: String(decoding: stderrData, as: UTF8.self))
+    return try TestProcess.run(binary, arguments, environment: env, stdin: stdin)
   }
 }

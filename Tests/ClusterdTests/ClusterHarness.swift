@@ -65,12 +65,14 @@ final class TestCluster: @unchecked Sendable {
 
   func socket(_ node: String) -> String { dir + "/" + node + "/clusterd.sock" }
 
-  func start(_ node: String) throws {
+  /// `extraArguments` go to clusterd's command line; with `cgroup` the process joins that cgroup right after it
+  /// is spawned (before it can start any agent), so its agents are in it too.
+  func start(_ node: String, extraArguments: [String] = [], cgroup: String? = nil) throws {
     let args = [
       Self.bin + "/clusterd", "--corosync-conf", dir + "/corosync.conf", "--authkey", dir + "/authkey",
       "--state-dir", dir + "/" + node, "--node", node, "--socket", socket(node), "--private-agent-dirs",
       "--fence-agent-dir", dir + "/fence",
-    ]
+    ] + extraArguments
     let log = dir + "/" + node + "/clusterd.log"
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -83,6 +85,7 @@ final class TestCluster: @unchecked Sendable {
     let rc = posix_spawn(&pid, args[0], &actions, nil, argv, environ)
     guard rc == 0 else { throw HarnessError("cannot start clusterd: \(String(cString: strerror(rc)))") }
     lock.withLock { pids[node] = pid }
+    if let cgroup { try "\(pid)\n".write(toFile: cgroup + "/cgroup.procs", atomically: false, encoding: .utf8) }
   }
 
   func startAll() throws { for n in names { try start(n) } }

@@ -2,6 +2,7 @@ import CIB
 import Controller
 import Foundation
 import PolicyEngine
+import TestKit
 import Testing
 
 /// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
@@ -369,7 +370,7 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
   /// [T, 1.25 T] of the cut. Whatever node holds the group and whoever is cut, nothing ever runs twice.
   @Test(arguments: Array(1...16) as [UInt64])
   func randomPartitionsWithinTheTimingBoundsNeverRunTwice(seed: UInt64) throws {
-    var rng = SplitMix(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let holder = Int(rng.next() % 3) + 1
     var sim = try bootedCluster(constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node\(holder)\" score=\"100\"/>")
     let victim = Int(rng.next() % 3)
@@ -395,18 +396,5 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     sim.setComponents([[1, 2], [0]], at: cut, detectionMs: [400, 600], lastHeardMs: cut - 50)
     sim.run()
     #expect(!sim.overlaps.isEmpty)
-  }
-}
-
-/// SplitMix64, for seeded simulations (house style: randomness is an input).
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

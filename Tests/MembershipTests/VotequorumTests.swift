@@ -1,4 +1,5 @@
 import PropertyBased
+import TestKit
 import Testing
 
 @testable import Membership

@@ -1,5 +1,6 @@
 import CIB
 import Foundation
+import TestKit
 import Testing
 
 /// Runs the real `pcs` binary built next to the test bundle and captures what it prints.
@@ -18,43 +19,12 @@ enum PCSHarness {
   static let reference: URL = repoRoot.appendingPathComponent("../shared/reference/pcs").standardized
 
   /// The `pcs` executable: next to the test bundle when `swift test` runs, else `.build/debug/pcs`.
-  static let binary: String = {
-    let fm = FileManager.default
-    var candidates: [String] = []
-    if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-      var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-      for _ in 0..<4 {
-        candidates.append(dir.appendingPathComponent("pcs").path)
-        dir = dir.deletingLastPathComponent()
-      }
-    }
-    candidates.append(repoRoot.appendingPathComponent(".build/debug/pcs").path)
-    for path in candidates where fm.isExecutableFile(atPath: path) {
-      var isDir: ObjCBool = false
-      if fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue { return path }
-    }
-    return repoRoot.appendingPathComponent(".build/debug/pcs").path
-  }()
+  static let binary = TestProcess.builtProduct("pcs")
 
   /// Runs `pcs args...` in `directory` and waits for it.
   static func run(_ args: [String], in directory: URL? = nil, environment: [String: String]? = nil) throws -> PCSRun {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = args
-    if let directory { process.currentDirectoryURL = directory }
-    if let environment { process.environment = environment }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read both pipes before waiting so a large output cannot block the child.
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return PCSRun(
-      stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
-      status: process.terminationStatus)
+    let r = try TestProcess.run(binary, args, environment: environment, directory: directory)
+    return PCSRun(stdout: r.stdout, stderr: r.stderr, status: r.status)
   }
 
   /// A fresh scratch directory for one test.

@@ -1,5 +1,6 @@
 import CIB
 import Foundation
+import TestKit
 import Testing
 
 @testable import PolicyEngine
@@ -350,46 +351,11 @@ func operationSpecRejectsMalformed(spec: String) {
 // MARK: - the binary
 
 enum CrmSimulateBinary {
-  static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-  static func path(_ name: String) -> String {
-    if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-      var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-      for _ in 0..<4 {
-        let p = dir.appendingPathComponent(name).path
-        var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue,
-           FileManager.default.isExecutableFile(atPath: p) {
-          return p
-        }
-        dir = dir.deletingLastPathComponent()
-      }
-    }
-    return repoRoot.appendingPathComponent(".build/debug/\(name)").path
-  }
-
   static func run(_ name: String, _ args: [String], environment: [String: String]? = nil) throws
     -> (out: String, err: String, status: Int32)
   {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path(name))
-    p.arguments = args
-    if let environment { p.environment = environment }
-    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sim-\(UUID().uuidString).out")
-    let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-sim-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: outFile.path, contents: nil)
-    FileManager.default.createFile(atPath: errFile.path, contents: nil)
-    defer {
-      try? FileManager.default.removeItem(at: outFile)
-      try? FileManager.default.removeItem(at: errFile)
-    }
-    p.standardOutput = try FileHandle(forWritingTo: outFile)
-    p.standardError = try FileHandle(forWritingTo: errFile)
-    try p.run()
-    p.waitUntilExit()
-    return (try String(contentsOf: outFile, encoding: .utf8), try String(contentsOf: errFile, encoding: .utf8),
-            p.terminationStatus)
+    let r = try TestProcess.run(TestProcess.builtProduct(name), args, environment: environment)
+    return (r.stdout, r.stderr, r.status)
   }
 
   /// A fresh scratch folder holding `text` as cib.xml; the caller removes the folder.

@@ -165,7 +165,7 @@ public struct ControllerCore: Sendable {
       inc.add("new-view", at.monotonicMs, "members " + members.map(\.name).joined(separator: " "))
       if !fencing {
         let active = preState.map { activeResources(on: n.name, $0) } ?? []
-        let until = (lastHeard[n.id] ?? at.monotonicMs) + config.lease.leaseMs
+        let until = (lastHeard[n.id] ?? at.monotonicMs) + survivorWait.waitMs
         leases[n.name] = Lease(node: n.name, untilMs: until, resources: active, incident: inc.id)
         inc.add("lease-started", at.monotonicMs, "until +\(until - inc.startMsOr(at.monotonicMs)) ms, holds "
                   + (active.isEmpty ? "nothing" : active.joined(separator: " ")))
@@ -204,6 +204,7 @@ public struct ControllerCore: Sendable {
     if let v = config.dcVersion {
       c = setBootstrapOption("dc-version", v, in: c)
       c = setBootstrapOption("cluster-infrastructure", config.clusterInfrastructure, in: c)
+      c = setBootstrapOption("have-watchdog", config.watchdog == nil ? "false" : "true", in: c)
     }
     cib = c
     markChanged()

@@ -57,6 +57,8 @@ public struct ControllerConfig: Sendable {
   /// taking over, as Pacemaker's DC does; `crm_mon` prints them as "Current DC: node1 (version ...)" and "Stack:".
   public var dcVersion: String? = nil
   public var clusterInfrastructure: String = "corosync"
+  /// This node's watchdog, when clusterd armed one: lost nodes' resources then wait out its bound (`SurvivorWait`).
+  public var watchdog: WatchdogTiming? = nil
 
   public init(localNode: ControllerNode, controllerUUID: String, lease: LeaseTiming = LeaseTiming(),
               batchLimitDefault: Int = 16, fenceAttemptsMax: Int = 10, incidentsMax: Int = 32) {

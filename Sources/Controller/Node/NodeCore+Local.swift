@@ -194,9 +194,12 @@ extension NodeCore {
   }
 
   func statusInfo() -> LiveStatusInfo {
-    LiveStatusInfo(
+    var info = LiveStatusInfo(
       clusterName: config.clusterName, localNode: config.localNode.name, dcName: controller.dc?.name,
       dcID: controller.dc.map { String($0.id) }, quorate: quorate, members: members.map { name(of: $0.rawValue) },
       membershipBackend: config.membershipBackend, cib: CIBXML.serialize(controller.cib))
+    info.watchdog = controller.watchdogSummary
+    info.watchdogWarning = controller.survivorWait.warning
+    return info
   }
 }

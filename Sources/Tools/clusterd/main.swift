@@ -28,6 +28,10 @@ struct Clusterd: AsyncParsableCommand {
   var privateAgentDirs = false
   @Option(name: .customLong("fence-agent-dir"), help: "Where fence agents live.")
   var fenceAgentDir = "/usr/sbin"
+  @Option(name: .customLong("watchdog-device"), help: "Watchdog device to arm and feed while this node holds its lease (/dev/watchdog, or vigil-watchdog's FIFO). Without one, the lease alone protects against split brain.")
+  var watchdogDevice: String?
+  @Option(name: .customLong("watchdog-timeout-s"), help: "The watchdog's timeout in whole seconds.")
+  var watchdogTimeoutS = 1
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
   var logLevel = "info"
 
@@ -42,7 +46,10 @@ struct Clusterd: AsyncParsableCommand {
     let options = DaemonOptions(
       corosyncConf: corosyncConf, authkey: authkey, stateDir: stateDir, node: node, socketPath: socket,
       leaseMs: leaseMs, privateAgentDirs: privateAgentDirs, fenceAgentDir: fenceAgentDir)
-    let service = ClusterdService(options: options, logger: logger)
+    var withWatchdog = options
+    withWatchdog.watchdogDevice = watchdogDevice
+    withWatchdog.watchdogTimeoutS = watchdogTimeoutS
+    let service = ClusterdService(options: withWatchdog, logger: logger)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

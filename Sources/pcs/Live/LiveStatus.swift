@@ -13,7 +13,8 @@ enum LiveStatus {
     let response = try LiveCIB.send(.status, notRunning: view == .cluster ? notRunning : .legacy("unable to get cib"))
     guard let info = response.status else { throw .legacy("unable to get cib") }
     let cib = try CIBCodec.parse(Array(info.cib.utf8))
-    let model = StatusReader.read(cib)
+    var model = StatusReader.read(cib)
+    if let warning = info.watchdogWarning { model.warnings.append(warning) }
     if cmd.global.outputAs == .json {
       var json = StatusJSON.render(model, view: view)
       if view == .cluster, case .object(var fields) = json {
@@ -22,6 +23,7 @@ enum LiveStatus {
         fields.append(("quorate", .bool(info.quorate)))
         fields.append(("members", .array(info.members.map(JSON.string))))
         fields.append(("membership", .string(info.membershipBackend)))
+        if let w = info.watchdog { fields.append(("watchdog", .string(w))) }
         json = .object(fields)
       }
       Console.out(json.render())
@@ -29,7 +31,8 @@ enum LiveStatus {
     }
     switch view {
     case .cluster:
-      var out = StatusText.cluster(model, clusterName: info.clusterName, full: full, now: StatusClock.now())
+      var out = StatusText.cluster(
+        model, clusterName: info.clusterName, full: full, now: StatusClock.now(), watchdog: info.watchdog)
       out += "\nDaemon Status:\n"
       out += "  clusterd: active/enabled\n"
       out += "  membership: active (\(info.membershipBackend))\n"

@@ -7,17 +7,18 @@
 /// are TABs, as crm_mon writes them.
 enum StatusText {
   /// `pcs status [--full]`.
-  static func cluster(_ m: StatusModel, clusterName: String, full: Bool, now: String) -> String {
+  /// `watchdog`: the live cluster's watchdog line for the summary (clusterd knows it; an offline CIB does not).
+  static func cluster(_ m: StatusModel, clusterName: String, full: Bool, now: String, watchdog: String? = nil) -> String {
     var out = "Cluster name: \(clusterName)\n"
     if !m.warnings.isEmpty {
       out += "\nWARNINGS:\n" + m.warnings.map { $0 + "\n" }.joined() + "\n"
     }
-    out += crmMon(m, full: full, now: now)
+    out += crmMon(m, full: full, now: now, watchdog: watchdog)
     if full { out += "\nTickets:\n" }
     return out
   }
 
-  static func crmMon(_ m: StatusModel, full: Bool, now: String) -> String {
+  static func crmMon(_ m: StatusModel, full: Bool, now: String, watchdog: String? = nil) -> String {
     var out = "Cluster Summary:\n"
     out += "  * Stack: \(m.stack)\n"
     if let dc = m.dcName {
@@ -31,6 +32,7 @@ enum StatusText {
     out += "  * \(m.nodesConfigured) node\(m.nodesConfigured == 1 ? "" : "s") configured\n"
     let disabled = m.instancesDisabled > 0 ? " (\(m.instancesDisabled) DISABLED)" : ""
     out += "  * \(m.instancesConfigured) resource instance\(m.instancesConfigured == 1 ? "" : "s") configured\(disabled)\n"
+    if let watchdog { out += "  * Watchdog: \(watchdog)\n" }
     out += "\nNode List:\n" + nodeList(m, full: full)
     out += "\nFull List of Resources:\n"
     let lines = resourceLines(m, full: full, includeStonith: true)

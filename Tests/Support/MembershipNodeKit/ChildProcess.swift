@@ -1,4 +1,5 @@
 import Membership
+import TestKit
 #if canImport(Glibc)
   import Glibc
 #endif

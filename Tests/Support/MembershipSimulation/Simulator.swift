@@ -1,4 +1,5 @@
 import Membership
+import TestKit
 
 /// Options of one simulated run. Everything not given here is drawn from the seed, so a seed alone replays a run.
 public struct SimulationOptions: Sendable {
