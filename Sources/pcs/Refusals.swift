@@ -106,7 +106,7 @@ enum Refusals {
     let words = commandWords(arguments)
     for length in stride(from: min(words.count, 4), through: 1, by: -1) {
       let path = words[..<length].joined(separator: " ")
-      guard let reason = table[path] else { continue }
+      guard let reason = table[path], !isCommand(Array(words[..<length])) else { continue }
       switch reason {
       case .notImplemented(nil): return "Error: 'pcs \(path)' is not implemented in Vigil"
       case .notImplemented(let instead?): return "Error: 'pcs \(path)' is not implemented in Vigil; use '\(instead)' instead"
@@ -114,6 +114,19 @@ enum Refusals {
       }
     }
     return nil
+  }
+
+  /// Whether `words` name a command of Vigil's own tree: a table entry never shadows a command that lands later.
+  static func isCommand(_ words: [String]) -> Bool {
+    var command: any ParsableCommand.Type = Pcs.self
+    for word in words {
+      let next = command.configuration.subcommands.first { sub in
+        sub.configuration.commandName == word || sub.configuration.aliases.contains(word)
+      }
+      guard let next else { return false }
+      command = next
+    }
+    return true
   }
 
   /// The group whose default subcommand argument-parser would run for a word that is none of the group's
