@@ -74,7 +74,7 @@ extension ClusterSimulator {
       work.append(.node(.viewInstalled(v, at: time(i))))
     case .quorumChanged(let s):
       log("n\(i + 1) quorate=\(s.quorate)")
-      work.append(.node(.quorumChanged(quorate: s.quorate, at: time(i))))
+      work.append(.node(.quorumChanged(quorate: s.quorate, view: s.ringID, at: time(i))))
     case .deliver(let d):
       guard d.payload.count == 8 else { return }
       var index = 0
@@ -160,8 +160,8 @@ extension ClusterSimulator {
 
   func traceMessageText(_ m: ClusterMessage) -> String {
     switch m {
-    case .hello(let node, let a, let e, let u, _): "hello from \(node) CIB \(a).\(e).\(u)"
-    case .cib(_, let sync, let epoch): sync ? "cib sync for view epoch \(epoch)" : "cib update"
+    case .hello(let node, let a, let e, let u, let term, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
+    case .cib(_, let sync, let epoch, let term): sync ? "cib sync for view epoch \(epoch) term \(term)" : "cib update term \(term)"
     case .replaceRequest(let origin, let id, _, let a, let e): "replace request \(id) from \(origin) base \(a).\(e)"
     case .replaceDone(let origin, let id, let error): "replace done \(id) for \(origin): \(error ?? "ok")"
     case .execute(let r): "execute \(r.resource)_\(r.task)_\(r.intervalMs) on \(r.nodeName)"
