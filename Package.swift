@@ -195,5 +195,14 @@ let package = Package(
     .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
     // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
     .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
+
+    // The whole-cluster deterministic simulation: membership cores, the daemon's node core around ControllerCore,
+    // a simulated LRM, disk, clock and network, faults and client writes from one seed. `make simulate-cluster`.
+    .target(
+      name: "ClusterSimulation",
+      dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM", "TestKit"],
+      path: "Tests/Support/ClusterSimulation"),
+    .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
+    .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),
   ]
 )

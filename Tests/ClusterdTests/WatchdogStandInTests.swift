@@ -106,8 +106,9 @@ struct WatchdogStandInTests {
     #expect(await eventuallyTrue { group.processes.count == 2 }, "both sleeps joined the cgroup: \(group.processes)")
     #expect(await eventuallyTrue { access(device, F_OK) == 0 }, "the stand-in created its FIFO")
 
-    // Keepalives every 200 ms for 1.6 s (longer than the timeout): nothing dies.
-    let fd = open(device, O_WRONLY | O_NONBLOCK)
+    // Keepalives every 200 ms for 1.6 s (longer than the timeout): nothing dies. The FIFO is opened close-on-exec:
+    // a child that other tests spawn meanwhile must not inherit the writer (the stand-in would never see it close).
+    let fd = open(device, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
     #expect(fd >= 0, "cannot open the FIFO: \(String(cString: strerror(errno)))")
     var byte = UInt8(ascii: "k")
     for _ in 0..<8 {
@@ -142,7 +143,7 @@ struct WatchdogStandInTests {
     let survivor = try spawnProcess(
       ["/bin/sh", "-c", "echo $$ > \(group.path)/cgroup.procs && exec sleep 1000"], log: dir + "/sleep2.log")
     #expect(await eventuallyTrue { group.processes.count == 1 })
-    let again = open(device, O_WRONLY | O_NONBLOCK)
+    let again = open(device, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
     #expect(write(again, &byte, 1) == 1)
     var v = UInt8(ascii: "V")
     #expect(write(again, &v, 1) == 1)

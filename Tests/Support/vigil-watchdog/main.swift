@@ -167,7 +167,7 @@ sigaddset(&stopSignals, SIGINT)
 sigprocmask(SIG_UNBLOCK, &stopSignals, nil)
 
 func openReader() -> Int32 {
-  let fd = open(options.device, O_RDONLY | O_NONBLOCK)
+  let fd = open(options.device, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
   if fd < 0 { fail("cannot open \(options.device): \(String(cString: strerror(errno)))") }
   return fd
 }

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ClusterSimulation
+
+/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]`: runs the
+/// whole-cluster deterministic simulation for seeds F..F+N-1 (or just S). Each failing seed is printed with its
+/// violation and the command that replays it; then `violations_by_kind ...` and a figures line; the last line is
+/// always `N seeds, V violations` (V: seeds with a violation; each run stops at its first).
+var seeds = 100
+var first: UInt64 = 1
+var single: UInt64?
+var options = ClusterSimulationOptions()
+var args = Array(CommandLine.arguments.dropFirst())
+func usage() -> Never {
+  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]")
+  exit(2)
+}
+while !args.isEmpty {
+  let a = args.removeFirst()
+  func value() -> String {
+    if args.isEmpty { usage() }
+    return args.removeFirst()
+  }
+  switch a {
+  case "--seeds": seeds = Int(value()) ?? { usage() }()
+  case "--first": first = UInt64(value()) ?? { usage() }()
+  case "--seed": single = UInt64(value()) ?? { usage() }()
+  case "--nodes": options.nodeCount = Int(value()).flatMap { (3...5).contains($0) ? $0 : nil } ?? { usage() }()
+  case "--fault-ms": options.faultMs = Int64(value()) ?? { usage() }()
+  case "--heal-ms": options.healMs = Int64(value()) ?? { usage() }()
+  case "--faults": options.onlyFaults = value().split(separator: ",").map(String.init)
+  case "--no-watchdog": options.watchdog = false
+  case "--trace": options.trace = true
+  default: usage()
+  }
+}
+let list: [UInt64] = single.map { [$0] } ?? (0..<seeds).map { first + UInt64($0) }
+var failing = 0
+var byKind: [String: Int] = [:]
+var totals = (faults: 0, acked: 0, operations: 0, transitions: 0, events: 0)
+let started = timespec.now()
+for seed in list {
+  let r = ClusterSimulator.run(seed: seed, options: options)
+  totals.faults += r.faults
+  totals.acked += r.writesAcked
+  totals.operations += r.operations
+  totals.transitions += r.transitions
+  totals.events += r.events
+  if options.trace { for line in r.trace { print(line) } }
+  guard let v = r.violations.first else { continue }
+  failing += 1
+  byKind[v.kind.rawValue, default: 0] += 1
+  print("seed \(seed) (\(r.nodeCount) nodes): VIOLATION \(v)")
+  print("  replay: cluster-sim --seed \(seed) --trace   (make simulate-cluster SEEDS=1 FIRST=\(seed) for the run alone)")
+}
+let seconds = max(0.001, timespec.now().seconds - started.seconds)
+let kinds = byKind.keys.sorted().map { "\($0)=\(byKind[$0]!)" }.joined(separator: " ")
+print("violations_by_kind \(kinds.isEmpty ? "none" : kinds)")
+print("faults=\(totals.faults) acked_writes=\(totals.acked) operations=\(totals.operations) transitions=\(totals.transitions) events=\(totals.events) seconds=\(String(format: "%.1f", seconds)) seeds_per_s=\(String(format: "%.1f", Double(list.count) / seconds))")
+print("\(list.count) seeds, \(failing) violations")
+exit(failing == 0 ? 0 : 1)
+
+extension timespec {
+  static func now() -> timespec {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t
+  }
+  var seconds: Double { Double(tv_sec) + Double(tv_nsec) / 1e9 }
+}
