@@ -129,7 +129,7 @@ final class NodeRuntime {
       assembler.forget(except: Set(v.members.map(\.description)))
       feed(.viewInstalled(v, at: now()))
     case .quorumChanged(let status):
-      feed(.quorumChanged(quorate: status.quorate, at: now()))
+      feed(.quorumChanged(quorate: status.quorate, view: status.ringID, at: now()))
     case .delivered(let d):
       switch assembler.add(d.payload, sender: d.sender.description) {
       case .message(let m): feed(.messageDelivered(m, sender: d.sender.id, view: d.view, at: now()))

@@ -142,6 +142,7 @@ extension ClusterdTests {
       all = alerts(alertLog)
       // Alert scripts run as separate processes: VIP's and service's lines may land in either order.
       return all.contains { $0["CRM_alert_kind"] == "fencing" }
+        && all.contains { $0["CRM_alert_kind"] == "node" && $0["CRM_alert_node"] == victim }
         && ["VIP", "service"].allSatisfy { rsc in
           all.contains { $0["CRM_alert_kind"] == "resource" && $0["CRM_alert_rsc"] == rsc
             && $0["CRM_alert_task"] == "start" && $0["CRM_alert_node"] != victim }

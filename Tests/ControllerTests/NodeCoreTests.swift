@@ -22,7 +22,7 @@ import Testing
   }
 
   func syncBroadcasts(_ effects: [NodeEffect]) -> [String] {
-    effects.compactMap { if case .broadcast(.cib(let xml, true, _)) = $0 { xml } else { nil } }
+    effects.compactMap { if case .broadcast(.cib(let xml, true, _, _)) = $0 { xml } else { nil } }
   }
 
   static let view = View(
@@ -31,22 +31,22 @@ import Testing
   static let at = ControllerTime(monotonicMs: 1_000, wallSeconds: 1_700_000_000)
 
   func hello(_ id: UInt32, epoch: UInt64) -> NodeInput {
-    .messageDelivered(.hello(node: id, adminEpoch: 0, epoch: epoch, numUpdates: 0, shuttingDown: false),
+    .messageDelivered(.hello(node: id, adminEpoch: 0, epoch: epoch, numUpdates: 0, term: 0, shuttingDown: false, active: []),
                       sender: Membership.NodeID(id), view: Self.view.id, at: Self.at)
   }
 
   @Test func aViewSynchronizesToTheNewestCIBHeldByAnotherMember() throws {
     var n = core(withEpoch(try simulationCIB(), 3))
     let installed = n.handle(.viewInstalled(Self.view, at: Self.at))
-    #expect(installed.contains(.broadcast(.hello(node: 1, adminEpoch: 0, epoch: 3, numUpdates: 0, shuttingDown: false))))
-    _ = n.handle(.quorumChanged(quorate: true, at: Self.at))
+    #expect(installed.contains(.broadcast(.hello(node: 1, adminEpoch: 0, epoch: 3, numUpdates: 0, term: 0, shuttingDown: false, active: []))))
+    _ = n.handle(.quorumChanged(quorate: true, view: Self.view.id, at: Self.at))
     _ = n.handle(hello(1, epoch: 3))
     let afterHellos = n.handle(hello(2, epoch: 9))
     #expect(syncBroadcasts(afterHellos).isEmpty, "node2 holds the newer CIB: node1 must not send its own")
     #expect(!n.synced)
 
     let newer = withEpoch(try simulationCIB(constraints: "<rsc_location id=\"l1\" rsc=\"grp\" node=\"node2\" score=\"50\"/>"), 9)
-    _ = n.handle(.messageDelivered(.cib(xml: CIBXML.serialize(newer), sync: true, viewEpoch: 7),
+    _ = n.handle(.messageDelivered(.cib(xml: CIBXML.serialize(newer), sync: true, viewEpoch: 7, term: 0),
                                    sender: Membership.NodeID(2), view: Self.view.id, at: Self.at))
     #expect(n.synced)
     #expect(n.cib.firstElement(named: "configuration")?.firstElement(named: "constraints")
@@ -57,7 +57,7 @@ import Testing
   @Test func theNewestHolderSendsItsCIB() throws {
     var n = core(withEpoch(try simulationCIB(), 12))
     _ = n.handle(.viewInstalled(Self.view, at: Self.at))
-    _ = n.handle(.quorumChanged(quorate: true, at: Self.at))
+    _ = n.handle(.quorumChanged(quorate: true, view: Self.view.id, at: Self.at))
     _ = n.handle(hello(2, epoch: 9))
     let effects = n.handle(hello(1, epoch: 12))
     #expect(syncBroadcasts(effects).count == 1)

@@ -17,8 +17,22 @@ import Testing
                   transitionKey: TransitionKey(actionID: actionID, transitionID: 4, targetRC: 0, uuid: "uuid-dc"))
   }
 
+  /// Brings the core into a synchronized view of node1 and node2 where it (node1, lowest id) is the DC: only the
+  /// DC's execute requests run.
+  func joinAsDC(_ n: inout NodeCore) {
+    let view = View(id: Self.view, members: [Member(Membership.NodeID(1), incarnation: 1), Member(Membership.NodeID(2), incarnation: 1)])
+    _ = n.handle(.viewInstalled(view, at: Self.at))
+    _ = n.handle(.quorumChanged(quorate: true, view: Self.view, at: Self.at))
+    for id in [1, 2] as [UInt32] {
+      _ = n.handle(.messageDelivered(.hello(node: id, adminEpoch: 0, epoch: 0, numUpdates: 0, term: 0, shuttingDown: false,
+                                            active: []), sender: Membership.NodeID(id), view: Self.view, at: Self.at))
+    }
+    _ = n.handle(.messageDelivered(.cib(xml: CIBXML.serialize(n.cib), sync: true, viewEpoch: 7, term: 0),
+                                   sender: Membership.NodeID(1), view: Self.view, at: Self.at))
+  }
+
   func execute(_ n: inout NodeCore, _ r: ActionRequest) -> AgentCall? {
-    let effects = n.handle(.messageDelivered(.execute(WireRequest(r)), sender: Membership.NodeID(2), view: Self.view,
+    let effects = n.handle(.messageDelivered(.execute(WireRequest(r)), sender: Membership.NodeID(1), view: Self.view,
                                              at: Self.at))
     return effects.compactMap { if case .runLocally(let call) = $0 { call } else { nil } }.first
   }
@@ -31,6 +45,7 @@ import Testing
                              nodes: [Self.node1, ControllerNode(id: 2, name: "node2")], clusterName: "test",
                              tokenMs: 400, membershipBackend: "test"),
       storedCIB: try simulationCIB())
+    joinAsDC(&n)
     let monitor = try #require(execute(&n, request("monitor", intervalMs: 10_000, actionID: 3)))
     _ = try #require(execute(&n, request("stop", actionID: 5)))
     let late = OperationReport(key: OperationKey(monitor), call: monitor,

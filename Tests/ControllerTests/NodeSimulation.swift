@@ -24,15 +24,20 @@ struct NodeSimulation {
     var view: View?
     /// The persisted CIB (survives a crash).
     var disk: CIBElement?
+    /// Earlier persisted CIBs, newest last: a crash with `diskLag` n loses the last n writes (a persister that was
+    /// behind, as clusterd's background writer could be).
+    var diskHistory: [CIBElement] = []
     /// Resources the agents run here (survive a clusterd crash).
     var running: Set<String> = []
     var left = false
+    /// Bumped when the agents' processes die with clusterd (a reboot): their operations in flight do nothing.
+    var agentsLife = 0
   }
 
   enum Event {
     case input(node: Int, incarnation: UInt64, (ControllerTime) -> NodeInput)
     case deliver(to: Int, incarnation: UInt64, ClusterMessage, sender: Membership.NodeID, view: ViewID)
-    case lrmDone(node: Int, incarnation: UInt64, AgentCall)
+    case lrmDone(node: Int, incarnation: UInt64, agentsLife: Int, AgentCall)
   }
 
   var machines: [Machine] = []
@@ -83,8 +88,17 @@ struct NodeSimulation {
     push(nowMs, .input(node: i, incarnation: machines[i].incarnation, { .started(at: $0) }))
   }
 
-  /// kill -9 of clusterd on machine `i`: its resources keep running, its disk keeps what was persisted.
-  mutating func crash(_ i: Int) {
+  /// kill -9 of clusterd on machine `i`: its disk keeps what was persisted; its resources keep running unless
+  /// `killAgents` (a watchdog or a reboot took the whole process tree).
+  mutating func crash(_ i: Int, killAgents: Bool = false, diskLag: Int = 0) {
+    if diskLag > 0, machines[i].diskHistory.count > diskLag {
+      machines[i].disk = machines[i].diskHistory[machines[i].diskHistory.count - 1 - diskLag]
+    }
+    machines[i].diskHistory = []
+    if killAgents {
+      machines[i].running = []
+      machines[i].agentsLife += 1
+    }
     machines[i].core = nil
     machines[i].view = nil
     machines[i].incarnation += 1
@@ -102,7 +116,7 @@ struct NodeSimulation {
     for i in alive {
       let inc = machines[i].incarnation
       push(nowMs, .input(node: i, incarnation: inc, { [view] in .viewInstalled(view, at: $0) }))
-      push(nowMs + quorumDelayMs, .input(node: i, incarnation: inc, { .quorumChanged(quorate: q, at: $0) }))
+      push(nowMs + quorumDelayMs, .input(node: i, incarnation: inc, { [view] in .quorumChanged(quorate: q, view: view.id, at: $0) }))
     }
   }
 
@@ -140,7 +154,8 @@ struct NodeSimulation {
       case .deliver(let i, let inc, let m, let sender, let viewID):
         guard machines[i].incarnation == inc, machines[i].view?.id == viewID else { continue }
         handle(i, .messageDelivered(m, sender: sender, view: viewID, at: time(nowMs)))
-      case .lrmDone(let i, let inc, let call):
+      case .lrmDone(let i, let inc, let life, let call):
+        guard machines[i].agentsLife == life else { continue }
         let result = complete(i, call)
         guard machines[i].incarnation == inc, machines[i].core != nil else { continue }
         handle(i, .operationReported(OperationReport(key: OperationKey(call), call: call, result: result), at: time(nowMs)))
@@ -169,11 +184,13 @@ struct NodeSimulation {
       operations.append((nowMs, name, "\(call.resource)_\(call.action.rawValue)_\(call.interval / .milliseconds(1))"))
       if call.action == .start { machines[i].running.insert(call.resource); checkOverlap() }
       let latency = call.action == .start ? startLatencyMs : call.action == .stop ? stopLatencyMs : monitorLatencyMs
-      push(nowMs + latency, .lrmDone(node: i, incarnation: machines[i].incarnation, call))
+      push(nowMs + latency, .lrmDone(node: i, incarnation: machines[i].incarnation, agentsLife: machines[i].agentsLife, call))
     case .cancelLocally, .alert, .fence:
       break
     case .persist(let cib):
       machines[i].disk = cib
+      machines[i].diskHistory.append(cib)
+      if machines[i].diskHistory.count > 8 { machines[i].diskHistory.removeFirst() }
     case .reply(let id, let response):
       replies[id] = response
     case .scheduleTimer(let atMs):

@@ -69,13 +69,13 @@ public struct ControllerCore: Sendable {
     var effects: [ControllerEffect] = []
     let now: ControllerTime
     switch input {
-    case .membershipChanged(let newMembers, let q, let left, let lastHeard, let newestCIB, let at):
+    case .membershipChanged(let newMembers, let q, let left, let lastHeard, let newestCIB, let restarted, let at):
       now = at
       if let newestCIB {
         cib = newestCIB
         pruneUnrecorded()
       }
-      effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, at: at)
+      effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, restarted: Set(restarted), at: at)
     case .cibReplaced(let newCIB, let at):
       now = at
       cib = newCIB
@@ -92,7 +92,7 @@ public struct ControllerCore: Sendable {
       onTick(at, effects: &effects)
     }
     timersAsked = timersAsked.filter { $0 > now.monotonicMs }
-    if isDC { step(at: now, effects: &effects) }
+    if canCompute { step(at: now, effects: &effects) }
     if isDC && cib != before {
       var stamped = cib
       if (try? CIBVersion.stamp(&stamped, after: before)) != nil { cib = stamped }
@@ -106,7 +106,8 @@ public struct ControllerCore: Sendable {
   // MARK: membership and election
 
   mutating func onMembership(_ newMembers: [ControllerNode], quorate q: Bool, left: Set<UInt32>,
-                             lastHeard: [UInt32: Int64], at: ControllerTime) -> [ControllerEffect] {
+                             lastHeard: [UInt32: Int64], restarted: Set<UInt32> = [],
+                             at: ControllerTime) -> [ControllerEffect] {
     var effects: [ControllerEffect] = []
     let old = members
     let oldDC = dc
@@ -131,7 +132,12 @@ public struct ControllerCore: Sendable {
       effects.append(.dcChanged(newDC))
       if !isDC { transition = nil }
     }
-    guard isDC else { return effects }
+    guard canCompute else {
+      // A DC without quorum writes nothing (its CIB would fork from the quorate side's, and the next
+      // synchronization might prefer it) and fires nothing new; it records what it saw once quorate again.
+      transition?.aborted = true
+      return effects
+    }
 
     // Results the previous DC saw (or may have seen) but never wrote: recorded first, they describe the past.
     for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
@@ -177,7 +183,8 @@ public struct ControllerCore: Sendable {
     // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
     // history may have been written by another partition or an earlier life, so it is forgotten and they are
     // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
-    let rejoined = old.isEmpty || !wasQuorate ? members : members.filter { m in !old.contains { $0.id == m.id } }
+    let rejoined = old.isEmpty || !wasQuorate
+      ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
     for m in rejoined {
       c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)
       // A node that (re)joins is not shutting down (its clusterd asks again if it still is): a `shutdown` left from
@@ -286,7 +293,13 @@ public struct ControllerCore: Sendable {
       localLease = l
       effects.append(contentsOf: leaseStop(c.resource, at: at, deadline: l.deadlineMs))
     }
-    guard isDC else {
+    guard canCompute else {
+      // A DC without quorum keeps its transition's bookkeeping (so it can complete) but writes nothing.
+      if isDC, var t = transition, let i = t.match(c), case .operation(let req) = t.actions[i].kind {
+        t.actions[i].state = c.status == .done && c.rc == req.transitionKey.targetRC ? .done : .failed
+        t.aborted = true
+        transition = t
+      }
       if !isRecorded(c) {
         unrecorded.append(c)
         if unrecorded.count > Self.unrecordedMax { unrecorded.removeFirst(unrecorded.count - Self.unrecordedMax) }
@@ -476,7 +489,7 @@ public struct ControllerCore: Sendable {
   /// Asks the DC to move everything off `node` and then let it leave (pcs cluster stop): sets the node's
   /// `shutdown` transient attribute as Pacemaker does; `.shutdownNode` follows once nothing runs there.
   public mutating func requestShutdown(of node: ControllerNode, at: ControllerTime) -> [ControllerEffect] {
-    guard isDC else { return [] }
+    guard canCompute else { return [] }
     let before = cib
     cib = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: String(at.wallSeconds), nodeID: node.cibID,
                                                uname: node.name, in: cib)

@@ -145,8 +145,11 @@ public enum ControllerInput: Sendable {
   /// when this node last heard it (monotonic ms); absent = now, which only makes the lease longer.
   /// `cib`: the newest CIB among the new view's members, when the shell synchronized one (clusterd's hello/sync);
   /// it replaces this core's CIB before the view is recorded.
+  /// `restarted`: members whose process restarted since the last view (same id, new life): their history is
+  /// forgotten and probed again, as for a node that joined.
   case membershipChanged(members: [ControllerNode], quorate: Bool, left: [UInt32] = [],
-                         lastHeardMs: [UInt32: Int64] = [:], cib: CIBElement? = nil, at: ControllerTime)
+                         lastHeardMs: [UInt32: Int64] = [:], cib: CIBElement? = nil, restarted: [UInt32] = [],
+                         at: ControllerTime)
   /// The CIB changed outside the core: a configuration edit applied by the shell, or (on non-DC nodes) the
   /// DC's update replicated. The DC recomputes.
   case cibReplaced(CIBElement, at: ControllerTime)

@@ -73,6 +73,9 @@ extension NodeCore {
     } else if c.task == "stop" && c.status == .done && c.rc == 0 {
       localActive.removeAll { $0.resource == c.resource }
     }
+    if c.task == "stop" && c.transitionKey?.transitionID == -1 {
+      startUpStopDone(c.resource, rc: c.rc, done: c.status == .done)
+    }
     send(.result(WireCompletion(c)))
   }
 
@@ -144,6 +147,9 @@ extension NodeCore {
   mutating func control(_ id: ControlRequestID, _ request: ControlRequest) {
     switch request {
     case .getCIB:
+      // Read what the view agrees on: before the join completes this node's CIB may be older than the DC's, and an
+      // edit based on it would be refused.
+      guard synced else { return deferUntilSynced(id, request) }
       out.append(.reply(id, ControlResponse(cib: CIBXML.serialize(controller.cib))))
     case .status:
       out.append(.reply(id, ControlResponse(status: statusInfo())))
@@ -194,10 +200,16 @@ extension NodeCore {
   }
 
   func statusInfo() -> LiveStatusInfo {
+    // A DC without quorum writes nothing, so its CIB still says what the last quorate DC wrote: the copy shown
+    // carries this node's own view of the DC and quorum.
+    var shown = controller.cib
+    if let dc = controller.dc {
+      shown = PolicyEngine.StatusRecorder.recordDC(dc.cibID, haveQuorum: quorate, in: shown)
+    }
     var info = LiveStatusInfo(
       clusterName: config.clusterName, localNode: config.localNode.name, dcName: controller.dc?.name,
       dcID: controller.dc.map { String($0.id) }, quorate: quorate, members: members.map { name(of: $0.rawValue) },
-      membershipBackend: config.membershipBackend, cib: CIBXML.serialize(controller.cib))
+      membershipBackend: config.membershipBackend, cib: CIBXML.serialize(shown))
     info.watchdog = controller.watchdogSummary
     info.watchdogWarning = controller.survivorWait.warning
     return info

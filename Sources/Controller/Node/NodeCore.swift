@@ -18,11 +18,17 @@ public struct NodeCore: Sendable {
   // View and CIB synchronization.
   public internal(set) var view: View?
   var viewInstalledAtMs: Int64 = 0
+  /// The last quorum notice (`quorumKnown`: it was about the current view).
   public internal(set) var quorate = false
-  public internal(set) var synced = false
-  var hellos: [UInt32: CIBVersion] = [:]
-  /// What the controller was last told about membership.
+  var quorumKnown = false
+  public internal(set) var phase: JoinPhase = .idle
+  /// The join term of the view whose DC wrote this node's CIB (0: none known).
+  public internal(set) var cibTerm: UInt64
+  /// Controller inputs delivered while the view synchronizes, fed once it is.
+  var heldInputs: [ControllerInput] = []
+  /// What the controller was last told about membership (node id -> incarnation).
   var fedMembers: [UInt32]?
+  var fedIncarnations: [UInt32: UInt64] = [:]
   var fedQuorate = false
   var shuttingDownNodes: Set<UInt32> = []
   /// The version of the CIB this node last broadcast as DC.
@@ -60,8 +66,10 @@ public struct NodeCore: Sendable {
 
   /// `storedCIB`: what the state directory holds (nil: nothing yet). The nodelist and cluster name are written into
   /// it (every node writes the same, so the copies agree).
-  public init(config: NodeCoreConfig, storedCIB: CIBElement?) {
+  /// `storedTerm`: the term stored with it.
+  public init(config: NodeCoreConfig, storedCIB: CIBElement?, storedTerm: UInt64 = 0) {
     self.config = config
+    self.cibTerm = storedTerm
     var cib = storedCIB ?? Self.emptyCIB()
     Self.ensureNodesAndProperties(&cib, nodes: config.nodes, clusterName: config.clusterName)
     self.controller = ControllerCore(config: config.controller, cib: cib)
@@ -80,14 +88,13 @@ public struct NodeCore: Sendable {
     switch input {
     case .started(let at):
       now = at
-      stopOrphans()
+      startUp()
     case .viewInstalled(let v, let at):
       now = at
       viewInstalled(v)
-    case .quorumChanged(let q, let at):
+    case .quorumChanged(let q, let viewID, let at):
       now = at
-      quorate = q
-      if !quorate || synced { feedMembership(newestCIB: nil) }
+      quorumChanged(q, for: viewID)
     case .messageDelivered(let m, let sender, let viewID, let at):
       now = at
       deliver(m, sender: sender, inView: viewID == view?.id)
@@ -104,10 +111,10 @@ public struct NodeCore: Sendable {
     case .timerFired(let atMs, let at):
       now = at
       timersAsked.remove(atMs)
-      feed(.tick(now))
+      if !holdsControllerInputs { feed(.tick(now)) }
     case .fencingCompleted(let node, let success, let at):
       now = at
-      feed(.fencingCompleted(node: node, success: success, at: now))
+      feedOrHold(.fencingCompleted(node: node, success: success, at: now))
     case .shutdownRequested(let at):
       now = at
       beginShutdown()
@@ -165,14 +172,6 @@ public struct NodeCore: Sendable {
     }
   }
 
-  /// Stops what this node's previous life left running (see `ControllerCore.orphanStops`), before it joins.
-  mutating func stopOrphans() {
-    let stops = controller.orphanStops(at: now)
-    guard !stops.isEmpty else { return }
-    log(.notice, "stopping what this node ran before it restarted: \(stops.count) resource(s)")
-    perform(stops)
-  }
-
   /// The controller just became DC: nodes that announced their shutdown are asked again (the old DC may have died).
   mutating func tookOverAsDC() {
     for id in shuttingDownNodes.sorted() where members.contains(Membership.NodeID(id)) {
@@ -186,7 +185,8 @@ public struct NodeCore: Sendable {
     let v = version
     guard v != broadcastVersion else { return }
     broadcastVersion = v
-    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0))
+    cibTerm = writeTerm
+    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm))
     persist()
   }
 
@@ -198,27 +198,19 @@ public struct NodeCore: Sendable {
 
   // MARK: membership
 
-  mutating func viewInstalled(_ v: View) {
-    view = v
-    viewInstalledAtMs = now.monotonicMs
-    synced = false
-    hellos = [:]
-    let vv = version
-    send(.hello(node: me, adminEpoch: vv.adminEpoch, epoch: vv.epoch, numUpdates: vv.numUpdates,
-                shuttingDown: shutdownDeadlineMs != nil))
-    // Without quorum the controller must hear of it now (it stops what runs here): no synchronization first.
-    if !quorate { feedMembership(newestCIB: nil) }
-  }
-
   /// Tells the controller the current view, if it changed since it was last told.
   ///
   /// Last heard: the membership drops a peer once it has not heard it for the token timeout T (or the peer
   /// stopped hearing this side), so a peer lost from a view installed at V was last heard at most V - T; the
   /// controller's lease counts from there (docs/ARCHITECTURE.md, "clusterd: when a node was last heard").
-  mutating func feedMembership(newestCIB: CIBElement?) {
+  /// `always`: at the end of a join, where the view is news even with the same ids (a member may have restarted).
+  mutating func feedMembership(newestCIB: CIBElement?, always: Bool) {
     guard let view else { return }
     let ids = view.nodeIDs.map(\.rawValue).sorted()
-    guard newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
+    guard always || newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
+    let restarted = view.members.filter { m in fedIncarnations[m.id.rawValue].map { $0 != m.incarnation } ?? false }
+      .map(\.id.rawValue)
+    for m in view.members { fedIncarnations[m.id.rawValue] = m.incarnation }
     let lostIDs = (fedMembers ?? []).filter { !ids.contains($0) }
     let left = lostIDs.filter { shuttingDownNodes.contains($0) }
     var heard: [UInt32: Int64] = [:]
@@ -229,8 +221,10 @@ public struct NodeCore: Sendable {
     if !lostIDs.isEmpty {
       log(.info, "lost \(lostIDs.map { name(of: $0) }.joined(separator: " ")), left \(left.map { name(of: $0) })")
     }
+    if !restarted.isEmpty { log(.info, "restarted since the last view: \(restarted.map { name(of: $0) }.joined(separator: " "))") }
     feed(.membershipChanged(
-      members: ids.map { node($0) }, quorate: quorate, left: left, lastHeardMs: heard, cib: newestCIB, at: now))
+      members: ids.map { node($0) }, quorate: quorate, left: left, lastHeardMs: heard, cib: newestCIB,
+      restarted: restarted, at: now))
     if controller.isDC {
       for id in lostIDs { out.append(.alert(.node(name: name(of: id), id: String(id), state: "lost"), cib: controller.cib)) }
       for id in joinedIDs { out.append(.alert(.node(name: name(of: id), id: String(id), state: "member"), cib: controller.cib)) }
@@ -241,38 +235,31 @@ public struct NodeCore: Sendable {
 
   mutating func deliver(_ m: ClusterMessage, sender: Membership.NodeID, inView: Bool) {
     switch m {
-    case .hello(let node, let a, let e, let n, let down):
-      guard inView, let view else { return }
-      hellos[node] = CIBVersion(adminEpoch: a, epoch: e, numUpdates: n)
-      if down { shuttingDownNodes.insert(node) } else { shuttingDownNodes.remove(node) }
-      if view.nodeIDs.allSatisfy({ hellos[$0.rawValue] != nil }) {
-        // The holder of the newest CIB (ties: lowest id) sends it to everyone.
-        let best = hellos.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.first!.key
-        if best == me { send(.cib(xml: CIBXML.serialize(controller.cib), sync: true, viewEpoch: view.id.epoch)) }
-      }
-    case .cib(let xml, let sync, let epoch):
+    case .hello(let node, let a, let e, let n, let term, let down, let active):
+      helloDelivered(node, Hello(version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n), term: term,
+                                 shuttingDown: down, active: active), inView: inView)
+    case .cib(let xml, let sync, _, let term):
       if sync {
-        guard inView, epoch == view?.id.epoch, !synced else { return }
-        var newest: CIBElement?
-        if sender.rawValue != me, let parsed = parse(xml), parsed != controller.cib {
-          newest = parsed
-        }
-        synced = true
-        broadcastVersion = nil
-        feedMembership(newestCIB: newest)
-        if newest != nil { persist() }
+        syncDelivered(xml: xml, term: term, sender: sender, inView: inView)
       } else {
-        guard sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
+        guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
+        cibTerm = term
         feed(.cibReplaced(parsed, at: now))
         persist()
       }
     case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
       guard controller.isDC else { return }
+      guard synced, controller.canCompute else {
+        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
+      }
       let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
       broadcastCIBIfNewer()
       send(.replaceDone(origin: origin, requestID: id, error: error))
     case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
       guard controller.isDC else { return }
+      guard synced, controller.canCompute else {
+        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
+      }
       var error: String?
       if let node, !config.nodes.contains(where: { $0.name == node }) { error = "Unable to find a node: \(node)" }
       if error == nil {
@@ -288,22 +275,26 @@ public struct NodeCore: Sendable {
       out.append(.reply(id, ControlResponse(error: error)))
     case .execute(let wire):
       guard wire.nodeID == me else { return }
+      // Only the DC this node knows may run operations here (an old DC's late request would race the new DC's).
+      guard sender.rawValue == controller.dc?.id else {
+        return log(.warning, "ignored \(wire.resource)_\(wire.task) from \(name(of: sender.rawValue)), which is not the DC")
+      }
       guard let request = wire.request else {
         log(.error, "an execute request with a bad transition key: \(wire.transitionKey)")
         return
       }
       runLocally(request)
     case .cancel(let node, let resource, let task, let interval):
-      guard node == me else { return }
+      guard node == me, sender.rawValue == controller.dc?.id else { return }
       cancelLocally(resource: resource, task: task, intervalMs: interval)
     case .result(let wire):
       if controller.isDC {
         log(.info, "result \(wire.resource)_\(wire.task)_\(wire.intervalMs) on \(wire.node): rc=\(wire.rc) op-status=\(wire.opStatus)\(wire.exitReason.isEmpty ? "" : " " + wire.exitReason)")
       }
-      feed(.operationCompleted(wire.completion, at: now))
+      feedOrHold(.operationCompleted(wire.completion, at: now))
     case .shuttingDown(let node):
       shuttingDownNodes.insert(node)
-      if controller.isDC { perform(controller.requestShutdown(of: self.node(node), at: now)) }
+      if controller.isDC && synced { perform(controller.requestShutdown(of: self.node(node), at: now)) }
     case .stopRequest(let nodes):
       if nodes.isEmpty || nodes.contains(me) { beginShutdown() }
     case .shutdownReady(let node):

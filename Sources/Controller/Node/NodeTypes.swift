@@ -47,8 +47,8 @@ public enum NodeInput: Sendable {
   case started(at: ControllerTime)
   /// The membership installed a view (this node is in it).
   case viewInstalled(View, at: ControllerTime)
-  /// votequorum changed its mind.
-  case quorumChanged(quorate: Bool, at: ControllerTime)
+  /// votequorum's verdict, for view `view` (its ring id; nil: the current view).
+  case quorumChanged(quorate: Bool, view: ViewID?, at: ControllerTime)
   /// A cluster message delivered by the ordered broadcast (reassembled), sent by `sender` in view `view`.
   case messageDelivered(ClusterMessage, sender: Membership.NodeID, view: ViewID, at: ControllerTime)
   /// The local LRM reported an operation's result (or a recurring monitor's change).

@@ -10,10 +10,13 @@ import PolicyEngine
 /// overtake the CIB write that preceded it, and every controller core sees every result (a DC that dies before
 /// recording one leaves it to the next DC).
 public enum ClusterMessage: Codable, Sendable, Equatable {
-  /// Sent by every member after each view change: its CIB version, so the newest can be chosen.
-  case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, shuttingDown: Bool)
-  /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB.
-  case cib(xml: String, sync: Bool, viewEpoch: UInt64)
+  /// Sent by every member after each view change (a restarted node: once its leftovers are stopped): its CIB's
+  /// term and version, so the newest can be chosen, and the resources its LRM runs now.
+  case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, term: UInt64, shuttingDown: Bool,
+             active: [String])
+  /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB; `term` is the
+  /// join term of the view whose DC wrote it (NodeCore: the newest CIB is the one with the highest term, then version).
+  case cib(xml: String, sync: Bool, viewEpoch: UInt64, term: UInt64)
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
   case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)

@@ -14,6 +14,8 @@ enum Work {
 extension ClusterSimulator {
   /// One input of node `i`'s clusterd process, and everything it causes inside that process.
   mutating func processEvent(_ i: Int, _ ev: ProcessEvent) {
+    watchdogTurn(i)
+    guard nodes[i].process != nil else { return }
     switch ev {
     case .membershipTick:
       run(i, [.membership(.tick(now: membershipNow(i)))])
@@ -72,7 +74,7 @@ extension ClusterSimulator {
       work.append(.node(.viewInstalled(v, at: time(i))))
     case .quorumChanged(let s):
       log("n\(i + 1) quorate=\(s.quorate)")
-      work.append(.node(.quorumChanged(quorate: s.quorate, at: time(i))))
+      work.append(.node(.quorumChanged(quorate: s.quorate, view: s.ringID, at: time(i))))
     case .deliver(let d):
       guard d.payload.count == 8 else { return }
       var index = 0
@@ -126,14 +128,40 @@ extension ClusterSimulator {
     }
   }
 
+  /// clusterd's daemon loop turns (every input): the real `WatchdogCore` decides whether to feed the device.
+  mutating func watchdogTurn(_ i: Int) {
+    let facts = nodes[i].process!.core.leaseFacts
+    let fx = nodes[i].process!.watchdog.handle(.loopTurned(facts, atMs: time(i).monotonicMs))
+    for e in fx {
+      switch e {
+      case .feedWatchdog:
+        let deadline = nowMs + (watchdogTiming?.timeoutMs ?? 0)
+        nodes[i].watchdogDeadlineMs = deadline
+        schedule(atUs: deadline * 1000, .watchdogExpiry(node: i, deadlineMs: deadline))
+      case .stopFeeding(let reason):
+        log("n\(i + 1) watchdog: no more keepalives (\(reason))")
+      case .resumeFeeding:
+        log("n\(i + 1) watchdog: keepalives resume")
+      case .resumedAfterFreeze(let gapMs):
+        let freezeGapMs = nodes[i].process!.watchdog.freezeGapMs
+        let effects = nodes[i].process!.core.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: freezeGapMs, at: time(i))
+        var work: [Work] = []
+        for e in effects { nodeEffect(i, e, &work) }
+        run(i, work)
+      case .disarmWatchdog:
+        nodes[i].watchdogDeadlineMs = nil
+      }
+    }
+  }
+
   mutating func countLog(_ text: String) {
     if text.hasPrefix("transition ") { result.transitions += 1 }
   }
 
   func traceMessageText(_ m: ClusterMessage) -> String {
     switch m {
-    case .hello(let node, let a, let e, let u, _): "hello from \(node) CIB \(a).\(e).\(u)"
-    case .cib(_, let sync, let epoch): sync ? "cib sync for view epoch \(epoch)" : "cib update"
+    case .hello(let node, let a, let e, let u, let term, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
+    case .cib(_, let sync, let epoch, let term): sync ? "cib sync for view epoch \(epoch) term \(term)" : "cib update term \(term)"
     case .replaceRequest(let origin, let id, _, let a, let e): "replace request \(id) from \(origin) base \(a).\(e)"
     case .replaceDone(let origin, let id, let error): "replace done \(id) for \(origin): \(error ?? "ok")"
     case .execute(let r): "execute \(r.resource)_\(r.task)_\(r.intervalMs) on \(r.nodeName)"

@@ -1,0 +1,215 @@
+import CIB
+import Membership
+import PolicyEngine
+
+/// Where a node stands with respect to the current view (Pacemaker's join, or "integration", phase).
+///
+/// Why it exists: the controller may act (as DC: compute and fire a transition) only on a view whose CIB every
+/// member agrees on and whose members' resource state it knows. Before that it hears nothing of the view, except a
+/// loss of quorum, which it must act on at once (the lease: stop what runs here).
+public enum JoinPhase: Sendable, Equatable {
+  /// The process just started: what an earlier life may have left running is being stopped (resource ids whose
+  /// stop is pending). No hello goes out before they are stopped, so no member can count on this node's old state.
+  /// `join` collects the hellos of a view installed meanwhile.
+  case cleaningUp(stopsPending: Set<String>, join: Join?)
+  /// Leftovers stopped, no view yet.
+  case idle
+  /// A view is installed: collecting every member's hello, then the newest CIB, and this view's quorum.
+  case joining(Join)
+  /// The view's CIB is synchronized and the controller knows the view; the DC writes with `term`.
+  case synced(view: ViewID, term: UInt64)
+}
+
+/// The state of one view's join.
+public struct Join: Sendable, Equatable {
+  public var view: ViewID
+  public var hellos: [UInt32: Hello] = [:]
+  /// The newest CIB, once its holder sent it (nil: this node's own was the newest) with its term.
+  public var adopted: AdoptedCIB?
+  public init(view: ViewID) { self.view = view }
+}
+
+/// What a member says when it joins a view.
+public struct Hello: Sendable, Equatable {
+  public var version: CIBVersion
+  /// The join term of the view whose DC last wrote this member's CIB.
+  public var term: UInt64
+  public var shuttingDown: Bool
+  /// Resources its LRM runs now.
+  public var active: [String]
+}
+
+/// The CIB the holder of the newest sent for a view.
+public struct AdoptedCIB: Sendable, Equatable {
+  /// nil: the sender was this node (its CIB is the newest).
+  public var cib: CIBElement?
+  public var term: UInt64
+}
+
+extension NodeCore {
+  public var synced: Bool { if case .synced = phase { true } else { false } }
+
+  /// The term the DC of the current view writes with (0 before the first join).
+  var writeTerm: UInt64 { if case .synced(_, let t) = phase { t } else { cibTerm } }
+
+  // MARK: start-up
+
+  /// Stops every primitive this node may have run in an earlier life (each configured one except fencing devices,
+  /// and each its stored status shows active here), newest first. An earlier life killed with -9 leaves its
+  /// resources' processes behind, and its stored status may lag what it ran; a stop of something not running is
+  /// a no-op for an OCF agent. The LRM runs a resource's operations in order, so any later probe sees the result.
+  mutating func startUp() {
+    guard let input = try? CIBReader.read(controller.cib, now: now.wallSeconds) else {
+      phase = .idle
+      return
+    }
+    let state = interpretStatus(input)
+    var ids: [String] = []
+    for r in state.resources where r.isPrimitive && r.agentClass != "stonith" {
+      var id = r.id
+      if let clone = state.isInClone(r.index), !state.resources[clone].unique { id = r.baseID }
+      if !ids.contains(id) { ids.append(id) }
+    }
+    for id in controller.activeResources(on: config.localNode.name, state) where !ids.contains(id) { ids.append(id) }
+    var pending: Set<String> = []
+    var stops: [ControllerEffect] = []
+    for rid in ids.reversed() {
+      let effects = controller.leaseStop(rid, at: now, deadline: now.monotonicMs).filter {
+        if case .execute = $0 { true } else { false }  // recurring ops of an earlier life are unknown to this LRM
+      }
+      guard !effects.isEmpty else { continue }
+      stops += effects
+      pending.insert(rid)
+    }
+    phase = pending.isEmpty ? .idle : .cleaningUp(stopsPending: pending, join: nil)
+    guard !stops.isEmpty else { return }
+    log(.notice, "stopping what an earlier life of this node may have left running: \(pending.count) resource(s)")
+    perform(stops)
+  }
+
+  /// A local stop completed: once every leftover is stopped the node joins (its hello goes out).
+  mutating func startUpStopDone(_ resource: String, rc: Int, done: Bool) {
+    guard case .cleaningUp(var pending, let join) = phase, pending.contains(resource) else { return }
+    pending.remove(resource)
+    // 5 (not installed) and 7 (not running): nothing of it runs here.
+    if !done || ![0, 5, 7].contains(rc) {
+      log(.error, "could not stop \(resource) left from an earlier life (rc=\(rc)); the DC's probe will find it")
+    }
+    guard pending.isEmpty else {
+      phase = .cleaningUp(stopsPending: pending, join: join)
+      return
+    }
+    log(.notice, "leftovers stopped; joining")
+    if let join, join.view == view?.id {
+      phase = .joining(join)
+      sendHello()
+      checkHellos()
+    } else {
+      phase = .idle
+    }
+  }
+
+  // MARK: views
+
+  mutating func viewInstalled(_ v: View) {
+    view = v
+    viewInstalledAtMs = now.monotonicMs
+    quorumKnown = false
+    switch phase {
+    case .cleaningUp(let pending, _):
+      phase = .cleaningUp(stopsPending: pending, join: Join(view: v.id))
+    case .idle, .joining, .synced:
+      phase = .joining(Join(view: v.id))
+      sendHello()
+    }
+  }
+
+  mutating func quorumChanged(_ q: Bool, for viewID: ViewID?) {
+    if let viewID, viewID != view?.id { return }  // about an earlier view
+    quorate = q
+    quorumKnown = true
+    if !q {
+      // Without quorum the controller must hear of it now (it stops what runs here): no synchronization first.
+      feedMembership(newestCIB: nil, always: false)
+    } else {
+      finishJoinIfReady()
+    }
+  }
+
+  mutating func sendHello() {
+    let v = version
+    send(.hello(node: me, adminEpoch: v.adminEpoch, epoch: v.epoch, numUpdates: v.numUpdates, term: cibTerm,
+                shuttingDown: shutdownDeadlineMs != nil, active: localActive.map(\.resource)))
+  }
+
+  mutating func helloDelivered(_ node: UInt32, _ hello: Hello, inView: Bool) {
+    guard inView else { return }
+    if hello.shuttingDown { shuttingDownNodes.insert(node) } else { shuttingDownNodes.remove(node) }
+    switch phase {
+    case .cleaningUp(let pending, var join?):
+      join.hellos[node] = hello
+      phase = .cleaningUp(stopsPending: pending, join: join)
+    case .joining(var join):
+      join.hellos[node] = hello
+      phase = .joining(join)
+      checkHellos()
+    case .cleaningUp, .idle, .synced:
+      return
+    }
+  }
+
+  /// Once every member's hello is in, the holder of the newest CIB (highest term, then version; ties: lowest id)
+  /// sends it to everyone.
+  mutating func checkHellos() {
+    guard case .joining(let join) = phase, let view, view.nodeIDs.allSatisfy({ join.hellos[$0.rawValue] != nil })
+    else { return }
+    let best = join.hellos.sorted {
+      ($0.value.term, $0.value.version) != ($1.value.term, $1.value.version)
+        ? ($0.value.term, $0.value.version) > ($1.value.term, $1.value.version) : $0.key < $1.key
+    }.first!.key
+    if best == me {
+      send(.cib(xml: CIBXML.serialize(controller.cib), sync: true, viewEpoch: view.id.epoch, term: cibTerm))
+    }
+  }
+
+  mutating func syncDelivered(xml: String, term: UInt64, sender: Membership.NodeID, inView: Bool) {
+    guard inView, case .joining(var join) = phase, join.adopted == nil else { return }
+    var newest: CIBElement?
+    if sender.rawValue != me, let parsed = parse(xml), parsed != controller.cib { newest = parsed }
+    join.adopted = AdoptedCIB(cib: newest, term: term)
+    phase = .joining(join)
+    finishJoinIfReady()
+  }
+
+  /// The join completes once the newest CIB arrived and this view's quorum is known: the controller hears of the
+  /// view (with the CIB, and which members restarted), then of what was delivered meanwhile.
+  mutating func finishJoinIfReady() {
+    guard quorumKnown, case .joining(let join) = phase, let adopted = join.adopted, let view else { return }
+    let term = max(adopted.term, join.hellos.values.map(\.term).max() ?? 0) + 1
+    if adopted.cib != nil { cibTerm = adopted.term }
+    phase = .synced(view: view.id, term: term)
+    broadcastVersion = nil
+    feedMembership(newestCIB: adopted.cib, always: true)
+    if adopted.cib != nil { persist() }
+    let waiting = heldInputs
+    heldInputs = []
+    for input in waiting { feed(input) }
+    feed(.tick(now))
+  }
+
+  /// Whether a controller input must wait for the join: while joining, a controller that believes it is in a
+  /// quorate view would act on a view that is no longer current (a DC firing its old transition while the new
+  /// view's DC computes another one).
+  var holdsControllerInputs: Bool { !synced && controller.quorate }
+
+  mutating func feedOrHold(_ input: ControllerInput) {
+    guard holdsControllerInputs else { return feed(input) }
+    if heldInputs.count >= Self.heldInputsMax {
+      log(.error, "too many results while the view synchronizes: the oldest is dropped (the DC probes again)")
+      heldInputs.removeFirst()
+    }
+    heldInputs.append(input)
+  }
+
+  static let heldInputsMax = 4096
+}
