@@ -204,5 +204,36 @@ demo: clusterd-release
 demo-stop:
 	DEMO_DIR=$(DEMO_DIR) BIN=.build/release scripts/demo.sh stop
 
+# With the watchdog stand-in in the package (Tests/Support/vigil-watchdog), bench-failover runs twice: without a
+# watchdog, then with the stand-in armed on every node (--watchdog; root: one cgroup per node).
+HAVE_WATCHDOG_STANDIN := $(shell grep -q '"vigil-watchdog"' Package.swift && echo 1)
 bench-failover: clusterd-release
 	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS)
+ifeq ($(HAVE_WATCHDOG_STANDIN),1)
+	$(SWIFT) build -c release --product vigil-watchdog
+	python3 scripts/bench-failover.py --bin .build/release --trials $(TRIALS) --watchdog
+endif
+
+# --- Chaos on real processes (issue 13): 3 clusterd nodes, each in its own network namespace and cgroup, faults
+# injected on the node that runs the group web (VIP + service, ocf:heartbeat:Dummy, monitor 2 s), judged by a
+# sampler of every node's own Dummy state files (every 5 ms). Root. See docs/BENCHMARKS.md.
+# make chaos [FAULTS=kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes]
+#            [TRIALS=n] [WRITES=n] [WATCHDOG=none] [CHAOS_ARGS="--keep-on-failure DIR --log-dir DIR ..."]
+# prints per fault: fault=NAME double_run_ms_max=... double_run_trials=... failover_p50_ms=... failover_p99_ms=...
+# and for the writes: fault=writes acked_writes=... lost_writes=... divergent_cibs=...
+CHAOS_FAULTS := kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes
+FAULTS ?= $(CHAOS_FAULTS)
+WRITES ?= 200
+WATCHDOG ?= standin
+CHAOS_ARGS ?=
+.PHONY: chaos chaos-release
+chaos-release: clusterd-release
+	$(SWIFT) build -c release --product cibadmin
+ifneq ($(WATCHDOG),none)
+	@test "$(HAVE_WATCHDOG_STANDIN)" = 1 || { echo "chaos: vigil-watchdog (the watchdog stand-in) is not in this tree; run with WATCHDOG=none" >&2; exit 1; }
+	$(SWIFT) build -c release --product vigil-watchdog
+endif
+
+chaos: chaos-release
+	python3 scripts/chaos --bin .build/release --faults $(FAULTS) --trials $(TRIALS) --writes $(WRITES) \
+	  --watchdog $(WATCHDOG) $(CHAOS_ARGS)

@@ -23,6 +23,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "chaos"))
+from cluster import cgroup_root, copy_without_special_files  # noqa: E402
+
 NODES = ["node1", "node2", "node3"]
 
 
@@ -39,11 +42,21 @@ def free_ports(n):
 
 
 class Cluster:
-    def __init__(self, bin_dir, token_ms, lease_ms):
+    def __init__(self, bin_dir, token_ms, lease_ms, watchdog_timeout_s=None):
+        """watchdog_timeout_s: each node gets the vigil-watchdog stand-in (its FIFO as clusterd's watchdog device)
+        and its own cgroup, which the stand-in kills on expiry; None: no watchdog."""
         self.bin = bin_dir
         self.dir = tempfile.mkdtemp(prefix="vigil-bench-failover-")
         self.procs = {}
+        self.watchdogs = {}
         self.lease_ms = lease_ms
+        self.watchdog_timeout_s = watchdog_timeout_s
+        self.cgroups = None
+        if watchdog_timeout_s is not None:
+            self.cgroups = cgroup_root() + "/vigil-bench-failover-%d" % os.getpid()
+            os.mkdir(self.cgroups)
+            for n in NODES:
+                os.mkdir(self.cgroups + "/" + n)
         ports = free_ports(3)
         conf = "totem {\n    version: 2\n    cluster_name: bench\n    token: %d\n}\nnodelist {\n" % token_ms
         for i, n in enumerate(NODES):
@@ -61,19 +74,63 @@ class Cluster:
     def sock(self, n):
         return self.dir + "/" + n + "/clusterd.sock"
 
+    def start_watchdog(self, n):
+        w = self.watchdogs.get(n)
+        if w is not None and w.poll() is None:
+            return  # still running (it survives an expiry, disarmed until clusterd arms it again)
+        fifo = self.dir + "/" + n + "/watchdog"
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        log = open(self.dir + "/" + n + "/watchdog.log", "ab")
+        self.watchdogs[n] = subprocess.Popen(
+            [self.bin + "/vigil-watchdog", "--device", fifo, "--timeout-s", str(self.watchdog_timeout_s), "--cgroup",
+             self.cgroups + "/" + n, "--clear", self.dir + "/" + n + "/agents/rsctmp", "--clear",
+             self.dir + "/" + n + "/agents/run"], stdout=log, stderr=log, start_new_session=True)
+        log.close()
+        wait_for(lambda: os.path.exists(fifo), 10, n + "'s watchdog FIFO")
+
+    def kill_cgroup(self, n):
+        for _ in range(200):
+            with open(self.cgroups + "/" + n + "/cgroup.procs") as f:
+                pids = [int(x) for x in f.read().split()]
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.005)
+
     def start(self, n):
         args = [self.bin + "/clusterd", "--corosync-conf", self.dir + "/corosync.conf", "--authkey",
                 self.dir + "/authkey", "--state-dir", self.dir + "/" + n, "--node", n, "--socket", self.sock(n),
                 "--private-agent-dirs"]
         if self.lease_ms is not None:
             args += ["--lease-ms", str(self.lease_ms)]
+        if self.watchdog_timeout_s is not None:
+            os.makedirs(self.dir + "/" + n + "/agents/rsctmp", exist_ok=True)
+            os.makedirs(self.dir + "/" + n + "/agents/run", exist_ok=True)
+            self.start_watchdog(n)
+            args += ["--watchdog-device", self.dir + "/" + n + "/watchdog", "--watchdog-timeout-s",
+                     str(self.watchdog_timeout_s)]
+            # Joins its node's cgroup, then execs clusterd (same pid): the agents' processes inherit the cgroup.
+            args = ["/bin/sh", "-c", 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"', "sh",
+                    self.cgroups + "/" + n] + args
         log = open(self.dir + "/" + n + "/clusterd.log", "ab")
         self.procs[n] = subprocess.Popen(args, stdout=log, stderr=log)
 
     def kill9(self, n):
+        """The node's machine fails: clusterd (and, with the watchdog, everything in its cgroup) is SIGKILLed."""
         p = self.procs.pop(n)
         p.kill()
         p.wait()
+        if self.cgroups is not None:
+            self.kill_cgroup(n)
+            w = self.watchdogs.pop(n, None)
+            if w is not None:
+                w.kill()
+                w.wait()
 
     def pcs(self, n, *args, check=True):
         env = dict(os.environ, VIGIL_SOCKET=self.sock(n))
@@ -106,6 +163,16 @@ class Cluster:
             p.kill()
             p.wait()
         self.procs.clear()
+        for w in self.watchdogs.values():
+            w.kill()
+            w.wait()
+        self.watchdogs.clear()
+        if self.cgroups is not None:
+            for n in NODES:
+                self.kill_cgroup(n)
+                os.rmdir(self.cgroups + "/" + n)
+            os.rmdir(self.cgroups)
+            self.cgroups = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -176,9 +243,12 @@ def main():
     ap.add_argument("--token-ms", type=int, default=400)
     ap.add_argument("--lease-ms", type=int, default=None)
     ap.add_argument("--faults", default="kill,dc,split", help="comma-separated subset of kill,dc,split")
+    ap.add_argument("--watchdog", action="store_true",
+                    help="arm each node's watchdog (the vigil-watchdog stand-in; root: one cgroup per node)")
+    ap.add_argument("--watchdog-timeout-s", type=int, default=1)
     ap.add_argument("--keep-on-failure", default=None, help="copy the cluster folder (logs, CIBs) here on a failure")
     a = ap.parse_args()
-    c = Cluster(a.bin, a.token_ms, a.lease_ms)
+    c = Cluster(a.bin, a.token_ms, a.lease_ms, a.watchdog_timeout_s if a.watchdog else None)
     results = {"kill": [], "dc": [], "split": []}
     overlaps = []
     try:
@@ -214,7 +284,8 @@ def main():
         load = os.getloadavg()
         print("date=%s loadavg_1m=%.2f loadavg_5m=%.2f cpus=%d" % (
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), load[0], load[1], os.cpu_count() or 0))
-        print("trials=%d token_ms=%d" % (a.trials, a.token_ms))
+        print("trials=%d token_ms=%d watchdog=%s" % (
+            a.trials, a.token_ms, "standin timeout_s=%d" % a.watchdog_timeout_s if a.watchdog else "none"))
         print("failover_p50_ms=%.0f failover_p99_ms=%.0f overlap_ms_max=%.0f" % (
             pct(results["kill"], 50), pct(results["kill"], 99), max(overlaps) if overlaps else 0))
         print("dc_failover_p50_ms=%.0f dc_failover_p99_ms=%.0f" % (pct(results["dc"], 50), pct(results["dc"], 99)))
@@ -224,7 +295,10 @@ def main():
         if a.keep_on_failure:
             for p in c.procs.values():
                 p.kill()
-            shutil.copytree(c.dir, a.keep_on_failure, dirs_exist_ok=True)
+                p.wait()
+            # The control sockets cannot be copied (copytree fails on them): logs and CIBs only.
+            copy_without_special_files(c.dir, a.keep_on_failure)
+            print("kept the cluster folder in " + a.keep_on_failure, file=sys.stderr)
         raise
     finally:
         c.stop()
