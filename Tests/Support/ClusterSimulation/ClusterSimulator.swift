@@ -33,12 +33,15 @@ public struct ClusterSimulator {
     /// When the last freeze / the last clusterd outage ended (Int64.max while it lasts; -1 never).
     var frozenEndMs: Int64 = -1
     var downEndMs: Int64 = -1
+    /// The watchdog device (machine level: it outlives clusterd): when it resets the machine unless fed again.
+    var watchdogDeadlineMs: Int64?
   }
 
   struct ClusterdProcess {
     var membership: MembershipCore
     var core: NodeCore
     var lrm = SimulatedLRM()
+    var watchdog: WatchdogCore
     let startedAtUs: Int64
     /// DC of a quorate view: the role that writes the CIB and acknowledges writes.
     var canWrite: Bool { core.controller.isDC && core.controller.quorate && core.synced }
@@ -222,6 +225,9 @@ public struct ClusterSimulator {
       restartProcess(i, withDisk: withDisk)
     case .resume(let i):
       resume(i)
+    case .watchdogExpiry(let i, let deadline):
+      guard nodes[i].watchdogDeadlineMs == deadline, nodes[i].machineUp else { return }
+      watchdogReset(i)
     case .clientWrite:
       clientWrite()
       if nowMs < options.faultMs + options.healMs / 4 {
@@ -245,12 +251,12 @@ public struct ClusterSimulator {
     let cib = nodes[i].disk
     let me = ControllerNode(id: nodes[i].id.rawValue, name: nodes[i].name)
     let config = NodeCoreConfig(
-      controller: ControllerConfig(localNode: me, controllerUUID: "uuid-\(nodes[i].name)-\(inc)",
-                                   lease: LeaseTiming(leaseMs: leaseMs)),
+      controller: controllerConfig(me, uuid: "uuid-\(nodes[i].name)-\(inc)"),
       nodes: nodes.map { ControllerNode(id: $0.id.rawValue, name: $0.name) }, clusterName: "vopr",
       tokenMs: Self.tokenMs, membershipBackend: "sim")
-    nodes[i].process = ClusterdProcess(membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib),
-                                       startedAtUs: nowUs)
+    nodes[i].process = ClusterdProcess(
+      membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib),
+      watchdog: WatchdogCore(timing: watchdogTiming, freezeGapMs: leaseMs), startedAtUs: nowUs)
     nodes[i].frozen = false
     nodes[i].held = []
     nodes[i].heldPackets = 0
@@ -284,6 +290,14 @@ public struct ClusterSimulator {
       processEvent(i, ev)
       checkOverlaps()
     }
+  }
+
+  var watchdogTiming: WatchdogTiming? { options.watchdog ? WatchdogTiming(timeoutS: 1, tokenMs: Self.tokenMs) : nil }
+
+  func controllerConfig(_ me: ControllerNode, uuid: String) -> ControllerConfig {
+    var c = ControllerConfig(localNode: me, controllerUUID: uuid, lease: LeaseTiming(leaseMs: leaseMs))
+    c.watchdog = watchdogTiming
+    return c
   }
 
   func time(_ i: Int) -> ControllerTime {

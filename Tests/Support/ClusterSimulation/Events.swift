@@ -20,6 +20,8 @@ struct SimEvent: Comparable {
     case restart(node: Int, withDisk: Bool)
     case boot(node: Int, withDisk: Bool)
     case resume(node: Int)
+    /// The watchdog device of a node fires if it was not fed since `deadlineMs` was set.
+    case watchdogExpiry(node: Int, deadlineMs: Int64)
     case clientWrite
     case clientTimeout(requestID: UInt64)
     case heal

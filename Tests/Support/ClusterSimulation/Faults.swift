@@ -37,10 +37,7 @@ extension ClusterSimulator {
       after(ms: Int64.random(in: 200...3000, using: &rng), .restart(node: v, withDisk: withDisk))
     case .crashNode:
       guard nodes[v].machineUp else { return }
-      if nodes[v].process != nil { killProcess(v, "machine crash (agents die)") }
-      nodes[v].machineUp = false
-      nodes[v].boot += 1
-      nodes[v].agents = [:]
+      crashMachine(v, "machine crash (agents die)")
       let withDisk = Int.random(in: 0..<5, using: &rng) != 0
       after(ms: Int64.random(in: 500...4000, using: &rng), .boot(node: v, withDisk: withDisk))
     case .freeze:
@@ -55,6 +52,21 @@ extension ClusterSimulator {
       nodes[v].wallOffsetS += jump
       log("fault: n\(v + 1) wall clock jumps \(jump) s")
     }
+  }
+
+  mutating func crashMachine(_ v: Int, _ why: String) {
+    if nodes[v].process != nil { killProcess(v, why) } else { log("fault: n\(v + 1) \(why)") }
+    nodes[v].machineUp = false
+    nodes[v].boot += 1
+    nodes[v].agents = [:]
+    nodes[v].watchdogDeadlineMs = nil
+  }
+
+  /// The watchdog was not fed in time: the machine resets (what sbd's watchdog does) and boots again.
+  mutating func watchdogReset(_ v: Int) {
+    crashMachine(v, "watchdog reset (the device was not fed for \(watchdogTiming?.timeoutMs ?? 0) ms)")
+    mark(10, Int64(v))
+    after(ms: Int64.random(in: 1000...3000, using: &rng), .boot(node: v, withDisk: true))
   }
 
   mutating func killProcess(_ i: Int, _ why: String) {

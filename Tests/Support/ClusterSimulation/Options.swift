@@ -15,6 +15,10 @@ public struct ClusterSimulationOptions: Sendable {
   /// Only these fault kinds (names as `FaultKind`: isolate, halves, randomPartition, oneWayCut, healNetwork,
   /// killClusterd, crashNode, freeze, clockJump); nil = the seed's own mix. The seed's other draws stay the same.
   public var onlyFaults: [String]?
+  /// Each node has a watchdog device (1 s timeout, as a whole-second softdog) that clusterd feeds through the
+  /// real `WatchdogCore` while it holds its lease; unfed, it resets the machine (agents die). Without it, frozen and
+  /// killed clusterds leave their agents running (the `double-run/frozen` and `/clusterd-down` kinds).
+  public var watchdog = true
   /// Stop at the first violation (replays stop there too).
   public var stopAtFirstViolation = true
   public init() {}

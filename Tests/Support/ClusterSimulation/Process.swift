@@ -14,6 +14,8 @@ enum Work {
 extension ClusterSimulator {
   /// One input of node `i`'s clusterd process, and everything it causes inside that process.
   mutating func processEvent(_ i: Int, _ ev: ProcessEvent) {
+    watchdogTurn(i)
+    guard nodes[i].process != nil else { return }
     switch ev {
     case .membershipTick:
       run(i, [.membership(.tick(now: membershipNow(i)))])
@@ -103,7 +105,7 @@ extension ClusterSimulator {
     case .cancelLocally(let key):
       log("n\(i + 1) LRM cancels \(key)")
       work.append(.lrm(.cancelRequested(key)))
-    case .persist(let cib):
+    case .persist(let cib, _):
       // clusterd writes in the background (atomic file + fsync): a crash before it completes loses it.
       after(ms: Int64.random(in: 1...15, using: &rng),
             .process(node: i, incarnation: nodes[i].incarnation, .diskWriteDone(cib)))
@@ -123,6 +125,32 @@ extension ClusterSimulator {
       log("n\(i + 1) asks to fence \(node) (no fencing configured)")
     case .alert:
       break
+    }
+  }
+
+  /// clusterd's daemon loop turns (every input): the real `WatchdogCore` decides whether to feed the device.
+  mutating func watchdogTurn(_ i: Int) {
+    let facts = nodes[i].process!.core.leaseFacts
+    let fx = nodes[i].process!.watchdog.handle(.loopTurned(facts, atMs: time(i).monotonicMs))
+    for e in fx {
+      switch e {
+      case .feedWatchdog:
+        let deadline = nowMs + (watchdogTiming?.timeoutMs ?? 0)
+        nodes[i].watchdogDeadlineMs = deadline
+        schedule(atUs: deadline * 1000, .watchdogExpiry(node: i, deadlineMs: deadline))
+      case .stopFeeding(let reason):
+        log("n\(i + 1) watchdog: no more keepalives (\(reason))")
+      case .resumeFeeding:
+        log("n\(i + 1) watchdog: keepalives resume")
+      case .resumedAfterFreeze(let gapMs):
+        let freezeGapMs = nodes[i].process!.watchdog.freezeGapMs
+        let effects = nodes[i].process!.core.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: freezeGapMs, at: time(i))
+        var work: [Work] = []
+        for e in effects { nodeEffect(i, e, &work) }
+        run(i, work)
+      case .disarmWatchdog:
+        nodes[i].watchdogDeadlineMs = nil
+      }
     }
   }
 

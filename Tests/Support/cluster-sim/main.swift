@@ -3,7 +3,7 @@
 #endif
 import ClusterSimulation
 
-/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--trace]`: runs the
+/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]`: runs the
 /// whole-cluster deterministic simulation for seeds F..F+N-1 (or just S). Each failing seed is printed with its
 /// violation and the command that replays it; then `violations_by_kind ...` and a figures line; the last line is
 /// always `N seeds, V violations` (V: seeds with a violation; each run stops at its first).
@@ -13,7 +13,7 @@ var single: UInt64?
 var options = ClusterSimulationOptions()
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--trace]")
+  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]")
   exit(2)
 }
 while !args.isEmpty {
@@ -30,6 +30,7 @@ while !args.isEmpty {
   case "--fault-ms": options.faultMs = Int64(value()) ?? { usage() }()
   case "--heal-ms": options.healMs = Int64(value()) ?? { usage() }()
   case "--faults": options.onlyFaults = value().split(separator: ",").map(String.init)
+  case "--no-watchdog": options.watchdog = false
   case "--trace": options.trace = true
   default: usage()
   }
