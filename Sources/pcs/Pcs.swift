@@ -30,6 +30,19 @@ struct Pcs: ParsableCommand {
 /// Maps parsing and command outcomes onto pcs's streams and exit codes.
 enum PcsShell {
   static func run(_ arguments: [String]) -> Never {
+    if let refusal = Refusals.refusal(for: arguments) {
+      Console.err(refusal)
+      exit(1)
+    }
+    if let fallback = Refusals.fallbackGroup(for: arguments) {
+      // `pcs GROUP help` prints the group's usage; any other unknown word is a bad command line.
+      if fallback.word == "help" {
+        Console.outRaw(fallback.group.helpMessage(columns: 80))
+        exit(0)
+      }
+      Console.report(.usage(fallback.group))
+      exit(1)
+    }
     let command: any ParsableCommand
     do {
       command = try Pcs.parseAsRoot(ArgumentOrder.globalOptionsLast(arguments))

@@ -108,28 +108,50 @@ struct WatchdogStandInTests {
 
     // Keepalives every 200 ms for 1.6 s (longer than the timeout): nothing dies. The FIFO is opened close-on-exec:
     // a child that other tests spawn meanwhile must not inherit the writer (the stand-in would never see it close).
-    let fd = open(device, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
-    #expect(fd >= 0, "cannot open the FIFO: \(String(cString: strerror(errno)))")
-    var byte = UInt8(ascii: "k")
-    for _ in 0..<8 {
-      #expect(write(fd, &byte, 1) == 1)
-      try await Task.sleep(for: .milliseconds(200))
+    // The timed part runs on its own GCD thread: the Swift concurrency pool (2 threads here) may be starved by other
+    // suites long enough to miss a keepalive, and then the stand-in rightly fires.
+    struct Feeding: Sendable {
+      var openError: String?
+      var writesFailed = 0
+      var killedWhileFed = false
+      var fedUntil = ContinuousClock.now
+      var deadAt: ContinuousClock.Instant?
     }
-    #expect(!processDead(sleeper) && !processDead(daemon), "killed while fed")
-    // A last keepalive, then the feeder goes away without the magic 'V' (as a killed clusterd): the device stays
-    // armed and fires a timeout after that keepalive.
-    #expect(write(fd, &byte, 1) == 1)
-    let stoppedFeeding = ContinuousClock.now
-    close(fd)
-    var deadAt: ContinuousClock.Instant?
-    while ContinuousClock.now - stoppedFeeding < .seconds(3) {
-      _ = waitpid(sleeper, &status, WNOHANG)
-      if processDead(sleeper) && processDead(daemon) {
-        deadAt = ContinuousClock.now
-        break
+    let feeding = try await blocking { () -> Feeding in
+      var r = Feeding()
+      let fd = open(device, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+      guard fd >= 0 else {
+        r.openError = String(cString: strerror(errno))
+        return r
       }
-      try await Task.sleep(for: .milliseconds(5))
+      var byte = UInt8(ascii: "k")
+      for _ in 0..<8 {
+        if write(fd, &byte, 1) != 1 { r.writesFailed += 1 }
+        usleep(200_000)
+      }
+      r.killedWhileFed = processDead(sleeper) || processDead(daemon)
+      // A last keepalive, then the feeder goes away without the magic 'V' (as a killed clusterd): the device stays
+      // armed and fires a timeout after that keepalive.
+      if write(fd, &byte, 1) != 1 { r.writesFailed += 1 }
+      r.fedUntil = ContinuousClock.now
+      close(fd)
+      var status: Int32 = 0
+      while ContinuousClock.now - r.fedUntil < .seconds(3) {
+        _ = waitpid(sleeper, &status, WNOHANG)
+        if processDead(sleeper) && processDead(daemon) {
+          r.deadAt = ContinuousClock.now
+          break
+        }
+        usleep(5_000)
+      }
+      return r
     }
+    #expect(feeding.openError == nil, "cannot open the FIFO: \(feeding.openError ?? "")")
+    #expect(feeding.writesFailed == 0)
+    #expect(!feeding.killedWhileFed, "killed while fed")
+    let stoppedFeeding = feeding.fedUntil
+    let deadAt = feeding.deadAt
+    var byte = UInt8(ascii: "k")
     let died = try #require(deadAt, "the processes survived the watchdog")
     #expect(died - stoppedFeeding >= .milliseconds(900), "fired before the timeout: \(died - stoppedFeeding)")
     #expect(died - stoppedFeeding <= .milliseconds(1_500), "fired later than timeout + 0.5 s: \(died - stoppedFeeding)")

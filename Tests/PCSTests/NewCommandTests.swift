@@ -85,7 +85,7 @@ import Testing
     let before = try PCSHarness.read(cib)
     let r = try PCSHarness.run(["-f", "g.xml", "resource", "bundle", "create", "b1", "container", "docker", "image=x"], in: dir)
     #expect(r.status == 1)
-    #expect(r.stderr == "Error: 'resource bundle' is not supported by Vigil: container bundles are not implemented\n")
+    #expect(r.stderr == "Error: 'pcs resource bundle' is not implemented in Vigil: Vigil's scheduler has no container bundles\n")
     #expect(try PCSHarness.read(cib) == before)
   }
 

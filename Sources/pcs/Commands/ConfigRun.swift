@@ -109,6 +109,8 @@ func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure)
 func runConfig(_ cmd: some PcsCommand) throws(PcsFailure) {
   let words = (cmd as? ConfigCommand)?.args ?? []
   try cmd.rejectUnsupportedOptions(in: words)
+  // `pcs config show` is pcs's spelling of the same view; any other word is not a config command.
+  if !(words.isEmpty || words == ["show"]) { throw .usage(ConfigCommand.self) }
   let conf = cmd.global.corosyncConf ?? "/etc/corosync/corosync.conf"
   let cib = try CIBTarget.load(cmd.global)
   let clusterName = (try? CorosyncConf.clusterName(conf)) ?? ""

@@ -12,7 +12,7 @@ struct ResourceCommand: ParsableCommand {
       ResourceClone.self, ResourcePromotable.self, ResourceUnclone.self, ResourceOpCommand.self,
       ResourceDefaults.self, ResourceMoveWithConstraint.self, ResourceMove.self, ResourceBan.self,
       ResourceClear.self, ResourceCleanup.self, ResourceRefresh.self, ResourceFailcount.self,
-      ResourceUtilization.self, ResourceBundle.self,
+      ResourceUtilization.self,
     ] + Pcs.lrmResourceCommands,
     defaultSubcommand: ResourceStatus.self)
 }
@@ -286,15 +286,4 @@ struct ResourceUtilization: PcsCommand {
   @OptionGroup var global: GlobalOptions
   @Argument(parsing: .allUnrecognized) var args: [String] = []
   func execute() throws(PcsFailure) { try runResourceUtilization(self, words: args) }
-}
-
-/// `pcs resource bundle ...`: container bundles are not supported by Vigil (the scheduler has no bundle model),
-/// so every form is refused clearly instead of writing a bundle nothing would run.
-struct ResourceBundle: PcsCommand {
-  static let configuration = CommandConfiguration(commandName: "bundle", abstract: "Not supported: container bundles.")
-  @OptionGroup var global: GlobalOptions
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
-  func execute() throws(PcsFailure) {
-    throw .legacy("'resource bundle' is not supported by Vigil: container bundles are not implemented")
-  }
 }
