@@ -62,7 +62,10 @@ let package = Package(
     // The scheduler: pure, CIB values in, transition graph out. Must not import CLibXML2.
     .target(
       name: "PolicyEngine",
-      dependencies: ["CIB", .product(name: "OrderedCollections", package: "swift-collections")]),
+      dependencies: [
+        "CIB", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "OrderedCollections", package: "swift-collections"),
+      ]),
     // The local resource manager: real agents in real child processes.
     .target(
       name: "LRM",

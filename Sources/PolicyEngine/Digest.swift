@@ -1,4 +1,4 @@
-import Foundation
+import Crypto
 
 /// The digests Pacemaker stores on a history entry, computed with the scheduler's own digest code so that a
 /// recorded entry never looks like a definition change to our scheduler.
@@ -81,52 +81,16 @@ extension OperationDigests {
   }
 }
 
-/// MD5 (RFC 1321), only to reproduce Pacemaker's digests; never used for security.
+/// MD5 as lowercase hex, only to reproduce Pacemaker's digests (never for security).
 enum MD5 {
-  static let s: [UInt32] = [7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
-                            5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
-                            4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-                            6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21]
-  static let k: [UInt32] = (0..<64).map { i in
-    UInt32(truncatingIfNeeded: Int64(abs(sin(Double(i + 1))) * 4_294_967_296.0))
-  }
-
   static func hex(_ message: [UInt8]) -> String {
-    var a0: UInt32 = 0x6745_2301, b0: UInt32 = 0xefcd_ab89, c0: UInt32 = 0x98ba_dcfe, d0: UInt32 = 0x1032_5476
-    var msg = message
-    let bitLength = UInt64(message.count) &* 8
-    msg.append(0x80)
-    while msg.count % 64 != 56 { msg.append(0) }
-    for i in 0..<8 { msg.append(UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))) }
-    var m = [UInt32](repeating: 0, count: 16)
-    for chunk in stride(from: 0, to: msg.count, by: 64) {
-      for i in 0..<16 {
-        let j = chunk + i * 4
-        m[i] = UInt32(msg[j]) | UInt32(msg[j + 1]) << 8 | UInt32(msg[j + 2]) << 16 | UInt32(msg[j + 3]) << 24
-      }
-      var a = a0, b = b0, c = c0, d = d0
-      for i in 0..<64 {
-        var f: UInt32
-        var g: Int
-        switch i {
-        case 0..<16: f = (b & c) | (~b & d); g = i
-        case 16..<32: f = (d & b) | (~d & c); g = (5 * i + 1) % 16
-        case 32..<48: f = b ^ c ^ d; g = (3 * i + 5) % 16
-        default: f = c ^ (b | ~d); g = (7 * i) % 16
-        }
-        f = f &+ a &+ k[i] &+ m[g]
-        a = d; d = c; c = b
-        b = b &+ ((f << s[i]) | (f >> (32 - s[i])))
-      }
-      a0 = a0 &+ a; b0 = b0 &+ b; c0 = c0 &+ c; d0 = d0 &+ d
+    let hexDigits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(32)
+    for byte in Insecure.MD5.hash(data: message) {
+      out.append(hexDigits[Int(byte >> 4)])
+      out.append(hexDigits[Int(byte & 0x0f)])
     }
-    var out = ""
-    for v in [a0, b0, c0, d0] {
-      for i in 0..<4 {
-        let byte = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))
-        out += String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-      }
-    }
-    return out
+    return String(decoding: out, as: UTF8.self)
   }
 }
