@@ -176,31 +176,6 @@ public final class ClusterdService: Service, @unchecked Sendable {
     try? await backend.shutdown()
     try? await server.close()
     unlink(options.socketPath)
-    await runtime.persister.flush()
     logger.info("clusterd stopped")
-  }
-}
-
-/// Writes the CIB to the state dir in the background, newest version only: an offer older than one already
-/// seen is ignored, and offers that arrive while a write runs collapse into one write of the newest.
-actor CIBPersister {
-  let store: CIBStore
-  let logger: Logger
-  var pending: CIBElement?
-  var newest: CIBVersion?
-  init(store: CIBStore, logger: Logger) {
-    self.store = store
-    self.logger = logger
-  }
-  func offer(_ cib: CIBElement) {
-    let v = (try? CIBVersion(of: cib)) ?? CIBVersion()
-    if let newest, v < newest { return }
-    newest = v
-    pending = cib
-  }
-  func flush() {
-    guard let next = pending else { return }
-    pending = nil
-    do { _ = try store.save(next) } catch { logger.error("cannot save the CIB: \(error)") }
   }
 }

@@ -23,7 +23,9 @@ final class NodeRuntime {
   let executor: LocalExecutor<ContinuousClock>
   let enqueue: @Sendable (DaemonInput) -> Void
   var backend: (any MembershipBackend)?
-  let persister: CIBPersister
+  let store: CIBStore
+  /// Set when a `.persist` of the current batch failed: the batch's `.cibStored` must not go out.
+  var persistFailed = false
   let clock = ContinuousClock()
   let origin: ContinuousClock.Instant
   var core: NodeCore
@@ -73,7 +75,7 @@ final class NodeRuntime {
       }
     }
     let store = CIBStore(directory: options.stateDir + "/cib")
-    self.persister = CIBPersister(store: store, logger: logger)
+    self.store = store
     let storedCIB: CIBElement?
     do {
       if let loaded = try store.load() {
@@ -87,7 +89,7 @@ final class NodeRuntime {
     }
     let uuid = UUID().uuidString.lowercased()
     core = NodeCore(config: Self.coreConfig(options: options, config: config, me: me, uuid: uuid, backend: membershipBackend),
-                    storedCIB: storedCIB)
+                    storedCIB: storedCIB, storedTerm: storedCIB == nil ? 0 : Self.loadTerm(stateDir: options.stateDir))
   }
 
   static func coreConfig(options: DaemonOptions, config: CorosyncConfig, me: NodeEntry, uuid: String,
@@ -172,23 +174,28 @@ final class NodeRuntime {
 
   /// Hands one input to the core and performs its effects, in order.
   func feed(_ input: NodeInput) {
+    persistFailed = false
     for effect in core.handle(input) { perform(effect) }
   }
 
   func perform(_ effect: NodeEffect) {
     switch effect {
     case .broadcast(let message):
+      if persistFailed, case .cibStored = message { return }
       messageNumber += 1
       for p in WireFraming.encode(message, number: messageNumber) { backend?.broadcast(p) }
     case .runLocally(let call):
       if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(OperationKey(call)) dropped") }
     case .cancelLocally(let key):
       if case .dropped = lrmRequests.yield(.cancel(key)) { logger.error("LRM request queue full: cancel of \(key) dropped") }
-    case .persist(let cib):
-      let p = persister
-      Task {
-        await p.offer(cib)
-        await p.flush()
+    case .persist(let cib, let term):
+      // Synchronous on purpose: what follows (an acknowledgement to the DC) may only go out once this is durable.
+      do {
+        _ = try store.save(cib)
+        try Self.saveTerm(term, stateDir: options.stateDir)
+      } catch {
+        persistFailed = true
+        logger.critical("cannot save the CIB: \(error); this node does not confirm it to the DC")
       }
     case .reply(let id, let response):
       replies.removeValue(forKey: id)?(response)
@@ -228,5 +235,28 @@ final class NodeRuntime {
     var buffer = [Int8](repeating: 0, count: 64)
     let n = strftime(&buffer, buffer.count, "%a %b %e %H:%M:%S %Y", &tm)
     return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  // MARK: the CIB's term
+
+  /// The join term of the stored CIB, beside it in `cib/term` (missing: 0).
+  static func loadTerm(stateDir: String) -> UInt64 {
+    guard let text = try? String(contentsOfFile: stateDir + "/cib/term", encoding: .utf8) else { return 0 }
+    return UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+  }
+
+  /// Writes the term atomically (temp file, fsync, rename) after the CIB it belongs to.
+  static func saveTerm(_ term: UInt64, stateDir: String) throws {
+    let path = stateDir + "/cib/term"
+    let temp = path + ".tmp"
+    let bytes = Array("\(term)\n".utf8)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard fd >= 0 else { throw DaemonError.state("cannot write \(temp): errno \(errno)") }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    let synced = fsync(fd)
+    close(fd)
+    guard written == bytes.count, synced == 0, rename(temp, path) == 0 else {
+      throw DaemonError.state("cannot write \(path): errno \(errno)")
+    }
   }
 }

@@ -24,9 +24,10 @@ struct NodeSimulation {
     var view: View?
     /// The persisted CIB (survives a crash).
     var disk: CIBElement?
+    var diskTerm: UInt64 = 0
     /// Earlier persisted CIBs, newest last: a crash with `diskLag` n loses the last n writes (a persister that was
     /// behind, as clusterd's background writer could be).
-    var diskHistory: [CIBElement] = []
+    var diskHistory: [(cib: CIBElement, term: UInt64)] = []
     /// Resources the agents run here (survive a clusterd crash).
     var running: Set<String> = []
     var left = false
@@ -83,7 +84,7 @@ struct NodeSimulation {
     let config = NodeCoreConfig(
       controller: ControllerConfig(localNode: me, controllerUUID: "uuid-\(me.name)-\(machines[i].incarnation)"),
       nodes: nodeList, clusterName: "sim", tokenMs: 400, membershipBackend: "sim")
-    machines[i].core = NodeCore(config: config, storedCIB: machines[i].disk)
+    machines[i].core = NodeCore(config: config, storedCIB: machines[i].disk, storedTerm: machines[i].diskTerm)
     machines[i].view = nil
     push(nowMs, .input(node: i, incarnation: machines[i].incarnation, { .started(at: $0) }))
   }
@@ -92,7 +93,9 @@ struct NodeSimulation {
   /// `killAgents` (a watchdog or a reboot took the whole process tree).
   mutating func crash(_ i: Int, killAgents: Bool = false, diskLag: Int = 0) {
     if diskLag > 0, machines[i].diskHistory.count > diskLag {
-      machines[i].disk = machines[i].diskHistory[machines[i].diskHistory.count - 1 - diskLag]
+      let kept = machines[i].diskHistory[machines[i].diskHistory.count - 1 - diskLag]
+      machines[i].disk = kept.cib
+      machines[i].diskTerm = kept.term
     }
     machines[i].diskHistory = []
     if killAgents {
@@ -187,9 +190,10 @@ struct NodeSimulation {
       push(nowMs + latency, .lrmDone(node: i, incarnation: machines[i].incarnation, agentsLife: machines[i].agentsLife, call))
     case .cancelLocally, .alert, .fence:
       break
-    case .persist(let cib):
+    case .persist(let cib, let term):
       machines[i].disk = cib
-      machines[i].diskHistory.append(cib)
+      machines[i].diskTerm = term
+      machines[i].diskHistory.append((cib, term))
       if machines[i].diskHistory.count > 8 { machines[i].diskHistory.removeFirst() }
     case .reply(let id, let response):
       replies[id] = response

@@ -24,6 +24,10 @@ public struct NodeCore: Sendable {
   public internal(set) var phase: JoinPhase = .idle
   /// The join term of the view whose DC wrote this node's CIB (0: none known).
   public internal(set) var cibTerm: UInt64
+  /// On the DC, per node, the newest version of its CIB the node stored in the current term.
+  var storedVersions: [UInt32: CIBVersion] = [:]
+  /// On the DC, writes applied and broadcast, answered once a quorum stored their version.
+  var writesAwaitingQuorum: [PendingWrite] = []
   /// Controller inputs delivered while the view synchronizes, fed once it is.
   var heldInputs: [ControllerInput] = []
   /// What the controller was last told about membership (node id -> incarnation).
@@ -186,15 +190,24 @@ public struct NodeCore: Sendable {
     guard v != broadcastVersion else { return }
     broadcastVersion = v
     cibTerm = writeTerm
-    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm))
+    // Durable here before anyone hears of it; this node counts as one of the quorum that stored it.
     persist()
+    storedVersions[me] = v
+    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm))
   }
 
   mutating func broadcastCIBIfNewer() {
     if controller.isDC && synced { broadcastCIB() }
   }
 
-  mutating func persist() { out.append(.persist(controller.cib)) }
+  mutating func persist() { out.append(.persist(controller.cib, term: cibTerm)) }
+
+  /// Persists the CIB, then tells the DC it is durable here (the order is the shell's duty: `.persist` first).
+  mutating func persistAndConfirm() {
+    persist()
+    let v = version
+    send(.cibStored(node: me, term: cibTerm, adminEpoch: v.adminEpoch, epoch: v.epoch, numUpdates: v.numUpdates))
+  }
 
   // MARK: membership
 
@@ -245,16 +258,17 @@ public struct NodeCore: Sendable {
         guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
         cibTerm = term
         feed(.cibReplaced(parsed, at: now))
-        persist()
+        persistAndConfirm()
       }
     case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
       guard controller.isDC else { return }
       guard synced, controller.canCompute else {
         return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
       }
+      let before = version
       let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
       broadcastCIBIfNewer()
-      send(.replaceDone(origin: origin, requestID: id, error: error))
+      answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
     case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
       guard controller.isDC else { return }
       guard synced, controller.canCompute else {
@@ -268,8 +282,11 @@ public struct NodeCore: Sendable {
           : PolicyEngine.StatusRecorder.cleanup(resource: resource, node: node, in: controller.cib)
         if next != controller.cib { feed(.cibReplaced(next, at: now)) }
       }
+      let before = version
       broadcastCIBIfNewer()
-      send(.replaceDone(origin: origin, requestID: id, error: error))
+      answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
+    case .cibStored(let node, let term, let a, let e, let n):
+      storedDelivered(node: node, term: term, version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n))
     case .replaceDone(let origin, let id, let error):
       guard origin == me, pendingReplies.removeValue(forKey: id) != nil else { return }
       out.append(.reply(id, ControlResponse(error: error)))

@@ -112,6 +112,7 @@ extension NodeCore {
   // MARK: views
 
   mutating func viewInstalled(_ v: View) {
+    viewChangedForWrites()
     view = v
     viewInstalledAtMs = now.monotonicMs
     quorumKnown = false

@@ -79,8 +79,11 @@ public enum NodeEffect: Sendable, Equatable {
   case runLocally(AgentCall)
   /// Cancel a recurring operation on the local LRM, in the same ordered queue.
   case cancelLocally(OperationKey)
-  /// Write this CIB to the state directory (atomically, fsync'd).
-  case persist(CIBElement)
+  /// Write this CIB and its term to the state directory (atomically, fsync'd) BEFORE performing any later effect:
+  /// the `.broadcast(.cibStored)` that may follow tells the DC it is durable here, and the DC acknowledges a write
+  /// to its client only once a quorum of nodes said so. If the write fails, perform no later effect of this batch
+  /// that acknowledges it (the shell logs and drops the `.cibStored`).
+  case persist(CIBElement, term: UInt64)
   /// Answer control request `id`.
   case reply(ControlRequestID, ControlResponse)
   /// Fence `node` with the devices and levels of `cib`; report with `.fencingCompleted`.

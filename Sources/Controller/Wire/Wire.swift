@@ -17,6 +17,9 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB; `term` is the
   /// join term of the view whose DC wrote it (NodeCore: the newest CIB is the one with the highest term, then version).
   case cib(xml: String, sync: Bool, viewEpoch: UInt64, term: UInt64)
+  /// A member stored (persisted, fsync'd) the DC's CIB of this version, written in join term `term`: the DC
+  /// acknowledges a write once a quorum of nodes stored it.
+  case cibStored(node: UInt32, term: UInt64, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64)
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
   case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)

@@ -105,7 +105,7 @@ extension ClusterSimulator {
     case .cancelLocally(let key):
       log("n\(i + 1) LRM cancels \(key)")
       work.append(.lrm(.cancelRequested(key)))
-    case .persist(let cib):
+    case .persist(let cib, _):
       // clusterd writes in the background (atomic file + fsync): a crash before it completes loses it.
       after(ms: Int64.random(in: 1...15, using: &rng),
             .process(node: i, incarnation: nodes[i].incarnation, .diskWriteDone(cib)))

@@ -1,0 +1,62 @@
+import CIB
+import Membership
+
+/// A configuration write (pcs replace, cleanup) the DC applied and broadcast, not yet stored on a quorum.
+public struct PendingWrite: Sendable, Equatable {
+  public var origin: UInt32
+  public var requestID: ControlRequestID
+  /// The CIB version that carries the write (or a later one) must be stored on a quorum.
+  public var version: CIBVersion
+}
+
+/// Replication of the DC's CIB: what "acknowledged" means.
+///
+/// A write is acknowledged to its client (`replaceDone` without error) only once the CIB version carrying it is
+/// durable (persisted, fsync'd) on a quorum of the cluster's nodes (a majority of the nodelist, or every member of
+/// a smaller quorate view), all in the DC's current join term. Any later quorate view shares at least one node with
+/// that quorum, and the join picks the CIB with the highest term, then version, so the write survives. A write still
+/// waiting when the view changes is answered with an error on its origin (it may or may not have been applied: the
+/// client must look), never silently dropped and never acknowledged by a reply from another view.
+extension NodeCore {
+  /// How many nodes must have stored a version before a write it carries is acknowledged.
+  var storeQuorum: Int {
+    let majority = config.nodes.count / 2 + 1
+    return max(1, min(majority, view?.members.count ?? majority))
+  }
+
+  /// On the DC: answers a write at once when it failed or changed nothing, else once a quorum stored it.
+  mutating func answerWhenStored(origin: UInt32, id: ControlRequestID, error: String?, changed: Bool) {
+    guard error == nil, changed else { return send(.replaceDone(origin: origin, requestID: id, error: error)) }
+    writesAwaitingQuorum.append(PendingWrite(origin: origin, requestID: id, version: version))
+    answerStoredWrites()
+  }
+
+  /// On the DC: a member stored a version of the current term.
+  mutating func storedDelivered(node: UInt32, term: UInt64, version: CIBVersion) {
+    guard controller.isDC, synced, term == writeTerm else { return }
+    if let old = storedVersions[node], old >= version { return }
+    storedVersions[node] = version
+    answerStoredWrites()
+  }
+
+  mutating func answerStoredWrites() {
+    let quorum = storeQuorum
+    let ready = writesAwaitingQuorum.filter { w in storedVersions.values.filter { $0 >= w.version }.count >= quorum }
+    guard !ready.isEmpty else { return }
+    writesAwaitingQuorum.removeAll { w in ready.contains(w) }
+    for w in ready { send(.replaceDone(origin: w.origin, requestID: w.requestID, error: nil)) }
+  }
+
+  /// A new view: the DC's unconfirmed writes are forgotten (their answers could only come from this view), and this
+  /// node's clients waiting for an answer get an error that says what is known.
+  mutating func viewChangedForWrites() {
+    writesAwaitingQuorum = []
+    storedVersions = [:]
+    for id in pendingReplies.keys.sorted() {
+      out.append(.reply(id, .failure(
+        "the cluster membership changed before the change was stored on a majority of nodes: it may or may not "
+          + "have been applied; check the configuration and run the command again if needed")))
+    }
+    pendingReplies = [:]
+  }
+}
