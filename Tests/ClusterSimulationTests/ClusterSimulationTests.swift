@@ -18,3 +18,18 @@ import Testing
     #expect(c.fingerprint != a.fingerprint, "another seed, another run")
   }
 }
+
+/// Without faults that break the cluster (only wall-clock jumps), writes, recoveries after monitor failures and the
+/// end checks (one CIB, monitors exactly as configured) must all hold.
+@Suite struct ClusterSimulationBaselineTests {
+  @Test(arguments: [1, 2] as [UInt64]) func clockJumpsOnlyLeaveNoViolation(seed: UInt64) {
+    var options = ClusterSimulationOptions()
+    options.faultMs = 6_000
+    options.healMs = 8_000
+    options.onlyFaults = ["clockJump"]
+    options.stopAtFirstViolation = false
+    let r = ClusterSimulator.run(seed: seed, options: options)
+    #expect(r.violations.isEmpty, "cluster-sim --seed \(seed) --faults clockJump --fault-ms 6000 --heal-ms 8000 --trace: \(r.violations)")
+    #expect(r.writesAcked > 0, "the client wrote")
+  }
+}

@@ -75,26 +75,28 @@ extension ClusterSimulator {
     return true
   }
 
-  /// Checkers 3 and 4, and settling, at the end of the heal phase.
-  mutating func checkSettled() {
+  /// Checkers 3 and 4, and settling, at the end of the heal phase: the violations they find (none reported yet).
+  func settledChecks() -> [(kind: Violation.Kind, detail: String)] {
+    var out: [(kind: Violation.Kind, detail: String)] = []
     let live = (0..<n).filter { nodes[$0].process != nil }
     let dcs = live.filter { nodes[$0].process!.canWrite }
     if live.count != n || dcs.count != 1 {
-      violate(.notSettled, "after healing: \(live.count) of \(n) clusterds run, DCs: \(dcs.map { "n\($0 + 1)" })")
-      return
+      return [(.notSettled, "after healing: \(live.count) of \(n) clusterds run, DCs: \(dcs.map { "n\($0 + 1)" })")]
     }
     // 3: one CIB everywhere, with every acknowledged write.
     let reference = nodes[dcs[0]].process!.core.cib
-    checkAcked(in: reference, "after healing, the DC n\(dcs[0] + 1) holds a CIB")
+    let present = SimulatedConfiguration.clientProperties(in: reference)
+    for w in acked where !present.contains(w.key) && !(writeNowhere(w.key) && diskWipesMs.contains { $0 >= w.ackedMs }) {
+      out.append((.lostWrite, "after healing, the DC n\(dcs[0] + 1) lacks write \(w.key) acknowledged at \(w.ackedMs) ms"))
+      break
+    }
     for i in live where nodes[i].process!.core.cib != reference {
-      violate(.diverged, "n\(i + 1) holds CIB \(Self.versionText(nodes[i].process!.core.cib)), the DC n\(dcs[0] + 1) \(Self.versionText(reference))")
+      out.append((.diverged, "n\(i + 1) holds CIB \(Self.versionText(nodes[i].process!.core.cib)), the DC n\(dcs[0] + 1) \(Self.versionText(reference))"))
     }
     // Every resource placed once (nothing keeps them from running after the heal).
     for r in plan.resources {
       let holders = live.filter { nodes[$0].agents[r.id] != nil }
-      if holders.count != 1 {
-        violate(.notSettled, "\(r.id) active on \(holders.count) nodes after healing")
-      }
+      if holders.count != 1 { out.append((.notSettled, "\(r.id) active on \(holders.count) nodes after healing")) }
     }
     // 4: monitors exactly as configured.
     let configured = SimulatedConfiguration.configuredMonitors(plan.resources)
@@ -102,16 +104,17 @@ extension ClusterSimulator {
       let keys = nodes[i].process!.lrm.recurringKeys
       for r in plan.resources where nodes[i].agents[r.id] != nil {
         let want = configured[r.id]!
-        if !keys.contains(want) { violate(.monitorMissing, "\(r.id) active on n\(i + 1) without its recurring \(want)") }
+        if !keys.contains(want) { out.append((.monitorMissing, "\(r.id) active on n\(i + 1) without its recurring \(want)")) }
       }
       for k in keys {
-        let rsc = plan.resources.first { k.hasPrefix($0.id + "_") }
-        if let rsc, nodes[i].agents[rsc.id] == nil {
-          violate(.monitorSpurious, "n\(i + 1) runs \(k) but \(rsc.id) is not active there")
-        } else if let rsc, k != configured[rsc.id]! {
-          violate(.monitorSpurious, "n\(i + 1) runs \(k), not configured (want \(configured[rsc.id]!))")
+        guard let rsc = plan.resources.first(where: { k.hasPrefix($0.id + "_") }) else { continue }
+        if nodes[i].agents[rsc.id] == nil {
+          out.append((.monitorSpurious, "n\(i + 1) runs \(k) but \(rsc.id) is not active there"))
+        } else if k != configured[rsc.id]! {
+          out.append((.monitorSpurious, "n\(i + 1) runs \(k), not configured (want \(configured[rsc.id]!))"))
         }
       }
     }
+    return out
   }
 }

@@ -183,16 +183,32 @@ public struct ClusterSimulator {
     after(ms: Int64.random(in: 1000...3000, using: &rng), .clientWrite)
     schedule(atUs: options.faultMs * 1000, .heal)
     let endUs = (options.faultMs + options.healMs) * 1000
+    runEvents(untilUs: endUs)
+    // The end checks look at one instant: an update or an operation may be in flight then. The run goes on (up to
+    // `settleGraceMs`) until they pass; what still fails then is reported.
+    var graceUs = endUs
+    while !stopped && graceUs < endUs + Self.settleGraceMs * 1000 && !settledChecks().isEmpty {
+      graceUs += 200_000
+      runEvents(untilUs: graceUs)
+    }
+    if !stopped { for v in settledChecks() { violate(v.kind, v.detail) } }
+    result.trace = traceLines.lines
+  }
+
+  static let settleGraceMs: Int64 = 3000
+
+  mutating func runEvents(untilUs: Int64) {
     while !stopped, let e = queue.pop() {
-      if e.atUs > endUs { break }
+      if e.atUs > untilUs {
+        queue.push(e)
+        break
+      }
       nowUs = e.atUs
       result.events += 1
       dispatch(e.kind)
       checkOverlaps()
     }
-    nowUs = max(nowUs, endUs)
-    if !stopped { checkSettled() }
-    result.trace = traceLines.lines
+    nowUs = max(nowUs, untilUs)
   }
 
   mutating func dispatch(_ kind: SimEvent.Kind) {

@@ -74,7 +74,7 @@ extension ClusterSimulator {
     case .monitor:
       let active = nodes[i].agents[call.resource] != nil
       rc = active ? .success : .notRunning
-      if active && call.interval > .zero && Int.random(in: 0..<1000, using: &rng) < plan.monitorFailurePerMille {
+      if active && !healed && call.interval > .zero && Int.random(in: 0..<1000, using: &rng) < plan.monitorFailurePerMille {
         if Bool.random(using: &rng) {
           nodes[i].agents[call.resource] = nil
           rc = .notRunning

@@ -13,7 +13,7 @@ var single: UInt64?
 var options = ClusterSimulationOptions()
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]")
+  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace]")
   exit(2)
 }
 while !args.isEmpty {
@@ -31,6 +31,7 @@ while !args.isEmpty {
   case "--heal-ms": options.healMs = Int64(value()) ?? { usage() }()
   case "--faults": options.onlyFaults = value().split(separator: ",").map(String.init)
   case "--no-watchdog": options.watchdog = false
+  case "--keep-going": options.stopAtFirstViolation = false
   case "--trace": options.trace = true
   default: usage()
   }
@@ -50,7 +51,13 @@ for seed in list {
   if options.trace { for line in r.trace { print(line) } }
   guard let v = r.violations.first else { continue }
   failing += 1
-  byKind[v.kind.rawValue, default: 0] += 1
+  // Each kind once per seed (with --keep-going a run goes on past its first violation).
+  var seen: [String] = []
+  for w in r.violations where !seen.contains(w.kind.rawValue) {
+    seen.append(w.kind.rawValue)
+    byKind[w.kind.rawValue, default: 0] += 1
+    if w.kind != v.kind { print("seed \(seed) (\(r.nodeCount) nodes): also \(w)") }
+  }
   print("seed \(seed) (\(r.nodeCount) nodes): VIOLATION \(v)")
   print("  replay: cluster-sim --seed \(seed) --trace   (make simulate-cluster SEEDS=1 FIRST=\(seed) for the run alone)")
 }
