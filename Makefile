@@ -1,4 +1,4 @@
-# Vigil's command surface. Every target other issues name lives here.
+# Vigil's command surface: build, test, demo, conformance, simulation and every benchmark.
 SHELL := /bin/bash
 SWIFT ?= swift
 CONFORMANCE ?= ../shared/conformance
@@ -23,9 +23,13 @@ build: deps
 build-debug: deps
 	$(SWIFT) build
 
+# Every test; then how many were skipped and why (tests that need ../shared, root or a package say so with
+# `.enabled(if:)`). The full output stays in $(TEST_LOG).
+TEST_LOG ?= .build/test-output.txt
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee $(TEST_LOG); status=$$?; \
+	  python3 scripts/test-skips.py < $(TEST_LOG); exit $$status
 
 conformance: deps
 	$(SWIFT) build -c release --product crm_simulate
@@ -56,7 +60,7 @@ bench-cib: deps
 	  gen_5000x32=$(BENCH_CIB_DIR)/cib-5000x32.xml \
 	  gen_10mb=$(BENCH_CIB_DIR)/cib-10mb.xml
 
-# --- Membership (issue 5): deterministic simulation and the 3-process benchmark ---
+# --- Membership: deterministic simulation and the 3-process benchmark ---
 # make simulate SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"
 # make bench-membership [DURATION=s TRIALS=n MESSAGES=n]
 FIRST ?= 1
@@ -82,7 +86,7 @@ else
 	.build/release/bench-membership
 endif
 
-# --- Membership on corosync (issue 8, engineer "corosync"): the client libraries, corosync itself for the
+# --- Membership on corosync: the client libraries, corosync itself for the
 # namespace-cluster tests, and the benchmark behind `make bench-membership BACKEND=corosync` (root: namespaces).
 APT_PACKAGES += corosync libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev iproute2
 BACKEND ?= native
@@ -92,7 +96,7 @@ bench-membership-corosync: deps
 	$(SWIFT) build -c release --product bench-membership-corosync
 	.build/release/bench-membership-corosync
 
-# --- LRM (issue 4): agents for the LRM tests, and its benchmark ---
+# --- LRM: agents for the LRM tests, and its benchmark ---
 APT_PACKAGES += resource-agents fence-agents iproute2 procps debootstrap util-linux
 .PHONY: bench-lrm
 bench-lrm: deps
@@ -107,11 +111,15 @@ bench-pcs: deps
 	$(SWIFT) build -c release --product pcs
 	python3 scripts/bench-pcs.py
 
-# --- PolicyEngine (issue 3): scheduler conformance and benchmark ---
+# Pacemaker's own crm_mon, crm_simulate and cibadmin: the tests check that Pacemaker reads what Vigil writes and
+# prints what Vigil prints; bench-scheduler times Pacemaker's crm_simulate.
+APT_PACKAGES += pacemaker-cli-utils
+
+# --- PolicyEngine: scheduler conformance and benchmark ---
 # make conformance TIER=core|extended|full   (only crm_simulate is built, in release mode)
 # make bench-scheduler [BENCH_SCHED_SIZES="8x200 16x1000"] [BENCH_SCHED_REAL=0 to skip Pacemaker] [BENCH_SCHED_RUNS=5]
 #                     [BENCH_SCHED_BIN=path to time another build of crm_simulate]
-# Steady state, probes off (the issue's anchors): for each size, ../shared/conformance/gen_large_cib.py writes the
+# Steady state, probes off: for each size, ../shared/conformance/gen_large_cib.py writes the
 # cold-start CIB, Vigil's `crm_simulate -S` on it gives the placement, and gen_large_cib.py --placement writes the
 # same cluster already running there (LRM history). Vigil and Pacemaker then run `crm_simulate -x F -S` on that
 # steady file; the table shows wall time and peak RSS of each, the ratio, and whether both produce the same
@@ -186,7 +194,7 @@ lrm-systemd-root:
 	  && mv $(LRM_SYSTEMD_ROOT).tmp $(LRM_SYSTEMD_ROOT) \
 	  || echo "lrm-systemd-root: debootstrap failed; the systemd test will be skipped"
 
-# --- clusterd (issue 7): the 3-node demo on this machine and the failover benchmark ---
+# --- clusterd: the 3-node demo on this machine and the failover benchmark ---
 # make demo        starts node1..node3 (loopback ports 15411-15413, state in $(DEMO_DIR)/nodeN), creates the group
 #                  web = VIP (ocf:heartbeat:Dummy) + service (ocf:heartbeat:anything running sleep), waits until
 #                  both run and prints `pcs status`. The cluster keeps running; `make demo-stop` stops it.

@@ -1,4 +1,5 @@
 import CIB
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -6,18 +7,8 @@ import CIB
   import Darwin
 #endif
 
-/// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
-func writeStderr(_ text: String) {
-  var text = text
-  text.withUTF8 { buffer in
-    var offset = 0
-    while offset < buffer.count {
-      let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-      if n <= 0 { return }
-      offset += n
-    }
-  }
-}
+/// Writes to standard error (through FileHandle: the C `stderr` global is not concurrency-safe in Swift 6).
+func writeStderr(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
 // bench-cib: parse and serialize time and peak memory for given CIB files, printed as key=value lines.
 // Usage: bench-cib [--runs N] LABEL=FILE ...   (make bench-cib generates the inputs and calls this)

@@ -71,7 +71,7 @@ public enum DebugAction: String, Sendable, CaseIterable {
     var timeout = Duration.seconds(20)
     let ops = element.firstElement(named: "operations")?.elements(named: "op") ?? []
     if let op = ops.first(where: { $0[attribute: "name"] == agentAction.rawValue }),
-      let t = op[attribute: "timeout"], let d = parsePacemakerDuration(t), d > .zero
+      let t = op[attribute: "timeout"], let d = (try? Milliseconds(time: t))?.duration, d > .zero
     {
       timeout = d
     }
@@ -122,20 +122,5 @@ func nvpairs(_ set: CIBElement?) -> [AgentCall.Parameter] {
   (set?.elements(named: "nvpair") ?? []).compactMap { p in
     guard let n = p[attribute: "name"] else { return nil }
     return AgentCall.Parameter(n, p[attribute: "value"] ?? "")
-  }
-}
-
-/// Pacemaker interval/timeout syntax: "20", "20s", "500ms", "2min", "1h" (bare numbers are seconds).
-public func parsePacemakerDuration(_ text: String) -> Duration? {
-  let t = text.trimmed.lowercased()
-  let digits = t.prefix { $0.isNumber }
-  guard let n = Int64(digits), n <= 365 * 24 * 3600 * 1000 else { return nil }
-  switch t.dropFirst(digits.count) {
-  case "", "s", "sec": return .seconds(n)
-  case "ms", "msec": return .milliseconds(n)
-  case "m", "min": return .seconds(n * 60)
-  case "h", "hr": return .seconds(n * 3600)
-  case "us", "usec": return .microseconds(n)
-  default: return nil
   }
 }

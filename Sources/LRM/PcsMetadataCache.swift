@@ -1,4 +1,4 @@
-// Owned by engineer "pcs" (serves `pcs resource create/update/promotable` and any other short-lived caller).
+// Serves `pcs resource create/update/promotable` and any other short-lived caller.
 // Reads nothing but its own cache files and the agent's inode; parsing stays `AgentMetadata.parse`.
 import CIB
 

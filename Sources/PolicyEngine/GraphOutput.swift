@@ -484,14 +484,14 @@ func cloneMeta(_ state: ClusterState, _ c: Int, instance: Int?) -> [(String, Str
 func operationTimeoutMs(_ state: ClusterState, _ r: Int, _ a: GraphAction) -> Int {
   let name = a.task
   if let op = state.resources[r].operations.first(where: { $0.name == name && $0.intervalMs == a.intervalMs }),
-     let t = op.meta["timeout"], let ms = Duration.parseMilliseconds(t) {
+     let t = op.meta["timeout"], let ms = timeMs(t) {
     return ms
   }
   if a.isProbe, let op = state.resources[r].operations.first(where: { $0.name == "monitor" && $0.intervalMs == 0 }),
-     let t = op.meta["timeout"], let ms = Duration.parseMilliseconds(t) {
+     let t = op.meta["timeout"], let ms = timeMs(t) {
     return ms
   }
-  if let t = state.input.opDefaults["timeout"], let ms = Duration.parseMilliseconds(t) { return ms }
+  if let t = state.input.opDefaults["timeout"], let ms = timeMs(t) { return ms }
   return 20_000
 }
 

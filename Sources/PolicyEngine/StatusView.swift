@@ -1,5 +1,3 @@
-// Owned by engineer "pcs": read-only accessors over the first stage's output for status displays.
-
 /// What a status display (`pcs status`, crm_mon's layout) reads from the scheduler's first stage.
 ///
 /// Why it exists: the status section has one unpacker, `interpretStatus`. Displays must show the same facts

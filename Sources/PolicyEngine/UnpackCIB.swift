@@ -212,7 +212,7 @@ public struct CIBReader {
       let op = resolved(o)
       guard let name = op[attribute: "name"] else { continue }
       var c = OperationConfig(
-        name: name, intervalMs: Duration.parseMilliseconds(op[attribute: "interval"] ?? "0") ?? 0,
+        name: name, intervalMs: intervalMs(op[attribute: "interval"] ?? "0") ?? 0,
         role: op[attribute: "role"], onFail: op[attribute: "on-fail"])
       c.enabled = isTrue(op[attribute: "enabled"] ?? "true")
       var m: [String: String] = [:]
@@ -480,10 +480,6 @@ final class ElementIndex {
   }
 }
 
-extension UInt8 {
-  var asciiDigit: Int? { self >= 48 && self <= 57 ? Int(self - 48) : nil }
-}
-
 /// Pacemaker's boolean spelling: true, yes, on, y, 1 (case-insensitive).
 func isTrue(_ s: String) -> Bool {
   switch s.lowercased() {
@@ -492,63 +488,8 @@ func isTrue(_ s: String) -> Bool {
   }
 }
 
-extension Duration {
-  /// Parses Pacemaker interval specs ("10", "10s", "5min", "1h", "500ms", "PT10S") into milliseconds.
-  static func parseMilliseconds(_ text: String) -> Int? {
-    // Fast path for the usual spellings ("0", "10", "10s", "500ms", "5min"): digits then a plain unit.
-    let bytes = text.utf8
-    var digitsEnd = bytes.startIndex
-    var value = 0
-    while digitsEnd != bytes.endIndex, let d = bytes[digitsEnd].asciiDigit, value < 1_000_000_000 {
-      value = value * 10 + d
-      digitsEnd = bytes.index(after: digitsEnd)
-    }
-    if digitsEnd != bytes.startIndex {
-      switch Substring(bytes[digitsEnd...]) {
-      case "", "s", "sec", "secs": return value * 1000
-      case "ms", "msec", "msecs": return value
-      case "m", "min", "mins": return value * 60_000
-      case "h", "hr", "hrs": return value * 3_600_000
-      default: break
-      }
-    }
-    let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-    if t.isEmpty { return 0 }
-    if t.hasPrefix("pt") || t.hasPrefix("p") {
-      // ISO 8601 duration, time part only is enough for intervals.
-      var total = 0.0
-      var number = ""
-      var inTime = false
-      for ch in t.dropFirst() {
-        if ch == "t" { inTime = true; continue }
-        if ch.isNumber || ch == "." { number.append(ch); continue }
-        let v = Double(number) ?? 0
-        number = ""
-        switch ch {
-        case "h": total += v * 3_600_000
-        case "m": total += inTime ? v * 60_000 : v * 30 * 86_400_000
-        case "s": total += v * 1000
-        case "d": total += v * 86_400_000
-        case "w": total += v * 7 * 86_400_000
-        case "y": total += v * 365 * 86_400_000
-        default: return nil
-        }
-      }
-      return Int(total)
-    }
-    var digits = ""
-    var unit = ""
-    for ch in t {
-      if unit.isEmpty && (ch.isNumber || ch == ".") { digits.append(ch) } else if ch != " " { unit.append(ch) }
-    }
-    guard let v = Double(digits) else { return nil }
-    switch unit {
-    case "", "s", "sec", "secs": return Int(v * 1000)
-    case "ms", "msec", "msecs": return Int(v)
-    case "us", "usec", "usecs": return Int(v / 1000)
-    case "m", "min", "mins": return Int(v * 60_000)
-    case "h", "hr", "hrs": return Int(v * 3_600_000)
-    default: return nil
-    }
-  }
-}
+/// A time (timeouts, crm_get_msec) in milliseconds as the CIB module reads it, nil when it is not one.
+func timeMs(_ text: String) -> Int? { (try? Milliseconds(time: text)).map { Int($0.value) } }
+
+/// An operation interval (crm_parse_interval_spec, ISO 8601 allowed) in milliseconds, nil when it is not one.
+func intervalMs(_ text: String) -> Int? { (try? Milliseconds(interval: text)).map { Int($0.value) } }

@@ -14,16 +14,7 @@ import CIB
 enum CIBTarget {
   /// The CIB pcs creates when `-f` names a file that does not exist (pcs's `cluster cib`-style file).
   static func emptyPcsCIB() -> CIBElement {
-    CIBElement(
-      "cib", ["admin_epoch": "0", "epoch": "1", "num_updates": "0", "validate-with": "pacemaker-3.1"],
-      children: [
-        CIBElement(
-          "configuration", [:],
-          children: [
-            CIBElement("crm_config"), CIBElement("nodes"), CIBElement("resources"), CIBElement("constraints"),
-          ]),
-        CIBElement("status"),
-      ])
+    CIBEdit.emptyCIB(["admin_epoch": "0", "epoch": "1", "num_updates": "0", "validate-with": "pacemaker-3.1"])
   }
 
   /// Reads the CIB the command works on: the file given with `-f`, else the live CIB from clusterd.

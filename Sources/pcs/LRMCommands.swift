@@ -1,9 +1,8 @@
 import ArgumentParser
 
-// Owned by the LRM engineer: `pcs resource describe/agents/list/standards/providers/debug-*` and
-// `pcs stonith list/describe`. Add one type per subcommand (conforming to `PcsCommand`, with
-// `@OptionGroup var global: GlobalOptions`) in files of your own and list them here; the resource and
-// stonith groups splice these lists in. pcs refuses `-f` for describe:
+// The agent commands, served by the LRM: `pcs resource describe/agents/list/standards/providers/debug-*` and
+// `pcs stonith list/describe`. One type per subcommand (conforming to `PcsCommand`, with
+// `@OptionGroup var global: GlobalOptions`), listed here; the resource and stonith groups splice these lists in. pcs refuses `-f` for describe:
 // `try rejectUnsupportedOptions(in: args, alsoRefuseFile: true)`.
 extension Pcs {
   static let lrmResourceCommands: [any ParsableCommand.Type] = [

@@ -35,11 +35,6 @@ extension PcsCommand {
     let list = refused.map { "'\($0)'" }.joined(separator: ", ")
     throw .legacy("Specified options \(list) are not supported in this command")
   }
-
-  /// The free-form words without option-looking ones (after `rejectUnsupportedOptions` has passed).
-  func notYetImplemented(_ what: String) -> PcsFailure {
-    .legacy("'\(what)' is not implemented yet in this build of Vigil")
-  }
 }
 
 extension PcsFailure {

@@ -15,7 +15,8 @@ import Testing
   func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
 
   /// `CIB_file=X cibadmin --query` reproduces every corpus input (same tree after parsing).
-  @Test func queryReproducesEveryCorpusInput() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func queryReproducesEveryCorpusInput() throws {
     var failures: [String] = []
     let files = try CoreTestPaths.corpusFiles()
     #expect(files.count >= 666)
@@ -34,7 +35,8 @@ import Testing
     #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(10).joined(separator: "\n"))")
   }
 
-  @Test func querySectionWithCombinedAndLongFlags() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func querySectionWithCombinedAndLongFlags() throws {
     let file = CoreTestPaths.corpus + "/group3.xml"
     let expected = """
       <nodes>
@@ -71,7 +73,8 @@ import Testing
         """)
   }
 
-  @Test func writesBumpTheVersionLikePacemaker() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func writesBumpTheVersionLikePacemaker() throws {
     let dir = try CoreTestPaths.temporaryFolder("cibadmin-writes")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = try copy("group3.xml", into: dir)
@@ -124,7 +127,8 @@ import Testing
     #expect(try version() == CIBVersion(adminEpoch: 1, epoch: 6, numUpdates: 1))
   }
 
-  @Test func xmlFileAndPipeInputs() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func xmlFileAndPipeInputs() throws {
     let dir = try CoreTestPaths.temporaryFolder("cibadmin-inputs")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = try copy("group3.xml", into: dir)
@@ -141,7 +145,9 @@ import Testing
   }
 
   /// Every bad request: clear message, Pacemaker's exit code, and the file left byte for byte unchanged.
-  @Test(arguments: [
+  @Test(
+    .enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing),
+    arguments: [
     (["-C", "-o", "resources", "-X", "<primitive id=\"bad\""], Int32(78), "Couldn't parse input"),
     (["-C", "-o", "resources", "-X", "<a></b>"], 78, "line 1"),
     (["-C", "-o", "resources", "-X", "<a v=\"&nope;\"/>"], 78, "nope"),
@@ -190,7 +196,8 @@ import Testing
     #expect(r.status == 102)
   }
 
-  @Test func storeBackend() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func storeBackend() throws {
     let dir = try CoreTestPaths.temporaryFolder("cibadmin-store")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let env = ["VIGIL_CIB_STORE": dir + "/store"]

@@ -139,7 +139,8 @@ import Testing
 /// must always open, and open exactly the version before or after the killed write. Half the kills are aimed at
 /// the write itself (after the writer's temp file appears); the test prints how many left a torn state behind.
 @Suite struct CoreStoreKillTests {
-  @Test func killedWriterNeverLeavesTheStoreUnreadable() throws {
+  @Test(.enabled(if: CoreTestPaths.corpusPresent, CoreTestPaths.corpusMissing))
+  func killedWriterNeverLeavesTheStoreUnreadable() throws {
     let seed = UInt64(ProcessInfo.processInfo.environment["VIGIL_KILL_SEED"] ?? "") ?? 20_261_121
     var rng = SplitMix64(seed: seed)
     let dir = try CoreTestPaths.temporaryFolder("store-kill")

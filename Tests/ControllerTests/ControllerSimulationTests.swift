@@ -175,18 +175,28 @@ func bootedCluster(fencing: Bool = false, constraints: String = "", options: Str
     #expect(sim.overlaps.isEmpty)
   }
 
-  @Test func theDCWritesItsVersionAndCrmMonShowsIt() throws {
+  /// node1 becomes DC of three nodes and writes its version; the effects of that membership change.
+  func electedDC() throws -> (core: ControllerCore, effects: [ControllerEffect]) {
     let me = ControllerNode(id: 1, name: "node1")
     var config = ControllerConfig(localNode: me, controllerUUID: "u1")
     config.dcVersion = "2.1.5-vigil"
     var core = ControllerCore(config: config, cib: try simulationCIB())
     let members = [me, ControllerNode(id: 2, name: "node2"), ControllerNode(id: 3, name: "node3")]
     let effects = core.handle(.membershipChanged(members: members, quorate: true, at: ControllerTime(monotonicMs: 0, wallSeconds: 1_700_000_000)))
-    #expect(effects.first == .dcChanged(me))
+    return (core, effects)
+  }
+
+  @Test func theDCWritesItsVersion() throws {
+    let (core, effects) = try electedDC()
+    #expect(effects.first == .dcChanged(ControllerNode(id: 1, name: "node1")))
     #expect(effects.contains { if case .updateCIB = $0 { true } else { false } })
     #expect(core.cib[attribute: "epoch"] == "2", "dc-version is a configuration change")
+  }
+
+  @Test(.enabled(if: pacemakerToolsInstalled, pacemakerToolsMissing))
+  func pacemakersCrmMonShowsTheDCAndItsVersion() throws {
+    let core = try electedDC().core
     let crmMon = "/usr/sbin/crm_mon"
-    guard FileManager.default.isExecutableFile(atPath: crmMon) else { return }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-dc-\(getpid())-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -90,13 +90,8 @@ import Testing
     }
   }
 
-  static var haveFenceDummy: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/fence_dummy") }
-
-  @Test func fenceDummyPowersOffAStaticListTarget() async throws {
-    guard Self.haveFenceDummy else {
-      print("FencerTests: skipped: /usr/sbin/fence_dummy missing (Debian fence-agents; make deps installs it)")
-      return
-    }
+  @Test(.enabled(if: haveFenceDummy, fenceDummyMissing))
+  func fenceDummyPowersOffAStaticListTarget() async throws {
     let b = try Bench()
     defer { b.dir.remove() }
     let config = try b.configuration(
@@ -112,11 +107,8 @@ import Testing
     #expect(other.outcome == .failed(.noCapableDevice(target: "node3")) && other.attempts.isEmpty)
   }
 
-  @Test func topologyFallsBackToTheSecondLevel() async throws {
-    guard Self.haveFenceDummy else {
-      print("FencerTests: skipped: /usr/sbin/fence_dummy missing")
-      return
-    }
+  @Test(.enabled(if: haveFenceDummy, fenceDummyMissing))
+  func topologyFallsBackToTheSecondLevel() async throws {
     let b = try Bench()
     defer { b.dir.remove() }
     let config = try b.configuration(

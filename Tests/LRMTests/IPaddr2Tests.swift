@@ -6,16 +6,10 @@ import Testing
 /// The user's VIP: ocf:heartbeat:IPaddr2 on an interface inside a network namespace this test creates and
 /// removes. Only addresses from TEST-NET-1 (192.0.2.0/24), only inside the namespace.
 @Suite(.serialized) struct IPaddr2Tests {
-  @Test func vipStartMonitorStopInsideANamespace() async throws {
-    guard isRoot() else {
-      print("IPaddr2Tests: skipped: creating a network namespace needs root (uid \(getuid()))")
-      return
-    }
+  @Test(.enabled("needs root and network namespaces (ip netns add)") { await networkNamespacesWork() })
+  func vipStartMonitorStopInsideANamespace() async throws {
     let ns = "vigil-lrm-\(getpid())"
-    guard await sh("ip netns add \(ns)") == 0 else {
-      print("IPaddr2Tests: skipped: `ip netns add` failed on this machine")
-      return
-    }
+    try #require(await sh("ip netns add \(ns)") == 0, "ip netns add \(ns)")
     // Removed however the body ends (an async cleanup cannot sit in a defer).
     let outcome = await Result { () async throws in try await vipLifecycle(inNamespace: ns) }
     await sh("ip netns del \(ns)")

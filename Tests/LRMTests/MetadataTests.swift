@@ -9,7 +9,7 @@ struct MetadataTests {
     try String(contentsOfFile: "\(Repo.samples)/\(name)", encoding: .utf8)
   }
 
-  @Test(arguments: [
+  @Test(.enabled(if: Repo.samplesPresent, Repo.samplesMissing), arguments: [
     ("metadata-Dummy.xml", "ocf:pacemaker:Dummy", "describe-Dummy.txt", false),
     ("metadata-IPaddr2.xml", "ocf:heartbeat:IPaddr2", "describe-IPaddr2.txt", false),
     ("metadata-IPaddr2.xml", "ocf:heartbeat:IPaddr2", "describe-IPaddr2-full.txt", true),
@@ -20,7 +20,8 @@ struct MetadataTests {
     #expect(PcsAgentText.describe(md, full: full) == (try sample(expected)))
   }
 
-  @Test func ocf11UniqueGroupsAndOCF10UniqueFlags() throws {
+  @Test(.enabled(if: Repo.samplesPresent, Repo.samplesMissing))
+  func ocf11UniqueGroupsAndOCF10UniqueFlags() throws {
     let dummy = try AgentMetadata.parse(try sample("metadata-Dummy.xml"), agent: try .parse("ocf:pacemaker:Dummy"))
     #expect(dummy.ocfVersion == "1.1")
     #expect(dummy.parameter(named: "state")?.uniqueGroup == "state")
@@ -147,13 +148,5 @@ struct DebugActionTests {
     #expect(text.hasPrefix("Operation force-start for h (ocf:vigil-test:Hang) timed out after 1s\n"))
     #expect(text.contains("Processes of the operation when it timed out:\n"))
     #expect(text.contains("sleep 601"))
-  }
-
-  @Test func pacemakerDurations() {
-    #expect(parsePacemakerDuration("20") == .seconds(20))
-    #expect(parsePacemakerDuration("20s") == .seconds(20))
-    #expect(parsePacemakerDuration("1500ms") == .milliseconds(1500))
-    #expect(parsePacemakerDuration("2min") == .seconds(120))
-    #expect(parsePacemakerDuration("soon") == nil)
   }
 }

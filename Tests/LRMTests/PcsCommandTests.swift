@@ -2,15 +2,14 @@ import Foundation
 import Testing
 @testable import LRM
 
+let debugPcs = "\(Repo.root)/.build/debug/pcs"
+
 /// The real `pcs` binary of this build running the LRM's subcommands (argument parsing, exit status, streams).
-@Suite(.serialized) struct PcsCommandTests {
-  static let pcs = "\(Repo.root)/.build/debug/pcs"
+@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: debugPcs), "needs the debug build of pcs (swift build)"))
+struct PcsCommandTests {
+  static let pcs = debugPcs
 
   @Test func debugMonitorOfAStoppedResourceIsNonZeroAndSaysNotRunning() async throws {
-    guard FileManager.default.isExecutableFile(atPath: Self.pcs) else {
-      print("PcsCommandTests: skipped: no debug build of pcs at \(Self.pcs)")
-      return
-    }
     let dir = TempDir("pcs-debug")
     defer { dir.remove() }
     let cib = "\(dir.path)/cib.xml"
@@ -40,11 +39,8 @@ import Testing
     #expect(missing.standardError == "Error: unable to find a resource/clone/group/bundle: nope\n")
   }
 
-  @Test func describeAndListUseTheInstalledAgents() async throws {
-    guard FileManager.default.isExecutableFile(atPath: Self.pcs) else {
-      print("PcsCommandTests: skipped: no debug build of pcs at \(Self.pcs)")
-      return
-    }
+  @Test(.enabled(if: haveFenceDummy, fenceDummyMissing))
+  func describeAndListUseTheInstalledAgents() async throws {
     let runner = AgentRunner(logger: testLogger)
     func pcs(_ args: String) async -> OperationResult {
       await runner.execute(

@@ -6,7 +6,7 @@ import Testing
 /// /var/cache/vigil-lrm/systemd-root (`make lrm-systemd-root`), never over the host's root. The LRM reaches it
 /// over D-Bus through that namespace's system bus (/proc/PID/root/run/dbus/system_bus_socket). Its private
 /// socket (peer-to-peer, what the daemon uses on a host) refuses us here: systemd requires a peer whose pid it can
-/// see, and the test process is outside the namespace's PID namespace. Without root, the cached root or a booting systemd, the test says why and is skipped.
+/// see, and the test process is outside the namespace's PID namespace. Without root or the cached root the test is skipped, with that reason.
 @Suite(.serialized) struct SystemdTests {
   static let cachedRoot = "/var/cache/vigil-lrm/systemd-root"
 
@@ -25,24 +25,18 @@ import Testing
     ),
   ]
 
-  @Test func unitsThroughSystemdDBus() async throws {
-    guard isRoot() else {
-      print("SystemdTests: skipped: booting systemd in a namespace needs root (uid \(getuid()))")
-      return
-    }
-    guard FileManager.default.isExecutableFile(atPath: "\(Self.cachedRoot)/lib/systemd/systemd") else {
-      print("SystemdTests: skipped: no cached systemd root at \(Self.cachedRoot) (make lrm-systemd-root builds it)")
-      return
-    }
+  @Test(
+    .enabled(if: isRoot(), "needs root: boots systemd in a private PID + mount namespace"),
+    .enabled(
+      if: FileManager.default.isExecutableFile(atPath: "\(Self.cachedRoot)/lib/systemd/systemd"),
+      "needs the cached systemd root in /var/cache/vigil-lrm (make lrm-systemd-root builds it)"))
+  func unitsThroughSystemdDBus() async throws {
     for unit in Self.units {
       try unit.text.write(toFile: "\(Self.cachedRoot)/etc/systemd/system/\(unit.name)", atomically: true, encoding: .utf8)
     }
     let boot = await shOutput("\(Repo.agents)/systemd/systemd-ns boot \(Self.cachedRoot) 2>/dev/null")
       .trimmingCharacters(in: .whitespacesAndNewlines)
-    guard let pid = Int32(boot) else {
-      print("SystemdTests: skipped: systemd did not boot in a namespace here (see /tmp/vigil-systemd-ns.log)")
-      return
-    }
+    let pid = try #require(Int32(boot), "systemd did not boot in a namespace (see /tmp/vigil-systemd-ns.log)")
     let outcome = await Result { () async throws in try await exercise(systemdPID: pid) }
     await sh("\(Repo.agents)/systemd/systemd-ns stop \(pid)")
     try outcome.get()

@@ -13,11 +13,17 @@ func repoRoot(_ file: String = #filePath) -> String {
   return parts.joined(separator: "/")
 }
 
+/// corosync.conf files captured from a real pcs session, in ../shared beside the checkout (CI has it, a bare clone
+/// does not: the tests that read them are enabled only when present).
+let referenceConfDirectory = repoRoot() + "/../shared/reference/pcs/session"
+let referenceConfPresent = access(referenceConfDirectory, F_OK) == 0
+let referenceConfMissing: Comment = "needs the pcs reference session in ../shared/reference/pcs/session"
+
 func referenceConf(_ name: String) throws -> String {
-  try FileIO.readText(path: repoRoot() + "/../shared/reference/pcs/session/\(name)", bytesMax: 1 << 20)
+  try FileIO.readText(path: referenceConfDirectory + "/\(name)", bytesMax: 1 << 20)
 }
 
-@Test(arguments: ["corosync.conf", "corosync2.conf"])
+@Test(.enabled(if: referenceConfPresent, referenceConfMissing), arguments: ["corosync.conf", "corosync2.conf"])
 func referenceFilesRoundTripByteForByte(name: String) throws {
   let text = try referenceConf(name)
   let tree = try CorosyncConfSyntax.parse(text)
@@ -27,7 +33,8 @@ func referenceFilesRoundTripByteForByte(name: String) throws {
   #expect(try CorosyncConfig.parse(conf.render()) == conf)
 }
 
-@Test func referenceFileDecodesToTheExpectedValues() throws {
+@Test(.enabled(if: referenceConfPresent, referenceConfMissing))
+func referenceFileDecodesToTheExpectedValues() throws {
   let conf = try CorosyncConfig.parse(try referenceConf("corosync2.conf"))
   #expect(conf.totem.clusterName == "TestCluster")
   #expect(conf.totem.transport == "knet")
@@ -63,7 +70,8 @@ func referenceFilesRoundTripByteForByte(name: String) throws {
   #expect(MembershipTiming(totem: back.totem).failTimeout == .milliseconds(400))
 }
 
-@Test func writeIsAtomicAndReadable() throws {
+@Test(.enabled(if: referenceConfPresent, referenceConfMissing))
+func writeIsAtomicAndReadable() throws {
   let dir = "/tmp/vigil-membership-conf-\(getpid())"
   mkdir(dir, 0o755)
   defer {

@@ -3,7 +3,8 @@ import Testing
 
 /// `--output-as json` (Vigil's addition, docs/PCS-JSON.md): every read command prints one JSON document with
 /// the documented keys, in a fixed order, and the same bytes on every run.
-@Suite struct JSONOutputTests {
+@Suite(.enabled(if: PCSHarness.referencePresent, PCSHarness.referenceMissing))
+struct JSONOutputTests {
   static let corosync = PCSHarness.referenceFile("session/corosync2.conf").path
 
   /// A scratch copy of a reference CIB (never the original).

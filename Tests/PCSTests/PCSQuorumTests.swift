@@ -3,7 +3,8 @@ import Testing
 
 // `pcs quorum ...` and `pcs status corosync` (Membership's commands), compared with pcs 0.11.5's output.
 
-@Test func quorumConfigOfTheReferenceFileListsNoOptions() throws {
+@Test(.enabled(if: PCSHarness.referencePresent, PCSHarness.referenceMissing))
+func quorumConfigOfTheReferenceFileListsNoOptions() throws {
   let conf = PCSHarness.referenceFile("session/corosync.conf").path
   let r = try PCSHarness.run(["quorum", "config", "--corosync_conf", conf])
   #expect(r.status == 0)

@@ -68,8 +68,8 @@ func scoreAdditionIsCommutativeWithinRange(a: Int64, b: Int64) {
 
 @Test func digestsMatchPacemakersRecordedValues() {
   #expect(MD5.hex(Array("".utf8)) == "d41d8cd98f00b204e9800998ecf8427e")
-  #expect(OperationDigest.digest([:]) == "f2317cad3d54cec5d7d7aa7d0bf35cf8")
-  #expect(OperationDigest.digest(["delay": "20s"]) == "aac543f6f4d775af853b5cf2666f79aa")
+  #expect(OperationDigests.digest([:]) == "f2317cad3d54cec5d7d7aa7d0bf35cf8")
+  #expect(OperationDigests.digest(["delay": "20s"]) == "aac543f6f4d775af853b5cf2666f79aa")
 }
 
 @Test func verifyReportsMissingFencingDevicesAndUnfenceableNodes() throws {

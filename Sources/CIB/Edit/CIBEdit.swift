@@ -88,12 +88,16 @@ public enum CIBEdit {
 
   /// An empty CIB as `cibadmin --empty` prints it (Pacemaker 2.1.5's feature set and schema).
   public static func emptyCIB(validateWith: String = "pacemaker-3.9") -> CIBElement {
+    emptyCIB([
+      "crm_feature_set": "3.16.1", "validate-with": validateWith, "epoch": "1", "num_updates": "0", "admin_epoch": "0",
+    ])
+  }
+
+  /// An empty CIB (the four configuration sections and an empty status) whose root has `rootAttributes`, in that
+  /// order: each writer keeps the attributes and order of the tool it imitates (cibadmin, pcs, a new clusterd).
+  public static func emptyCIB(_ rootAttributes: KeyValuePairs<String, String>) -> CIBElement {
     CIBElement(
-      "cib",
-      [
-        "crm_feature_set": "3.16.1", "validate-with": validateWith, "epoch": "1", "num_updates": "0",
-        "admin_epoch": "0",
-      ],
+      "cib", rootAttributes,
       children: [
         CIBElement(
           "configuration", [:],

@@ -265,26 +265,9 @@ struct TransitionBuilder {
     }
     for i in out.indices { out[i].inputs.sort() }
     let opts = input.clusterOptions
-    let clusterDelay = Int64(opts["cluster-delay"].flatMap(parseMs) ?? 60_000)
-    let stonithTimeout = Int64(opts["stonith-timeout"].flatMap(parseMs) ?? 60_000)
+    let clusterDelay = opts["cluster-delay"].flatMap { try? Milliseconds(interval: $0) }?.value ?? 60_000
+    let stonithTimeout = opts["stonith-timeout"].flatMap { try? Milliseconds(interval: $0) }?.value ?? 60_000
     return Transition(id: transitionID, actions: out, batchLimit: batchLimit, clusterDelayMs: clusterDelay,
                       stonithTimeoutMs: stonithTimeout)
-  }
-}
-
-/// Pacemaker interval text ("60s", "500ms", "2min", "10") in milliseconds.
-func parseMs(_ text: String) -> Int? {
-  let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-  var digits = "", unit = ""
-  for ch in t {
-    if unit.isEmpty && (ch.isNumber || ch == ".") { digits.append(ch) } else if ch != " " { unit.append(ch) }
-  }
-  guard let v = Double(digits) else { return nil }
-  switch unit {
-  case "", "s", "sec", "secs": return Int(v * 1000)
-  case "ms", "msec", "msecs": return Int(v)
-  case "m", "min", "mins": return Int(v * 60_000)
-  case "h", "hr", "hrs": return Int(v * 3_600_000)
-  default: return nil
   }
 }

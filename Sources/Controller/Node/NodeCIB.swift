@@ -4,20 +4,9 @@ import CIB
 extension NodeCore {
   /// The CIB of a node that has never stored one: empty configuration, version 0.0.0.
   public static func emptyCIB() -> CIBElement {
-    CIBElement(
-      "cib",
-      [
-        "admin_epoch": "0", "epoch": "0", "num_updates": "0", "validate-with": "pacemaker-3.1",
-        "crm_feature_set": "3.16.2",
-      ],
-      children: [
-        CIBElement(
-          "configuration", [:],
-          children: [
-            CIBElement("crm_config"), CIBElement("nodes"), CIBElement("resources"), CIBElement("constraints"),
-          ]),
-        CIBElement("status"),
-      ])
+    CIBEdit.emptyCIB([
+      "admin_epoch": "0", "epoch": "0", "num_updates": "0", "validate-with": "pacemaker-3.1", "crm_feature_set": "3.16.2",
+    ])
   }
 
   /// The nodelist and the cluster's name in the CIB (each node writes them into its own copy at start; every

@@ -28,7 +28,7 @@ public struct OperationDefinition: Sendable, Equatable {
     parameters = p.instanceAttributes
     let op = p.operations.first { $0.name == task && $0.intervalMs == intervalMs }
     let timeoutText = op?.meta["timeout"] ?? input.opDefaults["timeout"]
-    timeoutMs = timeoutText.flatMap { Duration.parseMilliseconds($0) }.flatMap { $0 > 0 ? $0 : nil } ?? 20_000
+    timeoutMs = timeoutText.flatMap(timeMs).flatMap { $0 > 0 ? $0 : nil } ?? 20_000
     onFail = op?.onFail
   }
 

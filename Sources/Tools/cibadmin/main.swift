@@ -1,4 +1,5 @@
 import CIB
+import Foundation
 import ControlProtocol
 
 #if canImport(Glibc)
@@ -7,18 +8,8 @@ import ControlProtocol
   import Darwin
 #endif
 
-/// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe in Swift 6).
-func writeStderr(_ text: String) {
-  var text = text
-  text.withUTF8 { buffer in
-    var offset = 0
-    while offset < buffer.count {
-      let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-      if n <= 0 { return }
-      offset += n
-    }
-  }
-}
+/// Writes to standard error (through FileHandle: the C `stderr` global is not concurrency-safe in Swift 6).
+func writeStderr(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
 // cibadmin: Pacemaker's CIB editing tool, for a CIB file (CIB_file=FILE) or Vigil's durable store
 // (VIGIL_CIB_STORE=DIR). All decisions live in the CIB library (CIBEdit, CIBVersion, CIBStore); this file

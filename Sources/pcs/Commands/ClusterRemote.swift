@@ -259,7 +259,7 @@ enum ClusterNodeAction: String, Sendable {
 
 extension ClusterRemote {
   /// `pcs cluster ACTION --all` or `pcs cluster ACTION NODE...`: the nodes come from corosync.conf (`confPath`);
-  /// this machine's node runs `local` (clusterd's local start/stop path, owned by engineer "clusterd"); every
+  /// this machine's node runs `local` (clusterd's local start/stop path); every
   /// other node runs `pcs cluster ACTION` through ssh, one after the other in corosync.conf's order.
   static func run(
     _ action: ClusterNodeAction, nodes requested: [String], all: Bool, confPath: String, timeoutMs: Int,

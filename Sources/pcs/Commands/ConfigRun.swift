@@ -1,4 +1,13 @@
+import ArgumentParser
 import CIB
+
+/// `pcs config`: cluster name, corosync nodes, resources, stonith, constraints, properties.
+struct ConfigCommand: PcsCommand {
+  static let configuration = CommandConfiguration(commandName: "config", abstract: "Show the whole cluster configuration.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(parsing: .allUnrecognized) var args: [String] = []
+  func execute() throws(PcsFailure) { try runConfig(self) }
+}
 
 /// `pcs resource config` / `pcs stonith config` text blocks (pcs 0.11's resource config printer).
 enum ResourceConfigText {

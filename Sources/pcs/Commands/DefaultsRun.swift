@@ -58,3 +58,9 @@ enum DefaultsView {
     ])
   }
 }
+
+/// Which defaults `resource [op] defaults` edits: `rsc_defaults` or `op_defaults`.
+enum DefaultsSection: Sendable {
+  case resources
+  case operations
+}

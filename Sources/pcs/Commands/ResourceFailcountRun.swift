@@ -65,14 +65,7 @@ enum Failcounts {
 
   /// pcs's `timeout_to_seconds` for intervals: digits with an optional s/sec/m/min/h/hr suffix.
   static func intervalSeconds(_ s: String) -> Int? {
-    let digits = s.prefix { $0.isASCIINumber }
-    guard !digits.isEmpty, let n = Int(digits) else { return nil }
-    switch s.dropFirst(digits.count) {
-    case "", "s", "sec": return n
-    case "m", "min": return n * 60
-    case "h", "hr": return n * 3600
-    default: return nil
-    }
+    Values.timeSeconds(s, units: Values.timeoutUnits).map { Int($0) }
   }
 }
 

@@ -8,7 +8,7 @@ func runStatus(_ cmd: some PcsCommand, words: [String], view: StatusView, full: 
   try cmd.rejectUnsupportedOptions(in: words)
   if view == .cluster && !words.isEmpty && !typedCommandWord("cluster") { throw .usage(StatusCommand.self) }
   var clusterName = ""
-  // Without -f: the running cluster (Sources/pcs/Live, engineer "clusterd").
+  // Without -f: the running cluster (Sources/pcs/Live).
   if cmd.global.file == nil { return try LiveStatus.run(cmd, view: view, full: full) }
   if view == .cluster {
     guard cmd.global.file != nil else {
@@ -98,4 +98,11 @@ extension Substring {
 
 extension String {
   func trimmingCharacters(in set: String) -> String { self[...].trimmingCharacters(in: set) }
+}
+
+/// What `pcs status` shows.
+enum StatusView: Sendable {
+  case cluster
+  case resources
+  case nodes
 }

@@ -111,18 +111,19 @@ enum Values {
   /// pcs's `is_score`: optional sign, then INFINITY or digits.
   static func isScore(_ s: String) -> Bool { isInteger(s) || isInfinity(s) }
 
-  /// Seconds of a Pacemaker time interval (`10`, `10s`, `2min`, `1h`, `500ms`), nil if it is not one.
-  static func timeSeconds(_ s: String) -> Double? {
+  /// The units pcs's `timeout_to_seconds` accepts after the digits.
+  static let timeoutUnits: Set<Substring> = ["", "s", "sec", "m", "min", "h", "hr"]
+
+  /// Seconds of a time written as pcs accepts it: digits, then one of `units` and nothing else (pcs is stricter
+  /// than Pacemaker: no blanks, no fractions). The value is the CIB module's (Pacemaker's) reading of the text.
+  static func timeSeconds(
+    _ s: String, units: Set<Substring> = timeoutUnits.union(["ms", "msec", "us", "usec"])
+  ) -> Double? {
     let digits = s.prefix { $0.isASCIINumber }
-    guard !digits.isEmpty, let n = Double(digits) else { return nil }
-    switch s.dropFirst(digits.count) {
-    case "", "s", "sec": return n
-    case "m", "min": return n * 60
-    case "h", "hr": return n * 3600
-    case "ms", "msec": return n / 1000
-    case "us", "usec": return n / 1_000_000
-    default: return nil
+    guard !digits.isEmpty, units.contains(s.dropFirst(digits.count)), let ms = try? Milliseconds(time: s) else {
+      return nil
     }
+    return Double(ms.value) / 1000
   }
 }
 

@@ -240,6 +240,12 @@ enum LiveQuorum {
 }
 
 extension Pcs {
-  /// `pcs cluster` subcommands that need the running cluster (engineer "clusterd").
+  /// `pcs cluster` subcommands that need the running cluster.
   static let clusterdClusterCommands: [any ParsableCommand.Type] = [ClusterStop.self, ClusterTimeline.self, ClusterIsolate.self]
+}
+
+/// Commands that need a running cluster: pcs refuses `-f` for them.
+func liveOnly(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {
+  try cmd.rejectUnsupportedOptions(in: words, alsoRefuseFile: true)
+  try LiveCommands.run(cmd, words: words)
 }
