@@ -317,7 +317,13 @@ final class Engine: @unchecked Sendable {
   }
 
   private func groupChanged(members: [CPGAddress], left: [CPGAddress], joined: [CPGAddress]) {
-    for e in group.groupChanged(members: members, left: left, joined: joined) { onEvent(e) }
+    for e in group.groupChanged(members: members, left: left, joined: joined) {
+      onEvent(e)
+      // A new group view within the ring the last notice was about has that notice's quorum.
+      if case .viewInstalled = e, let s = lastQuorumStatus, group.quorumNotice(s).ringID == group.view?.id {
+        onEvent(.quorumChanged(group.quorumNotice(s)))
+      }
+    }
   }
 
   private func totemChanged(seq: UInt64, rep: UInt32) { group.totemChanged(ringSequence: seq, representative: rep) }
@@ -356,7 +362,7 @@ final class Engine: @unchecked Sendable {
     guard let s = try? readStatus() else { return }
     if s != lastQuorumStatus {
       lastQuorumStatus = s
-      onEvent(.quorumChanged(s))
+      onEvent(.quorumChanged(group.quorumNotice(s)))
     }
   }
 

@@ -68,6 +68,20 @@ public struct CPGGroupState: Sendable {
     return [.viewInstalled(v)]
   }
 
+  /// The quorum notice as it applies to the current group view. votequorum decides per totem ring, and a group
+  /// view changes within one ring whenever a clusterd process joins or leaves (no new quorum notice then), so a
+  /// notice about this view's ring names this view: the controller matches quorum to views by id. A loss of quorum
+  /// names the current view whatever its ring (a ring can change without a group change, e.g. when a node that runs
+  /// corosync but no clusterd leaves), because a loss must never be ignored as stale.
+  public func quorumNotice(_ status: QuorumStatus) -> QuorumStatus {
+    guard let view, let ring = status.ringID,
+      !status.quorate || (ring.epoch == view.id.epoch && ring.coordinator == view.id.coordinator)
+    else { return status }
+    var named = status
+    named.ringID = view.id
+    return named
+  }
+
   /// An agreed-order message (`cpg_deliver_fn`). Nil before our join (CPG delivers nothing then anyway).
   public mutating func delivered(from sender: CPGAddress, payload: [UInt8]) -> MembershipEvent? {
     guard let view else { return nil }

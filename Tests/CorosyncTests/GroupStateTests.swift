@@ -107,6 +107,34 @@ struct GroupStateTests {
     #expect(ids.allSatisfy { $0.epoch == 7 })
   }
 
+  /// The controller matches a quorum notice to a view by id; votequorum speaks of rings, and group views within one
+  /// ring differ (a clusterd restarted while corosync stayed up). Without the naming, no view ever had a quorum
+  /// notice and the join never finished on the corosync backend.
+  @Test func aQuorumNoticeNamesTheGroupViewOfItsRingAndALossAlwaysNamesTheCurrentView() {
+    let local = VotequorumNodeInfo(
+      nodeID: 1, votes: 1, expectedVotes: 3, highestExpected: 3, totalVotes: 3, quorum: 2,
+      flags: VotequorumNodeInfo.quorateFlag)
+    let quorate = QuorumStatus.fromCorosync(
+      ringSequence: 7, ringRepresentative: 1, members: [1, 2, 3], local: local, votes: [:])
+    var s = CPGGroupState(me: a)
+    #expect(s.quorumNotice(quorate) == quorate, "no view yet: the notice is left as it is")
+    s.totemChanged(ringSequence: 7, representative: 1)
+    _ = s.groupChanged(members: [a, b], left: [], joined: [a])
+    let firstView = s.view!.id
+    #expect(s.quorumNotice(quorate).ringID == firstView)
+    _ = s.groupChanged(members: [a], left: [b], joined: [])
+    #expect(s.view!.id != firstView)
+    #expect(s.quorumNotice(quorate).ringID == s.view!.id, "a later view of the same ring has the same quorum")
+    let newerRing = QuorumStatus.fromCorosync(
+      ringSequence: 9, ringRepresentative: 1, members: [1, 2, 3], local: local, votes: [:])
+    #expect(s.quorumNotice(newerRing).ringID == newerRing.ringID, "a quorate notice of another ring waits for its view")
+    let lost = QuorumStatus.fromCorosync(
+      ringSequence: 9, ringRepresentative: 1, members: [1],
+      local: VotequorumNodeInfo(nodeID: 1, votes: 1, expectedVotes: 3, highestExpected: 3, totalVotes: 1, quorum: 2,
+                                flags: 0), votes: [:])
+    #expect(s.quorumNotice(lost).ringID == s.view!.id, "a loss of quorum is never stale")
+  }
+
   @Test func quorumStatusCarriesWhatTheRenderersNeed() {
     let local = VotequorumNodeInfo(
       nodeID: 2, votes: 1, expectedVotes: 3, highestExpected: 3, totalVotes: 2, quorum: 2,
