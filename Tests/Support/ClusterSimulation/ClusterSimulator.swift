@@ -25,6 +25,8 @@ public struct ClusterSimulator {
     var agents: [String: Int64] = [:]
     /// The CIB the last completed background write left on disk.
     var disk: CIBElement?
+    /// The term stored with it.
+    var diskTerm: UInt64 = 0
     var frozen = false
     /// Inputs that reached the process while it was frozen, delivered in order when it resumes.
     var held: [ProcessEvent] = []
@@ -271,7 +273,7 @@ public struct ClusterSimulator {
       nodes: nodes.map { ControllerNode(id: $0.id.rawValue, name: $0.name) }, clusterName: "vopr",
       tokenMs: Self.tokenMs, membershipBackend: "sim")
     nodes[i].process = ClusterdProcess(
-      membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib),
+      membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib, storedTerm: nodes[i].diskTerm),
       watchdog: WatchdogCore(timing: watchdogTiming, freezeGapMs: leaseMs), startedAtUs: nowUs)
     nodes[i].frozen = false
     nodes[i].held = []
@@ -286,6 +288,7 @@ public struct ClusterSimulator {
   mutating func restartProcess(_ i: Int, withDisk: Bool) {
     if !withDisk {
       nodes[i].disk = nil
+      nodes[i].diskTerm = 0
       diskWipesMs.append(nowMs)
       log("n\(i + 1) lost its disk")
     }
