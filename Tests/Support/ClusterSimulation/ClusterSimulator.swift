@@ -97,8 +97,10 @@ public struct ClusterSimulator {
   var diskWipesMs: [Int64] = []
   /// Per resource: the holders at the last overlap check (an episode is reported once).
   var overlapping: [String: [Int]] = [:]
+  /// Some agent's state changed since the last overlap check (only then can an overlap begin or end).
+  var agentsChanged = false
   /// Per node: (CIB version, acked count, DC) at the last lost-write check.
-  var lastWriteCheck: [String?]
+  var lastWriteCheck: [ViewID?]
   var result: ClusterSimulationResult
   let traceLines = TraceBuffer()
 
@@ -208,7 +210,7 @@ public struct ClusterSimulator {
       nowUs = e.atUs
       result.events += 1
       dispatch(e.kind)
-      checkOverlaps()
+      if agentsChanged { checkOverlaps() }
     }
     nowUs = max(nowUs, untilUs)
   }
@@ -307,7 +309,7 @@ public struct ClusterSimulator {
     for ev in held {
       guard nodes[i].process != nil, !nodes[i].frozen else { break }
       processEvent(i, ev)
-      checkOverlaps()
+      if agentsChanged { checkOverlaps() }
     }
   }
 
