@@ -11,6 +11,7 @@ import Controller
 extension ClusterSimulator {
   /// Checker 1, after every event. An episode (same holders) is reported once, when it begins.
   mutating func checkOverlaps() {
+    agentsChanged = false
     for r in plan.resources {
       let holders = (0..<n).filter { nodes[$0].agents[r.id] != nil }
       guard holders.count > 1 else {
@@ -42,14 +43,13 @@ extension ClusterSimulator {
   /// does), it has every write acknowledged so far. A DC that has not yet noticed it lost its view is not checked:
   /// it cannot act (nothing it broadcasts becomes stable without the members that moved on).
   mutating func checkWrites(_ i: Int) {
-    guard let p = nodes[i].process, p.canWrite, let view = p.core.view else {
+    guard nodes[i].process != nil, nodes[i].process!.canWrite, let viewID = nodes[i].process!.core.view?.id else {
       lastWriteCheck[i] = nil
       return
     }
-    let stamp = view.id.description
-    guard lastWriteCheck[i] != stamp else { return }
-    lastWriteCheck[i] = stamp
-    checkAcked(in: p.core.cib, "n\(i + 1) becomes DC of quorate view \(view.id)")
+    guard lastWriteCheck[i] != viewID else { return }
+    lastWriteCheck[i] = viewID
+    checkAcked(in: nodes[i].process!.core.cib, "n\(i + 1) becomes DC of quorate view \(viewID)")
   }
 
   /// Every write acknowledged so far is in `cib` (except one no disk and no memory holds after disks were wiped).

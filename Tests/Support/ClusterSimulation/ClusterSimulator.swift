@@ -25,6 +25,8 @@ public struct ClusterSimulator {
     var agents: [String: Int64] = [:]
     /// The CIB the last completed background write left on disk.
     var disk: CIBElement?
+    /// The term stored with it.
+    var diskTerm: UInt64 = 0
     var frozen = false
     /// Inputs that reached the process while it was frozen, delivered in order when it resumes.
     var held: [ProcessEvent] = []
@@ -95,8 +97,10 @@ public struct ClusterSimulator {
   var diskWipesMs: [Int64] = []
   /// Per resource: the holders at the last overlap check (an episode is reported once).
   var overlapping: [String: [Int]] = [:]
+  /// Some agent's state changed since the last overlap check (only then can an overlap begin or end).
+  var agentsChanged = false
   /// Per node: (CIB version, acked count, DC) at the last lost-write check.
-  var lastWriteCheck: [String?]
+  var lastWriteCheck: [ViewID?]
   var result: ClusterSimulationResult
   let traceLines = TraceBuffer()
 
@@ -206,7 +210,7 @@ public struct ClusterSimulator {
       nowUs = e.atUs
       result.events += 1
       dispatch(e.kind)
-      checkOverlaps()
+      if agentsChanged { checkOverlaps() }
     }
     nowUs = max(nowUs, untilUs)
   }
@@ -271,7 +275,7 @@ public struct ClusterSimulator {
       nodes: nodes.map { ControllerNode(id: $0.id.rawValue, name: $0.name) }, clusterName: "vopr",
       tokenMs: Self.tokenMs, membershipBackend: "sim")
     nodes[i].process = ClusterdProcess(
-      membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib),
+      membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib, storedTerm: nodes[i].diskTerm),
       watchdog: WatchdogCore(timing: watchdogTiming, freezeGapMs: leaseMs), startedAtUs: nowUs)
     nodes[i].frozen = false
     nodes[i].held = []
@@ -286,6 +290,7 @@ public struct ClusterSimulator {
   mutating func restartProcess(_ i: Int, withDisk: Bool) {
     if !withDisk {
       nodes[i].disk = nil
+      nodes[i].diskTerm = 0
       diskWipesMs.append(nowMs)
       log("n\(i + 1) lost its disk")
     }
@@ -304,7 +309,7 @@ public struct ClusterSimulator {
     for ev in held {
       guard nodes[i].process != nil, !nodes[i].frozen else { break }
       processEvent(i, ev)
-      checkOverlaps()
+      if agentsChanged { checkOverlaps() }
     }
   }
 

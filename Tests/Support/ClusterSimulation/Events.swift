@@ -42,8 +42,6 @@ enum ProcessEvent {
   case agentRunDone(AgentRun, OperationResult)
   /// A recurring operation's timer (stale when its generation was cancelled since).
   case lrmTimer(OperationKey, generation: Int)
-  /// A background CIB write reached the disk.
-  case diskWriteDone(CIBElement)
   case control(ControlRequestID, ControlRequest)
 }
 

@@ -32,8 +32,6 @@ extension ClusterSimulator {
       guard nodes[i].process!.lrm.timerGeneration[key] == generation else { return }
       nodes[i].process!.lrm.timerGeneration[key] = nil
       run(i, [.lrm(.timerFired(key))])
-    case .diskWriteDone(let cib):
-      nodes[i].disk = cib
     case .control(let id, let request):
       run(i, [.node(.controlRequested(id, request, at: time(i)))])
     }
@@ -105,10 +103,11 @@ extension ClusterSimulator {
     case .cancelLocally(let key):
       log("n\(i + 1) LRM cancels \(key)")
       work.append(.lrm(.cancelRequested(key)))
-    case .persist(let cib, _):
-      // clusterd writes in the background (atomic file + fsync): a crash before it completes loses it.
-      after(ms: Int64.random(in: 1...15, using: &rng),
-            .process(node: i, incarnation: nodes[i].incarnation, .diskWriteDone(cib)))
+    case .persist(let cib, let term):
+      // clusterd writes synchronously (atomic file + fsync) before it performs the next effect: what follows (a
+      // `cibStored` to the DC) may only go out once this is durable.
+      nodes[i].disk = cib
+      nodes[i].diskTerm = term
     case .scheduleTimer(let atMs):
       let started = nodes[i].process!.startedAtUs
       schedule(atUs: max(nowUs, started + atMs * 1000),

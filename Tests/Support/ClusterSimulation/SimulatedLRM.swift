@@ -50,7 +50,10 @@ extension ClusterSimulator {
     switch call.action {
     case .start:
       ms = p?.startMs ?? 50
-      if nodes[i].agents[call.resource] == nil { nodes[i].agents[call.resource] = nowMs }
+      if nodes[i].agents[call.resource] == nil {
+        nodes[i].agents[call.resource] = nowMs
+        agentsChanged = true
+      }
     case .stop: ms = p?.stopMs ?? 20
     default: ms = p?.monitorMs ?? 10
     }
@@ -71,12 +74,14 @@ extension ClusterSimulator {
       rc = .success
     case .stop:
       nodes[i].agents[call.resource] = nil
+      agentsChanged = true
     case .monitor:
       let active = nodes[i].agents[call.resource] != nil
       rc = active ? .success : .notRunning
       if active && !healed && call.interval > .zero && Int.random(in: 0..<1000, using: &rng) < plan.monitorFailurePerMille {
         if Bool.random(using: &rng) {
           nodes[i].agents[call.resource] = nil
+          agentsChanged = true
           rc = .notRunning
           reason = "died behind the cluster's back"
         } else {
