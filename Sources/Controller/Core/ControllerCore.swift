@@ -75,7 +75,8 @@ public struct ControllerCore: Sendable {
         cib = newestCIB
         pruneUnrecorded()
       }
-      effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, restarted: Set(restarted), at: at)
+      effects += onMembership(newMembers, quorate: q, left: Set(left), lastHeard: lastHeard, restarted: Set(restarted),
+                              adoptedCIB: newestCIB != nil, at: at)
     case .cibReplaced(let newCIB, let at):
       now = at
       cib = newCIB
@@ -106,7 +107,7 @@ public struct ControllerCore: Sendable {
   // MARK: membership and election
 
   mutating func onMembership(_ newMembers: [ControllerNode], quorate q: Bool, left: Set<UInt32>,
-                             lastHeard: [UInt32: Int64], restarted: Set<UInt32> = [],
+                             lastHeard: [UInt32: Int64], restarted: Set<UInt32> = [], adoptedCIB: Bool = false,
                              at: ControllerTime) -> [ControllerEffect] {
     var effects: [ControllerEffect] = []
     let old = members
@@ -183,7 +184,9 @@ public struct ControllerCore: Sendable {
     // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
     // history may have been written by another partition or an earlier life, so it is forgotten and they are
     // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
-    let rejoined = old.isEmpty || !wasQuorate
+    // So is everyone's when this view adopted another node's CIB (a merge): its status was written where this
+    // node's own resources were not seen, and a copy running here that it does not show would never be stopped.
+    let rejoined = old.isEmpty || !wasQuorate || adoptedCIB
       ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
     for m in rejoined {
       c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)

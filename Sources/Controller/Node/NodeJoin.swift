@@ -186,8 +186,10 @@ extension NodeCore {
   /// view (with the CIB, and which members restarted), then of what was delivered meanwhile.
   mutating func finishJoinIfReady() {
     guard quorumKnown, case .joining(let join) = phase, let adopted = join.adopted, let view else { return }
-    let term = max(adopted.term, join.hellos.values.map(\.term).max() ?? 0) + 1
     if adopted.cib != nil { cibTerm = adopted.term }
+    // Only a quorate view starts a new term: a partition without quorum writes within the term it adopted, so at a
+    // merge its CIB never outranks what the quorate side (which started a term at its own view change) acknowledged.
+    let term = quorate ? max(adopted.term, join.hellos.values.map(\.term).max() ?? 0) + 1 : cibTerm
     phase = .synced(view: view.id, term: term)
     broadcastVersion = nil
     feedMembership(newestCIB: adopted.cib, always: true)
