@@ -3,6 +3,7 @@ import ControlProtocol
 import Controller
 import LRM
 import Membership
+import TestKit
 
 /// Something that happens at a simulated instant.
 struct SimEvent: Comparable {
@@ -52,35 +53,4 @@ struct AgentRun {
   var lrmIncarnation: UInt64
 }
 
-/// A binary min-heap (ties broken by insertion order, so runs are deterministic).
-struct SimEventHeap {
-  private var items: [SimEvent] = []
-  var count: Int { items.count }
-  mutating func push(_ e: SimEvent) {
-    items.append(e)
-    var i = items.count - 1
-    while i > 0 {
-      let parent = (i - 1) / 2
-      guard items[i] < items[parent] else { break }
-      items.swapAt(i, parent)
-      i = parent
-    }
-  }
-  mutating func pop() -> SimEvent? {
-    guard !items.isEmpty else { return nil }
-    items.swapAt(0, items.count - 1)
-    let top = items.removeLast()
-    var i = 0
-    while true {
-      let l = 2 * i + 1
-      let r = l + 1
-      var m = i
-      if l < items.count && items[l] < items[m] { m = l }
-      if r < items.count && items[r] < items[m] { m = r }
-      if m == i { break }
-      items.swapAt(i, m)
-      i = m
-    }
-    return top
-  }
-}
+typealias SimEventHeap = MinHeap<SimEvent>

@@ -497,38 +497,4 @@ public struct MembershipSimulator {
   }
 }
 
-/// A binary min-heap of simulator events (deterministic: ties broken by insertion order).
-struct EventHeap {
-  private var items: [MembershipSimulator.Event] = []
-  var isEmpty: Bool { items.isEmpty }
-  mutating func push(_ e: MembershipSimulator.Event) {
-    items.append(e)
-    var i = items.count - 1
-    while i > 0 {
-      let parent = (i - 1) / 2
-      if items[i] < items[parent] {
-        items.swapAt(i, parent)
-        i = parent
-      } else {
-        break
-      }
-    }
-  }
-  mutating func pop() -> MembershipSimulator.Event? {
-    guard !items.isEmpty else { return nil }
-    items.swapAt(0, items.count - 1)
-    let top = items.removeLast()
-    var i = 0
-    while true {
-      let l = 2 * i + 1
-      let r = l + 1
-      var m = i
-      if l < items.count && items[l] < items[m] { m = l }
-      if r < items.count && items[r] < items[m] { m = r }
-      if m == i { break }
-      items.swapAt(i, m)
-      i = m
-    }
-    return top
-  }
-}
+typealias EventHeap = MinHeap<MembershipSimulator.Event>
