@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "crm_simulate", targets: ["crm_simulate"]),
     .executable(name: "crm_verify", targets: ["crm_verify"]),
     .executable(name: "clusterd", targets: ["clusterd"]),
+    .executable(name: "vigil-arbiter", targets: ["vigil-arbiter"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,8 @@ let package = Package(
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // The quorum arbiter (corosync-qnetd's role): the pure vote decisions for many clusters and the signed wire.
+    .target(name: "Arbiter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     // The same membership interface over a local corosync 3 (CPG, votequorum, cmap).
     .target(name: "MembershipCorosync", dependencies: ["CCorosync", "Membership"]),
     // The scheduler: pure, CIB values in, transition graph out. Must not import CLibXML2.
@@ -122,6 +125,14 @@ let package = Package(
         "CIB", "ControlProtocol", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Tools/crm_verify"),
+    // The arbiter daemon: a TCP server around ArbiterCore, one process for many clusters.
+    .executableTarget(
+      name: "vigil-arbiter",
+      dependencies: [
+        "Arbiter", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Sources/Tools/vigil-arbiter"),
     .executableTarget(
       name: "clusterd",
       dependencies: [
@@ -194,6 +205,7 @@ let package = Package(
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
+    .testTarget(name: "ArbiterTests", dependencies: ["Arbiter"]),
     .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
