@@ -211,6 +211,7 @@ public struct ClusterSimulator {
       runEvents(untilUs: graceUs)
     }
     if !stopped { for v in settledChecks() { violate(v.kind, v.detail) } }
+    if options.trace { traceFinalState() }
     result.trace = traceLines.lines
   }
 
