@@ -7,6 +7,9 @@ public enum MembershipEvent: Sendable {
   case quorumChanged(QuorumStatus)
   case delivered(Delivery)
   case broadcastRejected(String)
+  /// A message this node broadcast was cut by a view change and delivered to nobody who moved on with it
+  /// (`MembershipEffect.broadcastAborted`); the corosync backend reports such a send as `.broadcastRejected`.
+  case broadcastAborted([UInt8])
   case left
 }
 
@@ -146,6 +149,7 @@ public final class MembershipShell: @unchecked Sendable {
       case .quorumChanged(let s): onEvent(.quorumChanged(s))
       case .deliver(let d): onEvent(.delivered(d))
       case .broadcastRejected(let reason): onEvent(.broadcastRejected(reason))
+      case .broadcastAborted(let payload, _): onEvent(.broadcastAborted(payload))
       case .scheduleTick(let after):
         tickTask?.cancel()
         tickTask = loop.scheduleTask(in: .nanoseconds(after.nanosecondsClamped)) { [self] in
