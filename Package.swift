@@ -53,6 +53,7 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
+        "Arbiter",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
