@@ -39,13 +39,15 @@ let package = Package(
       name: "CCorosync", path: "Sources/System/CCorosync",
       providers: [.apt(["libcpg-dev", "libquorum-dev", "libvotequorum-dev", "libcmap-dev"])]),
 
+    // The one whole-file reader and atomic (fsync'd, renamed) writer of every module.
+    .target(name: "Files", path: "Sources/System/Files"),
     // MARK: Product modules (Sources)
 
     // The Cluster Information Base: Pacemaker's XML, typed model, validation, versioning, diffs, storage.
     .target(
       name: "CIB",
       dependencies: [
-        "CLibXML2",
+        "CLibXML2", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
@@ -53,7 +55,7 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
-        "Arbiter",
+        "Arbiter", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -74,7 +76,7 @@ let package = Package(
     .target(
       name: "LRM",
       dependencies: [
-        "CIB",
+        "CIB", "Files",
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -88,7 +90,7 @@ let package = Package(
     .target(
       name: "Daemon",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync", "Controller", "ControlProtocol",
+        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync", "Controller", "ControlProtocol", "Files",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,7 +101,7 @@ let package = Package(
     .executableTarget(
       name: "pcs",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol",
+        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol", "Files",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -109,7 +111,7 @@ let package = Package(
     .executableTarget(
       name: "crm_simulate",
       dependencies: [
-        "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CIB", "Files", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Tools/crm_simulate",
       // Static Swift runtime and Foundation: no dynamic symbol binding at start-up (a third of an 8x200 run).
@@ -165,7 +167,7 @@ let package = Package(
 
     // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
     // percentiles, a child process with line pipes and the loopback cluster writer.
-    .target(name: "MembershipNodeKit", dependencies: ["Membership", "TestKit"], path: "Tests/Support/MembershipNodeKit"),
+    .target(name: "MembershipNodeKit", dependencies: ["Files", "Membership", "TestKit"], path: "Tests/Support/MembershipNodeKit"),
     // A membership node process over the native UDP shell, driven by tests and bench-membership.
     .executableTarget(
       name: "membership-node",
@@ -195,7 +197,7 @@ let package = Package(
     .testTarget(
       name: "MembershipTests",
       dependencies: [
-        "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
+        "Files", "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
         .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
