@@ -12,7 +12,7 @@ import PolicyEngine
 /// performs the core's `NodeEffect`s in order, touched only by the daemon's event loop. It decides nothing: CIB
 /// synchronization, replication, writes, the local LRM's bookkeeping and a graceful leave are the core's.
 ///
-/// Its own jobs are I/O: fragmenting and reassembling cluster messages, the ordered queue to the local LRM, the
+/// Its own jobs are I/O: encoding and decoding cluster messages, the ordered queue to the local LRM, the
 /// CIB file, timers, fencing and alert tasks, the replies to control requests, and the membership backend's own
 /// questions (quorum status, the test fault switch).
 final class NodeRuntime {
@@ -36,8 +36,6 @@ final class NodeRuntime {
   /// What the quorum device client was last told about local resources (NodeRuntime+QuorumDevice.swift).
   var runsResourcesReported: Bool?
 
-  var assembler = WireFraming.Assembler()
-  var messageNumber: UInt64 = 0
   /// Control requests waiting for the core's `.reply`, by id (the core answers each exactly once, within its
   /// request timeout).
   var replies: [ControlRequestID: @Sendable (ControlResponse) -> Void] = [:]
@@ -134,16 +132,18 @@ final class NodeRuntime {
   func membership(_ event: MembershipEvent) async {
     switch event {
     case .viewInstalled(let v):
-      assembler.forget(except: Set(v.members.map(\.description)))
       feed(.viewInstalled(v, at: now()))
     case .quorumChanged(let status):
       feed(.quorumChanged(quorate: status.quorate, view: status.ringID, at: now()))
     case .delivered(let d):
-      switch assembler.add(d.payload, sender: d.sender.description) {
-      case .message(let m): feed(.messageDelivered(m, sender: d.sender.id, view: d.view, at: now()))
-      case .incomplete: break
-      case .dropped(let reason): logger.warning("dropped a message from \(d.sender): \(reason)")
+      do {
+        feed(.messageDelivered(try WireFraming.decode(d.payload), sender: d.sender.id, view: d.view, at: now()))
+      } catch {
+        logger.warning("dropped a message from \(d.sender): \(error)")
       }
+    case .broadcastAborted(let payload):
+      let what = (try? WireFraming.decode(payload)).map { "\($0)".prefix(80) } ?? "an undecodable message"
+      logger.info("a view change cut a broadcast before its delivery (delivered to nobody): \(what)")
     case .broadcastRejected(let reason):
       logger.error("broadcast rejected: \(reason)")
     case .left:
@@ -188,8 +188,7 @@ final class NodeRuntime {
     switch effect {
     case .broadcast(let message):
       if persistFailed, case .cibStored = message { return }
-      messageNumber += 1
-      for p in WireFraming.encode(message, number: messageNumber) { backend?.broadcast(p) }
+      backend?.broadcast(WireFraming.encode(message))
     case .runLocally(let call):
       if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(OperationKey(call)) dropped") }
     case .cancelLocally(let key):

@@ -8,6 +8,9 @@ public enum MembershipEvent: Sendable {
   case quorumChanged(QuorumStatus)
   case delivered(Delivery)
   case broadcastRejected(String)
+  /// A message this node broadcast was cut by a view change and delivered to nobody who moved on with it
+  /// (`MembershipEffect.broadcastAborted`); the corosync backend reports such a send as `.broadcastRejected`.
+  case broadcastAborted([UInt8])
   case left
 }
 
@@ -164,6 +167,7 @@ public final class MembershipShell: @unchecked Sendable {
         if device != nil { deviceInput(.quorumComputed(s, now: elapsed())) } else { onEvent(.quorumChanged(s)) }
       case .deliver(let d): onEvent(.delivered(d))
       case .broadcastRejected(let reason): onEvent(.broadcastRejected(reason))
+      case .broadcastAborted(let payload, _): onEvent(.broadcastAborted(payload))
       case .scheduleTick(let after):
         tickTask?.cancel()
         tickTask = loop.scheduleTask(in: .nanoseconds(after.nanosecondsClamped)) { [self] in
