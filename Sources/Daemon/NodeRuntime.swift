@@ -1,6 +1,7 @@
 import CIB
 import ControlProtocol
 import Controller
+import Files
 import Foundation
 import LRM
 import Logging
@@ -247,16 +248,8 @@ final class NodeRuntime {
 
   /// Writes the term atomically (temp file, fsync, rename) after the CIB it belongs to.
   static func saveTerm(_ term: UInt64, stateDir: String) throws {
-    let path = stateDir + "/cib/term"
-    let temp = path + ".tmp"
-    let bytes = Array("\(term)\n".utf8)
-    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { throw DaemonError.state("cannot write \(temp): errno \(errno)") }
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    let synced = fsync(fd)
-    close(fd)
-    guard written == bytes.count, synced == 0, rename(temp, path) == 0 else {
-      throw DaemonError.state("cannot write \(path): errno \(errno)")
+    do { try FileIO.writeAtomically(path: stateDir + "/cib/term", text: "\(term)\n") } catch {
+      throw DaemonError.state(error.description)
     }
   }
 }

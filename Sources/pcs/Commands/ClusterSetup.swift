@@ -1,3 +1,4 @@
+import Files
 import Membership
 
 #if canImport(Glibc)
@@ -112,9 +113,11 @@ private func writeLocal(path: String, text: String, flags: ClusterSetupFlags) th
     if !flags.noKeysSync {
       try FileIO.writeAtomically(path: keyPath, bytes: try ClusterSetupKeys.authkey(), mode: 0o400)
     }
-    try FileIO.writeAtomically(path: path, text: text)
+    try FileIO.writeAtomically(path: path, text: text, mode: 0o644)
+  } catch let FileIOError.unwritable(path, reason) {
+    throw .legacy("Unable to write \(path): \(reason)")
   } catch {
-    throw .legacy("Unable to write \(error.description)")
+    throw .legacy("Unable to write \(error)")
   }
 }
 
