@@ -115,7 +115,15 @@ public struct ControllerCore: Sendable {
     let wasQuorate = quorate
     members = newMembers.sorted()
     quorate = q
-    let lost = old.filter { o in !members.contains { $0.id == o.id } && !left.contains(o.id) }
+    // A node this one had in no view but that the CIB shows online was in another member's view until now: at a
+    // merge the membership may first install a view that leaves out a node still running its resources in a view
+    // of its own (it kept hearing the member that moved, so it noticed nothing). It counts as lost here, its lease
+    // from now: when it was last heard is unknown to this node, and not later than now.
+    let unseen = configuredNodes().filter { n in
+      !members.contains { $0.id == n.id } && !old.contains { $0.id == n.id } && !left.contains(n.id)
+        && (nodeStateValue(n.cibID, "in_ccm") == "true" || nodeStateValue(n.cibID, "crmd") == "online")
+    }
+    let lost = old.filter { o in !members.contains { $0.id == o.id } && !left.contains(o.id) } + unseen
     let latestHeard = lost.compactMap { lastHeard[$0.id] }.max() ?? at.monotonicMs
 
     // The lease, on this node: no quorum -> stop what runs here, now, whoever is DC.
