@@ -34,9 +34,11 @@ public struct LeaseTiming: Sendable, Equatable {
   }
 
   /// The lease for a membership token timeout: last-heard-to-detection on the isolated side is at most
-  /// token + 2 heartbeat periods (heartbeats every token/4), plus `stopBudgetMs` to stop and a 50 ms margin.
-  public static func forToken(_ tokenMs: Int64, stopBudgetMs: Int64 = 150) -> LeaseTiming {
-    LeaseTiming(leaseMs: tokenMs + tokenMs / 2 + stopBudgetMs + 50)
+  /// token + 2 heartbeat periods (heartbeats every token/4), plus `stopBudgetMs` to stop and a 50 ms margin; with a
+  /// quorum device, plus how long a new view may wait for the arbiter (`quorumDeviceMs`) before reporting its
+  /// quorum: the losing side keeps its previous quorum that long.
+  public static func forToken(_ tokenMs: Int64, stopBudgetMs: Int64 = 150, quorumDeviceMs: Int64 = 0) -> LeaseTiming {
+    LeaseTiming(leaseMs: tokenMs + tokenMs / 2 + quorumDeviceMs + stopBudgetMs + 50)
   }
 }
 

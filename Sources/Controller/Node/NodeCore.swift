@@ -39,6 +39,10 @@ public struct NodeCore: Sendable {
   var shuttingDownNodes: Set<UInt32> = []
   /// The version of the CIB this node last broadcast as DC.
   var broadcastVersion: CIBVersion?
+  /// On the DC: the CIB it last replicated in this view, the base of its next diff (nil: send the next one whole).
+  var replicated: ReplicatedCIB?
+  /// On a member: a diff did not fit this node's CIB and it asked the DC for the whole one; diffs wait for it.
+  var wholeCIBWanted = false
 
   // The local LRM.
   /// Requests waiting for their LRM report, oldest first per key: two DCs (the old one's last transition and the new
@@ -195,7 +199,7 @@ public struct NodeCore: Sendable {
     // Durable here before anyone hears of it; this node counts as one of the quorum that stored it.
     persist()
     storedVersions[me] = v
-    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm))
+    send(replicationMessage(version: v))
   }
 
   mutating func broadcastCIBIfNewer() {
@@ -266,10 +270,16 @@ public struct NodeCore: Sendable {
         syncDelivered(xml: xml, term: term, sender: sender, inView: inView)
       } else {
         guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
+        wholeCIBWanted = false
         cibTerm = term
         feed(.cibReplaced(parsed, at: now))
         persistAndConfirm()
       }
+    case .cibDiff(let diff, let baseTerm, let term):
+      guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id else { return }
+      diffDelivered(diff, baseTerm: baseTerm, term: term)
+    case .cibWanted(let node):
+      wholeCIBRequested(by: node)
     case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
       guard controller.isDC else { return }
       guard synced, controller.canCompute else {

@@ -9,6 +9,13 @@ public struct PendingWrite: Sendable, Equatable {
   public var version: CIBVersion
 }
 
+/// The CIB the DC last replicated, and the join term it carried: the base of the next diff.
+struct ReplicatedCIB: Sendable {
+  var cib: CIBElement
+  var version: CIBVersion
+  var term: UInt64
+}
+
 /// Replication of the DC's CIB: what "acknowledged" means.
 ///
 /// A write is acknowledged to its client (`replaceDone` without error) only once the CIB version carrying it is
@@ -17,7 +24,54 @@ public struct PendingWrite: Sendable, Equatable {
 /// that quorum, and the join picks the CIB with the highest term, then version, so the write survives. A write still
 /// waiting when the view changes is answered with an error on its origin (it may or may not have been applied: the
 /// client must look), never silently dropped and never acknowledged by a reply from another view.
+///
+/// Each new version travels as the diff from the version the DC replicated before in this view (`.cibDiff`), whole
+/// (`.cib`) for the first one of a view. A member applies a diff only to exactly its base (term and version) and
+/// checks the result carries the diff's target version; otherwise it asks for the whole CIB (`.cibWanted`) and
+/// ignores diffs until that arrives (the DC sends it at its place in the total order, so it includes every diff
+/// before it). Applying, persisting and confirming (`.persist`, then `.cibStored`) are the same for both forms.
 extension NodeCore {
+  /// On the DC: the message that replicates its CIB, now at version `v`.
+  mutating func replicationMessage(version v: CIBVersion) -> ClusterMessage {
+    defer { replicated = ReplicatedCIB(cib: controller.cib, version: v, term: cibTerm) }
+    guard let base = replicated else { return wholeCIB() }
+    let diff = CIBDiff(from: base.cib, to: controller.cib)
+    return .cibDiff(diff: WireCIBDiff(diff, source: base.version, target: v), baseTerm: base.term, term: cibTerm)
+  }
+
+  func wholeCIB() -> ClusterMessage {
+    .cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm)
+  }
+
+  /// On a member: the DC's diff, applied only to its exact base.
+  mutating func diffDelivered(_ wire: WireCIBDiff, baseTerm: UInt64, term: UInt64) {
+    if wholeCIBWanted { return }
+    let next: CIBElement
+    do {
+      guard cibTerm == baseTerm, version == wire.sourceVersion else {
+        throw CIBError.patchDoesNotApply(path: "/", reason: "this node holds \(version) of term \(cibTerm), the diff goes from \(wire.sourceVersion.map { "\($0)" } ?? "?") of term \(baseTerm)")
+      }
+      next = try wire.diff().apply(to: controller.cib)
+      guard (try? CIBVersion(of: next)) == wire.targetVersion else {
+        throw CIBError.patchDoesNotApply(path: "/", reason: "the result does not carry the target version")
+      }
+    } catch {
+      log(.info, "a CIB diff from the DC does not fit here (\(error)); asking for the whole CIB")
+      wholeCIBWanted = true
+      return send(.cibWanted(node: me))
+    }
+    cibTerm = term
+    feed(.cibReplaced(next, at: now))
+    persistAndConfirm()
+  }
+
+  /// On the DC: a member asks for the whole CIB (its copy did not fit a diff).
+  mutating func wholeCIBRequested(by node: UInt32) {
+    guard controller.isDC, synced, node != me else { return }
+    log(.info, "\(name(of: node)) asked for the whole CIB")
+    send(wholeCIB())
+  }
+
   /// How many nodes must have stored a version before a write it carries is acknowledged.
   var storeQuorum: Int {
     let majority = config.nodes.count / 2 + 1
@@ -50,6 +104,8 @@ extension NodeCore {
   /// A new view: the DC's unconfirmed writes are forgotten (their answers could only come from this view), and this
   /// node's clients waiting for an answer get an error that says what is known.
   mutating func viewChangedForWrites() {
+    replicated = nil
+    wholeCIBWanted = false
     writesAwaitingQuorum = []
     storedVersions = [:]
     for id in pendingReplies.keys.sorted() {

@@ -83,6 +83,8 @@ extension ClusterSimulator {
                .process(node: i, incarnation: nodes[i].incarnation, .membershipTick))
     case .broadcastRejected(let reason):
       log("n\(i + 1) broadcast rejected: \(reason)")
+    case .broadcastAborted(_, let view):
+      log("n\(i + 1) broadcast cut by the end of \(view)")
     case .left:
       log("n\(i + 1) left the membership")
     }
