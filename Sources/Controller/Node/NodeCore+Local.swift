@@ -88,6 +88,21 @@ extension NodeCore {
       transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: controller.config.controllerUUID))
   }
 
+  /// Under the lease without quorum the controller stops what its CIB shows running here; the LRM may run more (a
+  /// start whose result no DC recorded before the view was lost). Those are stopped too, or the lease's bound would
+  /// not hold for them (the survivors may start them once it runs out).
+  mutating func stopLocalNotInCIB() {
+    guard controller.localLease != nil else { return }
+    for entry in localActive.reversed()
+    where !pendingOps.keys.contains(where: { $0.resource == entry.resource && $0.action == .stop }) {
+      log(.warning, "no quorum: stopping \(entry.resource), which runs here but is not in this node's CIB status")
+      for key in pendingOps.keys.sorted() where key.resource == entry.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+      }
+      runLocally(entry.stop)
+    }
+  }
+
   /// Stops every resource this node runs, newest first, without a DC (a leave no DC could arrange).
   mutating func stopAllLocal() {
     for entry in localActive.reversed() {

@@ -18,6 +18,8 @@ public struct NodeCore: Sendable {
   // View and CIB synchronization.
   public internal(set) var view: View?
   var viewInstalledAtMs: Int64 = 0
+  /// Per node outside the current view, when this process last had it in an installed view (monotonic ms).
+  var lastInViewMs: [UInt32: Int64] = [:]
   /// The last quorum notice (`quorumKnown`: it was about the current view).
   public internal(set) var quorate = false
   var quorumKnown = false
@@ -218,7 +220,8 @@ public struct NodeCore: Sendable {
   /// stopped hearing this side), so a peer lost from a view installed at V was last heard at most V - T; the
   /// controller's lease counts from there (docs/ARCHITECTURE.md, "clusterd: when a node was last heard").
   /// `always`: at the end of a join, where the view is news even with the same ids (a member may have restarted).
-  mutating func feedMembership(newestCIB: CIBElement?, always: Bool) {
+  /// `heardByMembers`: per node, the latest time a member's hello says it last heard it (this node's clock).
+  mutating func feedMembership(newestCIB: CIBElement?, always: Bool, heardByMembers: [UInt32: Int64] = [:]) {
     guard let view else { return }
     let ids = view.nodeIDs.map(\.rawValue).sorted()
     guard always || newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
@@ -229,6 +232,11 @@ public struct NodeCore: Sendable {
     let left = lostIDs.filter { shuttingDownNodes.contains($0) }
     var heard: [UInt32: Int64] = [:]
     for id in lostIDs where !left.contains(id) { heard[id] = min(now.monotonicMs, viewInstalledAtMs - config.tokenMs) }
+    // Nodes lost from another member's view (or from an earlier view of this one): the latest anyone heard them.
+    for n in config.nodes where !ids.contains(n.id) && !left.contains(n.id) && !shuttingDownNodes.contains(n.id) {
+      let known = [heard[n.id], ownLastHeard(n.id), heardByMembers[n.id]].compactMap { $0 }
+      if let latest = known.max() { heard[n.id] = min(now.monotonicMs, latest) }
+    }
     let joinedIDs = fedMembers.map { old in ids.filter { !old.contains($0) } } ?? []
     fedMembers = ids
     fedQuorate = quorate
@@ -249,9 +257,11 @@ public struct NodeCore: Sendable {
 
   mutating func deliver(_ m: ClusterMessage, sender: Membership.NodeID, inView: Bool) {
     switch m {
-    case .hello(let node, let a, let e, let n, let term, let down, let active):
+    case .hello(let node, let a, let e, let n, let term, let down, let active, let heard):
+      var heardAt: [UInt32: Int64] = [:]
+      for h in heard where h.ageMs >= 0 { heardAt[h.node] = max(heardAt[h.node] ?? Int64.min, now.monotonicMs - h.ageMs) }
       helloDelivered(node, Hello(version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n), term: term,
-                                 shuttingDown: down, active: active), inView: inView)
+                                 shuttingDown: down, active: active, heardAtMs: heardAt), inView: inView)
     case .cib(let xml, let sync, _, let term):
       if sync {
         syncDelivered(xml: xml, term: term, sender: sender, inView: inView)
