@@ -143,8 +143,10 @@ public struct OperationCompletion: Sendable, Equatable {
 /// Facts fed to the core (past tense), each with the time it is handled at.
 public enum ControllerInput: Sendable {
   /// A new membership view. `members` run a controller (every member of the view does, in Vigil);
-  /// `left` names nodes that left cleanly (the others that vanished are lost); `lastHeardMs` gives, per lost node id,
-  /// when this node last heard it (monotonic ms); absent = now, which only makes the lease longer.
+  /// `left` names nodes that left cleanly (the others that vanished are lost); `lastHeardMs` gives, per node id outside
+  /// the view, the latest time (monotonic ms) this node or any member of the view last heard it; a lost node absent
+  /// from it counts as heard now, which only makes the lease longer. A node outside the view that this node's
+  /// previous view did not contain gets a lease too when it was heard within the survivor wait.
   /// `cib`: the newest CIB among the new view's members, when the shell synchronized one (clusterd's hello/sync);
   /// it replaces this core's CIB before the view is recorded.
   /// `restarted`: members whose process restarted since the last view (same id, new life): their history is
