@@ -60,7 +60,7 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
-        "Files",
+        "Arbiter", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -33,6 +33,8 @@ final class NodeRuntime {
   let effectsHandler: EffectsHandler
   /// The watchdog device and its feeding decision (NodeRuntime+Watchdog.swift); set by ClusterdService.
   var watchdog: WatchdogShell?
+  /// What the quorum device client was last told about local resources (NodeRuntime+QuorumDevice.swift).
+  var runsResourcesReported: Bool?
 
   /// Control requests waiting for the core's `.reply`, by id (the core answers each exactly once, within its
   /// request timeout).
@@ -94,11 +96,13 @@ final class NodeRuntime {
   static func coreConfig(options: DaemonOptions, config: CorosyncConfig, me: NodeEntry, uuid: String,
                          backend: String) -> NodeCoreConfig {
     let token = Int64(config.totem.tokenMs ?? 400)
-    let lease = options.leaseMs.map { LeaseTiming(leaseMs: Int64($0)) } ?? .forToken(token)
+    let deviceMs = quorumDeviceDecisionMs(config: config, tokenMs: token)
+    let lease = options.leaseMs.map { LeaseTiming(leaseMs: Int64($0)) } ?? .forToken(token, quorumDeviceMs: deviceMs)
     var cc = ControllerConfig(
       localNode: ControllerNode(id: me.nodeID.rawValue, name: me.displayName), controllerUUID: uuid, lease: lease)
     cc.dcVersion = "2.1.5-vigil"
-    cc.watchdog = options.watchdogDevice == nil ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token)
+    cc.watchdog = options.watchdogDevice == nil
+      ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token, quorumDeviceMs: deviceMs)
     return NodeCoreConfig(
       controller: cc, nodes: config.nodes.map { ControllerNode(id: $0.nodeID.rawValue, name: $0.displayName) },
       clusterName: config.totem.clusterName ?? "vigil", tokenMs: token, membershipBackend: backend)
@@ -112,6 +116,7 @@ final class NodeRuntime {
 
   func handle(_ input: DaemonInput) async {
     watchdogTurn()
+    defer { reportRunsResources() }
     switch input {
     case .membership(let event): await membership(event)
     case .lrm(let report): feed(.operationReported(report, at: now()))

@@ -104,6 +104,10 @@ public struct MembershipCore: Sendable {
         if unordered.isEmpty { pumpSendQueue(&fx) }
       }
       return fx
+    case .quorumDeviceVoted(let cast, let id, let t):
+      advance(to: t, &fx)
+      if id == view.id && votequorum.setDeviceVote(cast) { fx.append(.quorumChanged(votequorum.status())) }
+      return fx
     }
     evaluateMembership(&fx)
     return fx

@@ -82,6 +82,8 @@ public enum MembershipInput: Sendable, Equatable {
   case packetReceived(Packet, now: Duration)
   case leaveRequested(now: Duration)
   case broadcastRequested(payload: [UInt8], now: Duration)
+  /// The quorum device client learned that this node holds (or no longer holds) the arbiter's vote for `view`.
+  case quorumDeviceVoted(cast: Bool, view: ViewID, now: Duration)
 }
 
 /// What the shell must do, in order.

@@ -23,7 +23,7 @@ public struct ControllerCore: Sendable {
   public private(set) var dc: ControllerNode?
   public private(set) var transition: Transition?
   /// Lost nodes whose lease has not run out yet, by node name.
-  public private(set) var leases: [String: Lease] = [:]
+  public internal(set) var leases: [String: Lease] = [:]
   /// Set on a node that lost quorum while its own resources are being stopped.
   public private(set) var localLease: LocalLease?
   public internal(set) var timeline = FailoverTimeline()
@@ -141,6 +141,16 @@ public struct ControllerCore: Sendable {
       effects.append(.dcChanged(newDC))
       if !isDC { transition = nil }
     }
+    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
+    // history may have been written by another partition or an earlier life, so it is forgotten and they are
+    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
+    // So is everyone's when this view adopted another node's CIB (a merge): its status was written where this
+    // node's own resources were not seen, and a copy running here that it does not show would never be stopped.
+    let rejoined = old.isEmpty || !wasQuorate || adoptedCIB
+      ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
+    // Results of those nodes that no DC recorded are older than the probes they get now: kept, a later DC would
+    // write them over newer history (a start-up stop recorded after the start that followed it).
+    unrecorded.removeAll { c in rejoined.contains { $0.name == c.node } }
     guard canCompute else {
       // A DC without quorum writes nothing (its CIB would fork from the quorate side's, and the next
       // synchronization might prefer it) and fires nothing new; it records what it saw once quorate again.
@@ -152,18 +162,23 @@ public struct ControllerCore: Sendable {
     for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
     unrecorded.removeAll()
 
-    // Actions in flight on nodes that left will never answer: given up at once, not after their timeout (an
-    // aborted transition waits for its in-flight actions before the DC may recompute).
+    // Actions in flight on other nodes are given up at once, not after their timeout plus cluster-delay (an
+    // aborted transition waits for its in-flight actions before the DC may recompute): a node that left will never
+    // answer, and one that stayed may have answered in a view this DC was not in (it flapped through a view
+    // without this node; each view change is one such chance), where the answer was delivered and so lost here.
+    // An operation that changes what runs may have done so: its resource's history on that node is forgotten, so
+    // the next transition probes it there before starting it anywhere (the probe runs after the operation in that
+    // node's LRM, so it reports the outcome). A probe or monitor changes nothing: it is simply asked again.
+    var reprobe: [(resource: String, nodeID: String)] = []
     if var t = transition {
       for i in t.actions.indices {
-        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind else { continue }
-        // A probe or monitor changes nothing, and its answer may have been broadcast in a view this DC was not
-        // in (a member that flapped through another view): given up with any view change, and asked again.
-        let departed = !members.contains(where: { $0.id == r.node.id })
-        let answerMayBeLost = r.task == "monitor" && old.map(\.id) != members.map(\.id)
-        guard departed || answerMayBeLost else { continue }
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
+              r.node.id != config.localNode.id else { continue }
         t.actions[i].state = .failed
         t.aborted = true
+        if r.task != "monitor" && members.contains(where: { $0.id == r.node.id }) {
+          reprobe.append((r.resource, r.node.cibID))
+        }
       }
       transition = t
     }
@@ -188,14 +203,8 @@ public struct ControllerCore: Sendable {
       }
       store(inc)
     }
+    if !fencing { leaseNodesHeardElsewhere(lastHeard, lost: lost, left: left, state: preState, at: at, &effects) }
     var c = cib
-    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
-    // history may have been written by another partition or an earlier life, so it is forgotten and they are
-    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
-    // So is everyone's when this view adopted another node's CIB (a merge): its status was written where this
-    // node's own resources were not seen, and a copy running here that it does not show would never be stopped.
-    let rejoined = old.isEmpty || !wasQuorate || adoptedCIB
-      ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
     for m in rejoined {
       c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)
       // A node that (re)joins is not shutting down (its clusterd asks again if it still is): a `shutdown` left from
@@ -203,6 +212,9 @@ public struct ControllerCore: Sendable {
       if hasTransientAttribute("shutdown", nodeID: m.cibID) {
         c = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: nil, nodeID: m.cibID, uname: m.name, in: c)
       }
+    }
+    for (resource, nodeID) in reprobe {
+      c = PolicyEngine.StatusRecorder.forgetHistory(resource: resource, nodeID: nodeID, in: c)
     }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {

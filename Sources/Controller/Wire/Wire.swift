@@ -11,9 +11,11 @@ import PolicyEngine
 /// recording one leaves it to the next DC).
 public enum ClusterMessage: Codable, Sendable, Equatable {
   /// Sent by every member after each view change (a restarted node: once its leftovers are stopped): its CIB's
-  /// term and version, so the newest can be chosen, and the resources its LRM runs now.
+  /// term and version, so the newest can be chosen, the resources its LRM runs now, and how long ago it last heard
+  /// each node that was in one of its views and is not in its current one (the DC's survivor wait counts from the
+  /// latest of these, whoever heard it).
   case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, term: UInt64, shuttingDown: Bool,
-             active: [String])
+             active: [String], heard: [HeardAge] = [])
   /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB; `term` is the
   /// join term of the view whose DC wrote it (NodeCore: the newest CIB is the one with the highest term, then version).
   case cib(xml: String, sync: Bool, viewEpoch: UInt64, term: UInt64)
@@ -28,6 +30,9 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
   case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
+  /// The DC cannot take a write now (its view is synchronizing, or it has no quorum): nothing was changed; the
+  /// origin sends it again once a synchronized view has a DC, within the request's deadline.
+  case writeNotNow(origin: UInt32, requestID: UInt64)
   /// A node asks the DC to forget failures or history of resources.
   case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
   /// The DC asks a node's LRM to run an operation (`ControllerEffect.execute`).
@@ -41,6 +46,14 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   case shutdownReady(node: UInt32)
   /// `pcs cluster stop --all|NODE...`: the named nodes (empty = all) shut down gracefully.
   case stopRequest(nodes: [UInt32])
+}
+
+/// How long before sending a message its sender last heard `node`: an age, never a time, since the members' clocks
+/// differ. The receiver takes `receiveTime - ageMs`, later than the truth by the transit delay, so never too early.
+public struct HeardAge: Codable, Sendable, Equatable {
+  public var node: UInt32
+  public var ageMs: Int64
+  public init(node: UInt32, ageMs: Int64) { self.node = node; self.ageMs = ageMs }
 }
 
 /// `ActionRequest` on the wire.

@@ -131,8 +131,8 @@ extension ClusterSimulator {
 
   /// clusterd's daemon loop turns (every input): the real `WatchdogCore` decides whether to feed the device.
   mutating func watchdogTurn(_ i: Int) {
-    let facts = nodes[i].process!.core.leaseFacts
-    let fx = nodes[i].process!.watchdog.handle(.loopTurned(facts, atMs: time(i).monotonicMs))
+    let p = nodes[i].process!
+    let fx = p.watchdog.handle(.loopTurned(p.leaseFacts, atMs: time(i).monotonicMs))
     for e in fx {
       switch e {
       case .feedWatchdog:
@@ -161,7 +161,7 @@ extension ClusterSimulator {
 
   func traceMessageText(_ m: ClusterMessage) -> String {
     switch m {
-    case .hello(let node, let a, let e, let u, let term, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
+    case .hello(let node, let a, let e, let u, let term, _, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
     case .cib(_, let sync, let epoch, let term): sync ? "cib sync for view epoch \(epoch) term \(term)" : "cib update term \(term)"
     case .replaceRequest(let origin, let id, _, let a, let e): "replace request \(id) from \(origin) base \(a).\(e)"
     case .replaceDone(let origin, let id, let error): "replace done \(id) for \(origin): \(error ?? "ok")"
