@@ -98,6 +98,23 @@ extension NodeCore {
     }
   }
 
+  /// Without quorum the controller stops what its CIB shows running here, but the LRM may run more: a start whose
+  /// result the DC had not yet recorded and replicated back when the partition came. The lease covers everything
+  /// the LRM runs, so those are stopped too; otherwise they ran beside the survivors' copy (and with a watchdog, this
+  /// node, never able to say it runs nothing, was reset).
+  mutating func stopWhatTheLeaseMissed() {
+    guard controller.localLease != nil else { return }  // no-quorum-policy other than stop, or no lease
+    for entry in localActive.reversed() {
+      let stopping = pendingOps.keys.contains { $0.resource == entry.resource && $0.action == .stop }
+      guard !stopping else { continue }
+      log(.warning, "no quorum: stopping \(entry.resource), which runs here although the CIB does not show it yet")
+      for key in pendingOps.keys.sorted() where key.resource == entry.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+      }
+      runLocally(entry.stop)
+    }
+  }
+
   // MARK: shutdown
 
   mutating func beginShutdown() {

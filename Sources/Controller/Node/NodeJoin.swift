@@ -132,6 +132,7 @@ extension NodeCore {
     if !q {
       // Without quorum the controller must hear of it now (it stops what runs here): no synchronization first.
       feedMembership(newestCIB: nil, always: false)
+      stopWhatTheLeaseMissed()
     } else {
       finishJoinIfReady()
     }
