@@ -41,6 +41,11 @@ let package = Package(
 
     // The one whole-file reader and atomic (fsync'd, renamed) writer of every module.
     .target(name: "Files", path: "Sources/System/Files"),
+    // The one runner of short-lived programs (pcs's ssh and systemctl calls, benchmarks): swift-subprocess with a
+    // deadline and bounded output on every run.
+    .target(
+      name: "Processes", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+      path: "Sources/System/Processes"),
     // MARK: Product modules (Sources)
 
     // The Cluster Information Base: Pacemaker's XML, typed model, validation, versioning, diffs, storage.
@@ -55,7 +60,7 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
-        "Files",
+        "Arbiter", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,7 +106,7 @@ let package = Package(
     .executableTarget(
       name: "pcs",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol", "Files",
+        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol", "Files", "Processes",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -146,7 +151,7 @@ let package = Package(
     // MARK: Benchmarks (Benchmarks/<name>): key=value lines, release builds, run by `make bench-*`
 
     // Parse/serialize time and peak memory of the CIB module.
-    .executableTarget(name: "bench-cib", dependencies: ["CIB"], path: "Benchmarks/bench-cib"),
+    .executableTarget(name: "bench-cib", dependencies: ["CIB", "Processes"], path: "Benchmarks/bench-cib"),
     // Decode/encode/validate time of the typed CIB model.
     .executableTarget(name: "bench-model", dependencies: ["CIB"], path: "Benchmarks/bench-model"),
     .executableTarget(
@@ -201,6 +206,7 @@ let package = Package(
         .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
+    .testTarget(name: "ProcessesTests", dependencies: ["Processes"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
     .testTarget(
       name: "ControllerTests",

@@ -178,6 +178,8 @@ public struct QuorumOptions: Equatable, Sendable {
   public var lastManStandingWindowMs: Int?
   public var autoTieBreaker: Bool?
   public var autoTieBreakerNode: TieBreaker?
+  /// `quorum.device` (QuorumDeviceOptions.swift).
+  public var device: QuorumDeviceOptions? = nil
   public init(
     provider: String? = "corosync_votequorum", expectedVotes: Int? = nil, twoNode: Bool? = nil,
     waitForAll: Bool? = nil, lastManStanding: Bool? = nil, lastManStandingWindowMs: Int? = nil,
@@ -433,9 +435,10 @@ public struct CorosyncConfig: Equatable, Sendable {
           }
           q.autoTieBreakerNode = .list(ids)
         }
-      default: break  // allow_downscale, expected_votes_tracking, device, ...: accepted, not interpreted
+      default: break  // allow_downscale, expected_votes_tracking, ...: accepted, not interpreted
       }
     }
+    if let d = s.sections(named: "device").last { q.device = try QuorumDeviceOptions.decode(d) }
     return q
   }
 
@@ -507,6 +510,7 @@ public struct CorosyncConfig: Equatable, Sendable {
         case .list(let ids): s.append("auto_tie_breaker_node", ids.map { String($0.rawValue) }.joined(separator: " "))
         }
       }
+      if let d = q.device { s.append(d.section) }
       root.append(s)
     }
     if let l = logging { root.append(l) }

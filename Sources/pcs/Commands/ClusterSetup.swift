@@ -151,7 +151,7 @@ private func distribute(_ plan: ClusterSetupPlan, text: String, flags: ClusterSe
     Console.err("Sending '\(what)' to \(list)")
     for node in names {
       let o = ClusterRemote.install(host: node, dir: dir, name: name, bytes: bytes, mode: mode, limits: limits)
-      if o.ok {
+      if o.succeeded {
         Console.err("\(node): successful distribution of the file '\(what)'")
       } else {
         Console.err("\(node): unable to distribute the file '\(what)': \(o.reason)")
@@ -235,6 +235,6 @@ enum ClusterSetupKeys {
   static func localAction(_ action: String) throws(PcsFailure) {
     let pcs = CommandLine.arguments[0]
     let o = ClusterRemote.spawn(pcs, ["cluster", action], input: [], limits: .init(timeoutMs: 120_000))
-    if !o.ok { throw .legacy(o.reason) }
+    if !o.succeeded { throw .legacy(o.reason) }
   }
 }
