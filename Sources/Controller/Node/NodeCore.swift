@@ -62,8 +62,10 @@ public struct NodeCore: Sendable {
   // Control requests.
   /// Writes sent to the DC, by request id, with their deadline (monotonic ms).
   var pendingReplies: [ControlRequestID: Int64] = [:]
-  /// Writes waiting for a synchronized view with a DC.
-  var deferred: [(id: ControlRequestID, request: ControlRequest, deadlineMs: Int64)] = []
+  /// The requests of `pendingReplies`, sent again to the next DC if a view change leaves their fate unknown.
+  var pendingRequests: [ControlRequestID: PendingRequest] = [:]
+  /// Requests waiting for a synchronized view with a DC (reads, and writes not sent yet or to be sent again).
+  var deferred: [DeferredRequest] = []
 
   // Shutdown.
   var shutdownDeadlineMs: Int64?
@@ -204,12 +206,7 @@ public struct NodeCore: Sendable {
     guard controller.isDC, synced else { return }
     let v = version
     guard v != broadcastVersion else { return }
-    broadcastVersion = v
-    cibTerm = writeTerm
-    // Durable here before anyone hears of it; this node counts as one of the quorum that stored it.
-    persist()
-    storedVersions[me] = v
-    send(replicationMessage(version: v))
+    replicate(version: v)
   }
 
   mutating func broadcastCIBIfNewer() {
@@ -295,18 +292,14 @@ public struct NodeCore: Sendable {
       wholeCIBRequested(by: node)
     case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
       guard controller.isDC else { return }
-      guard synced, controller.canCompute else {
-        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
-      }
+      guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
       let before = version
       let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
       broadcastCIBIfNewer()
       answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
     case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
       guard controller.isDC else { return }
-      guard synced, controller.canCompute else {
-        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
-      }
+      guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
       var error: String?
       if let node, !config.nodes.contains(where: { $0.name == node }) { error = "Unable to find a node: \(node)" }
       if error == nil {
@@ -321,8 +314,11 @@ public struct NodeCore: Sendable {
     case .cibStored(let node, let term, let a, let e, let n):
       storedDelivered(node: node, term: term, version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n))
     case .replaceDone(let origin, let id, let error):
-      guard origin == me, pendingReplies.removeValue(forKey: id) != nil else { return }
-      out.append(.reply(id, ControlResponse(error: error)))
+      guard origin == me else { return }
+      writeAnswered(id, error: error)
+    case .writeNotNow(let origin, let id):
+      guard origin == me else { return }
+      writeNotTakenNow(id)
     case .execute(let wire):
       guard wire.nodeID == me else { return }
       // Only the DC this node knows may run operations here (an old DC's late request would race the new DC's).
@@ -368,13 +364,18 @@ public struct NodeCore: Sendable {
       return "the new CIB has no <cib><configuration> element"
     }
     let v = version
+    if let conf = controller.cib.firstElement(named: "configuration"), conf == newConf {
+      // Already what the client asks for: a write sent again after a view change that left its fate unknown, whose
+      // first sending was applied (or an edit that changes nothing). Acknowledged once this version is stored on a
+      // quorum in this term, like any write (`answerWhenStored`).
+      return nil
+    }
     guard v.adminEpoch == baseAdminEpoch && v.epoch == baseEpoch else {
       return "the CIB changed while this command ran (epoch \(baseAdminEpoch).\(baseEpoch), now \(v.adminEpoch).\(v.epoch)); nothing was changed, run the command again"
     }
     var next = controller.cib
     guard let ci = next.childIndex(named: "configuration") else { return "the live CIB has no configuration" }
     next.children[ci] = .element(newConf)
-    if next == controller.cib { return nil }
     next[attribute: "cib-last-written"] = QuorumStatusText.ctimeDate(epochSeconds: now.wallSeconds)
     next[attribute: "update-origin"] = name(of: origin)
     next[attribute: "update-client"] = "cibadmin"

@@ -22,7 +22,8 @@ struct ReplicatedCIB: Sendable {
 /// durable (persisted, fsync'd) on a quorum of the cluster's nodes (a majority of the nodelist, or every member of
 /// a smaller quorate view), all in the DC's current join term. Any later quorate view shares at least one node with
 /// that quorum, and the join picks the CIB with the highest term, then version, so the write survives. A write still
-/// waiting when the view changes is answered with an error on its origin (it may or may not have been applied: the
+/// waiting when the view changes is sent again by its origin to the next DC, which cannot apply it twice
+/// (NodeWrites.swift); past its deadline it is answered with an error (it may or may not have been applied: the
 /// client must look), never silently dropped and never acknowledged by a reply from another view.
 ///
 /// Each new version travels as the diff from the version the DC replicated before in this view (`.cibDiff`), whole
@@ -79,10 +80,27 @@ extension NodeCore {
   }
 
   /// On the DC: answers a write at once when it failed or changed nothing, else once a quorum stored it.
+  ///
+  /// A write that changed nothing (its configuration is already the live one: possibly a write sent again whose
+  /// first sending survived a view change) is answered like one that did: once the live version is stored on a
+  /// quorum in this term. If this DC has not replicated that version in this term, it does so now (members persist
+  /// and confirm it again), so the answer never waits for an unrelated change.
   mutating func answerWhenStored(origin: UInt32, id: ControlRequestID, error: String?, changed: Bool) {
-    guard error == nil, changed else { return send(.replaceDone(origin: origin, requestID: id, error: error)) }
-    writesAwaitingQuorum.append(PendingWrite(origin: origin, requestID: id, version: version))
+    guard error == nil else { return send(.replaceDone(origin: origin, requestID: id, error: error)) }
+    let v = version
+    if !changed && broadcastVersion != v { replicate(version: v) }
+    writesAwaitingQuorum.append(PendingWrite(origin: origin, requestID: id, version: v))
     answerStoredWrites()
+  }
+
+  /// On the DC: persists its CIB in the current term and replicates it (members persist it, then confirm).
+  mutating func replicate(version v: CIBVersion) {
+    broadcastVersion = v
+    cibTerm = writeTerm
+    // Durable here before anyone hears of it; this node counts as one of the quorum that stored it.
+    persist()
+    storedVersions[me] = v
+    send(replicationMessage(version: v))
   }
 
   /// On the DC: a member stored a version of the current term.
@@ -108,11 +126,6 @@ extension NodeCore {
     wholeCIBWanted = false
     writesAwaitingQuorum = []
     storedVersions = [:]
-    for id in pendingReplies.keys.sorted() {
-      out.append(.reply(id, .failure(
-        "the cluster membership changed before the change was stored on a majority of nodes: it may or may not "
-          + "have been applied; check the configuration and run the command again if needed")))
-    }
-    pendingReplies = [:]
+    resendWritesInFlight()
   }
 }

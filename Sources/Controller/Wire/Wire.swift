@@ -30,6 +30,9 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
   case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
+  /// The DC cannot take a write now (its view is synchronizing, or it has no quorum): nothing was changed; the
+  /// origin sends it again once a synchronized view has a DC, within the request's deadline.
+  case writeNotNow(origin: UInt32, requestID: UInt64)
   /// A node asks the DC to forget failures or history of resources.
   case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
   /// The DC asks a node's LRM to run an operation (`ControllerEffect.execute`).

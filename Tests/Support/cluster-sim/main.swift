@@ -3,7 +3,7 @@
 #endif
 import ClusterSimulation
 
-/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]`: runs the
+/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace] [--fingerprints]`: runs the
 /// whole-cluster deterministic simulation for seeds F..F+N-1 (or just S). Each failing seed is printed with its
 /// violation and the command that replays it; then `violations_by_kind ...` and a figures line; the last line is
 /// always `N seeds, V violations` (V: seeds with a violation; each run stops at its first).
@@ -11,9 +11,11 @@ var seeds = 100
 var first: UInt64 = 1
 var single: UInt64?
 var options = ClusterSimulationOptions()
+/// One line per seed with the run's fingerprint: two builds that print the same lines ran the same simulations.
+var fingerprints = false
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace]")
+  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace] [--fingerprints]")
   exit(2)
 }
 while !args.isEmpty {
@@ -33,6 +35,7 @@ while !args.isEmpty {
   case "--no-watchdog": options.watchdog = false
   case "--keep-going": options.stopAtFirstViolation = false
   case "--trace": options.trace = true
+  case "--fingerprints": fingerprints = true
   default: usage()
   }
 }
@@ -49,6 +52,7 @@ for seed in list {
   totals.transitions += r.transitions
   totals.events += r.events
   if options.trace { for line in r.trace { print(line) } }
+  if fingerprints { print("seed \(seed) fingerprint=\(r.fingerprint) events=\(r.events) violations=\(r.violations.count)") }
   guard let v = r.violations.first else { continue }
   failing += 1
   // Each kind once per seed (with --keep-going a run goes on past its first violation).
