@@ -72,15 +72,18 @@ import Testing
                                                     result: OperationResult(status: .done, code: .ocf(.success), ocf: .success)),
                                     at: at(1_120)))
     #expect(n.localActive.map(\.resource) == ["ip"])
-    #expect(n.leaseFacts.quorate)
+    #expect(n.leaseFacts.quorate && n.leaseFacts.leaseHeld(atMs: 1_200, contactBoundMs: 350))
     _ = n.handle(.membershipContact(MembershipContact(quorumSinceMs: 1_200, peerHeardMs: [1: 1_200]), at: at(1_200)))
-    #expect(n.handle(.tick(at: at(1_540))).allSatisfy { if case .runLocally = $0 { false } else { true } })
-    let lapsed = n.handle(.tick(at: at(1_560)))
+    // The watchdog is no longer fed 350 ms after the last proof; the resources stop 600 ms after it (lease 800 ms
+    // minus the stop budget and margin).
+    #expect(!n.leaseFacts.leaseHeld(atMs: 1_560, contactBoundMs: 350))
+    #expect(n.handle(.tick(at: at(1_780))).allSatisfy { if case .runLocally = $0 { false } else { true } })
+    let lapsed = n.handle(.tick(at: at(1_820)))
     #expect(lapsed.contains { if case .runLocally(let c) = $0 { c.resource == "ip" && c.action == .stop } else { false } },
             "\(lapsed)")
     #expect(!n.leaseFacts.quorate)
     #expect(n.controller.localLease != nil)
-    _ = n.handle(.membershipContact(MembershipContact(quorumSinceMs: 1_600, peerHeardMs: [1: 1_600]), at: at(1_610)))
+    _ = n.handle(.membershipContact(MembershipContact(quorumSinceMs: 1_850, peerHeardMs: [1: 1_850]), at: at(1_860)))
     #expect(n.leaseFacts.quorate)
     #expect(n.controller.quorate)
   }

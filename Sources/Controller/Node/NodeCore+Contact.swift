@@ -26,12 +26,16 @@ extension NodeCore {
     checkQuorumContact()
   }
 
-  /// At every tick and report: the lease lapses once no quorum of the view proved contact within the bound (after
-  /// a grace of the same length from the view's installation, when nothing runs here: echoes of the new view take a
-  /// heartbeat or two). A lapse is a loss of quorum for the controller: it stops what runs here, at once, and no DC
-  /// here computes. Contact proved again ends it.
+  /// At every tick and report: the watchdog is fed only while a quorum proved contact within the bound C
+  /// (`WatchdogCore`, at each loop turn); the lease lapses for the resources once no proof is younger than the lease
+  /// L minus a stop budget (150 ms) and a margin (50 ms): an alive node has then stopped them by lastHeard + L, when
+  /// survivors without a watchdog may start them, and with a watchdog long before its device fires; a loop that lags
+  /// behind its queue for a few hundred ms (a loaded machine) stops nothing. After a view change with nothing running
+  /// here the same delay is a grace for the new view's first echoes. A lapse is a loss of quorum for the controller:
+  /// it stops what runs here, at once, and no DC here computes. Contact proved again ends it.
   mutating func checkQuorumContact() {
-    guard let bound = config.quorumContactBoundMs, let contact, quorate, view != nil else { return }
+    guard let c = config.quorumContactBoundMs, let contact, quorate, view != nil else { return }
+    let bound = max(c, config.controller.lease.leaseMs - 200)
     let fresh = contact.quorumSinceMs.map { now.monotonicMs - $0 < bound } ?? false
     if fresh && contactLapsed {
       contactLapsed = false
