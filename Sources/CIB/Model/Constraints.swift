@@ -76,7 +76,7 @@ public struct ResourceSet: Equatable, Sendable {
   public var isRequireAll: Bool { parseBoolean(requireAll) ?? true }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
   public var score: Score? {
     get { scoreText.map { Score(lenient: $0) } }
@@ -148,7 +148,7 @@ public struct LocationConstraint: Equatable, Sendable {
   }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {
@@ -208,11 +208,11 @@ public struct ColocationConstraint: Equatable, Sendable {
   }
   public var rscRole: Role? {
     get { rscRoleText.flatMap(Role.init(parsing:)) }
-    set { rscRoleText = newValue?.rawValue }
+    set { rscRoleText = newValue?.text }
   }
   public var withRscRole: Role? {
     get { withRscRoleText.flatMap(Role.init(parsing:)) }
-    set { withRscRoleText = newValue?.rawValue }
+    set { withRscRoleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {
@@ -241,6 +241,8 @@ public struct OrderConstraint: Equatable, Sendable {
   public var symmetrical: String?
   public var firstAction: String?
   public var thenAction: String?
+  /// Raw `require-all` text: false lets `then` start after any one instance of a clone `first` started.
+  public var requireAll: String?
   public var resourceSets: [ResourceSet]
   public var source: CIBElement
 
@@ -266,6 +268,7 @@ public struct OrderConstraint: Equatable, Sendable {
     symmetrical = e[attribute: "symmetrical"]
     firstAction = e[attribute: "first-action"]
     thenAction = e[attribute: "then-action"]
+    requireAll = e[attribute: "require-all"]
     resourceSets = e.decodeChildren(named: "resource_set", ResourceSet.init(decoding:))
   }
 
@@ -289,6 +292,7 @@ public struct OrderConstraint: Equatable, Sendable {
     e.write("symmetrical", symmetrical)
     e.write("first-action", firstAction)
     e.write("then-action", thenAction)
+    e.write("require-all", requireAll)
     e.mergeChildren([ChildSlots("resource_set", resourceSets.map { $0.encoded() })])
     return e
   }
@@ -318,7 +322,7 @@ public struct TicketConstraint: Equatable, Sendable {
 
   public var rscRole: Role? {
     get { rscRoleText.flatMap(Role.init(parsing:)) }
-    set { rscRoleText = newValue?.rawValue }
+    set { rscRoleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {

@@ -20,8 +20,10 @@ public struct NodeName: Hashable, Comparable, Sendable, ExpressibleByStringLiter
   public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// A node's `id` (the corosync node id, e.g. "1", or a uuid on old clusters); `dc-uuid` names one.
-public struct NodeID: Hashable, Comparable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+/// A node's `id` in the CIB, which Pacemaker calls the node's uuid (`dc-uuid` names one): on a corosync cluster
+/// the decimal text of the corosync nodeid (Membership's `NodeID`), a uuid on old clusters. Text, because the
+/// CIB may hold either.
+public struct NodeUUID: Hashable, Comparable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
   public let rawValue: String
   public init(_ rawValue: String) { self.rawValue = rawValue }
   public init(stringLiteral value: String) { self.rawValue = value }
