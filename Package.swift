@@ -14,6 +14,7 @@ let package = Package(
     .executable(name: "crm_simulate", targets: ["crm_simulate"]),
     .executable(name: "crm_verify", targets: ["crm_verify"]),
     .executable(name: "clusterd", targets: ["clusterd"]),
+    .executable(name: "vigil-arbiter", targets: ["vigil-arbiter"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,13 +39,20 @@ let package = Package(
       name: "CCorosync", path: "Sources/System/CCorosync",
       providers: [.apt(["libcpg-dev", "libquorum-dev", "libvotequorum-dev", "libcmap-dev"])]),
 
+    // The one whole-file reader and atomic (fsync'd, renamed) writer of every module.
+    .target(name: "Files", path: "Sources/System/Files"),
+    // The one runner of short-lived programs (pcs's ssh and systemctl calls, benchmarks): swift-subprocess with a
+    // deadline and bounded output on every run.
+    .target(
+      name: "Processes", dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
+      path: "Sources/System/Processes"),
     // MARK: Product modules (Sources)
 
     // The Cluster Information Base: Pacemaker's XML, typed model, validation, versioning, diffs, storage.
     .target(
       name: "CIB",
       dependencies: [
-        "CLibXML2",
+        "CLibXML2", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "OrderedCollections", package: "swift-collections"),
       ]),
@@ -52,11 +60,14 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
+        "Arbiter", "Files",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // The quorum arbiter (corosync-qnetd's role): the pure vote decisions for many clusters and the signed wire.
+    .target(name: "Arbiter", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     // The same membership interface over a local corosync 3 (CPG, votequorum, cmap).
     .target(name: "MembershipCorosync", dependencies: ["CCorosync", "Membership"]),
     // The scheduler: pure, CIB values in, transition graph out. Must not import CLibXML2.
@@ -70,7 +81,7 @@ let package = Package(
     .target(
       name: "LRM",
       dependencies: [
-        "CIB",
+        "CIB", "Files",
         .product(name: "Subprocess", package: "swift-subprocess"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -84,7 +95,7 @@ let package = Package(
     .target(
       name: "Daemon",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync", "Controller", "ControlProtocol",
+        "CIB", "PolicyEngine", "LRM", "Membership", "MembershipCorosync", "Controller", "ControlProtocol", "Files",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -95,7 +106,7 @@ let package = Package(
     .executableTarget(
       name: "pcs",
       dependencies: [
-        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol",
+        "CIB", "PolicyEngine", "LRM", "Membership", "Controller", "ControlProtocol", "Files", "Processes",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -105,7 +116,7 @@ let package = Package(
     .executableTarget(
       name: "crm_simulate",
       dependencies: [
-        "CIB", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CIB", "Files", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Tools/crm_simulate",
       // Static Swift runtime and Foundation: no dynamic symbol binding at start-up (a third of an 8x200 run).
@@ -119,6 +130,14 @@ let package = Package(
         "CIB", "ControlProtocol", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Tools/crm_verify"),
+    // The arbiter daemon: a TCP server around ArbiterCore, one process for many clusters.
+    .executableTarget(
+      name: "vigil-arbiter",
+      dependencies: [
+        "Arbiter", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      path: "Sources/Tools/vigil-arbiter"),
     .executableTarget(
       name: "clusterd",
       dependencies: [
@@ -132,7 +151,7 @@ let package = Package(
     // MARK: Benchmarks (Benchmarks/<name>): key=value lines, release builds, run by `make bench-*`
 
     // Parse/serialize time and peak memory of the CIB module.
-    .executableTarget(name: "bench-cib", dependencies: ["CIB"], path: "Benchmarks/bench-cib"),
+    .executableTarget(name: "bench-cib", dependencies: ["CIB", "Processes"], path: "Benchmarks/bench-cib"),
     // Decode/encode/validate time of the typed CIB model.
     .executableTarget(name: "bench-model", dependencies: ["CIB"], path: "Benchmarks/bench-model"),
     .executableTarget(
@@ -153,7 +172,7 @@ let package = Package(
 
     // What both membership node processes, both benchmarks and the tests share: the line protocol, the order digest,
     // percentiles, a child process with line pipes and the loopback cluster writer.
-    .target(name: "MembershipNodeKit", dependencies: ["Membership", "TestKit"], path: "Tests/Support/MembershipNodeKit"),
+    .target(name: "MembershipNodeKit", dependencies: ["Files", "Membership", "TestKit"], path: "Tests/Support/MembershipNodeKit"),
     // A membership node process over the native UDP shell, driven by tests and bench-membership.
     .executableTarget(
       name: "membership-node",
@@ -183,14 +202,16 @@ let package = Package(
     .testTarget(
       name: "MembershipTests",
       dependencies: [
-        "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
+        "Files", "Membership", "MembershipNodeKit", "MembershipSimulation", "TestKit",
         .product(name: "PropertyBased", package: "swift-property-based")]),
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
+    .testTarget(name: "ProcessesTests", dependencies: ["Processes"]),
     .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
+    .testTarget(name: "ArbiterTests", dependencies: ["Arbiter"]),
     .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),

@@ -6,7 +6,10 @@ Faults, TRIALS each:
           state files are removed too; failover = kill -> both group members running on a survivor.
   dc      the same with the DC as the victim (the group is placed on the DC first).
   split   the node running the group is cut off (MembershipShell fault switch, `pcs cluster isolate on`):
-          failover = cut -> group running in the majority; overlap = longest time VIP ran on two nodes at once.
+          failover = cut -> group running in the majority.
+overlap = the longest time VIP or service ran on two nodes at once, sampled through every trial and every settling
+(the victim's restart and rejoin, the heal after a cut: a rejoining node that starts the group while a survivor still
+runs it counts).
 Where a resource runs is read from the Dummy agents' own state files (each node has private agent dirs), sampled
 every ~1 ms, so the figures do not depend on pcs or on the CIB.
 Prints key=value lines: failover_p50_ms failover_p99_ms dc_failover_p50_ms dc_failover_p99_ms
@@ -151,6 +154,11 @@ class Cluster:
         group = [n for n in vip if os.path.exists(self.service_file(n))]
         return vip, group
 
+    def placement(self):
+        """Nodes where VIP runs, and nodes where service runs."""
+        return ([n for n in NODES if os.path.exists(self.vip_file(n))],
+                [n for n in NODES if os.path.exists(self.service_file(n))])
+
     def wipe_agent_state(self, n):
         for f in (self.vip_file(n), self.service_file(n)):
             try:
@@ -198,16 +206,44 @@ def all_online(c, via):
     return r.returncode == 0 and "Online: [ node1 node2 node3 ]" in r.stdout and "with quorum" in r.stdout
 
 
-def settle(c, home):
-    """All three online, the group running only on `home`."""
-    wait_for(lambda: all_online(c, "node1") and c.running() == ([home], [home]), 60, "group on " + home)
+class Overlap:
+    """The longest time VIP or service ran on two nodes at once, over every sample taken."""
+
+    def __init__(self):
+        self.since = {}
+        self.max_ms = 0.0
+
+    def sample(self, c):
+        now = time.monotonic()
+        for rsc, nodes in zip(("VIP", "service"), c.placement()):
+            if len(nodes) >= 2:
+                self.since.setdefault(rsc, now)
+                self.max_ms = max(self.max_ms, (now - self.since[rsc]) * 1000)
+            else:
+                self.since.pop(rsc, None)
 
 
-def trial_kill(c, victim, survivors_via):
+def settle(c, home, overlap):
+    """All three online, the group running only on `home`; overlaps are sampled meanwhile (every ~1 ms, and between
+    the pcs status calls, which take a few ms)."""
+    deadline = time.monotonic() + 60
+    next_status = 0.0
+    while time.monotonic() < deadline:
+        overlap.sample(c)
+        if c.running() == ([home], [home]) and time.monotonic() >= next_status:
+            if all_online(c, "node1"):
+                return
+            next_status = time.monotonic() + 0.05
+        time.sleep(0.001)
+    raise RuntimeError("timed out waiting for group on " + home)
+
+
+def trial_kill(c, victim, overlap):
     t0 = time.monotonic()
     c.kill9(victim)
     c.wipe_agent_state(victim)  # the machine is gone, and its services with it
     while True:
+        overlap.sample(c)
         vip, group = c.running()
         if any(n != victim for n in group):
             return (time.monotonic() - t0) * 1000
@@ -216,21 +252,15 @@ def trial_kill(c, victim, survivors_via):
         time.sleep(0.001)
 
 
-def trial_split(c, victim):
+def trial_split(c, victim, overlap):
     t0 = time.monotonic()
     c.pcs(victim, "cluster", "isolate", "on")
-    overlap_start = None
-    overlap_max = 0.0
     while True:
         now = time.monotonic()
+        overlap.sample(c)
         vip, group = c.running()
-        if len(vip) >= 2:
-            overlap_start = overlap_start or now
-            overlap_max = max(overlap_max, (now - overlap_start) * 1000)
-        else:
-            overlap_start = None
         if any(n != victim for n in group) and len(vip) == 1:
-            return (now - t0) * 1000, overlap_max
+            return (now - t0) * 1000
         if now - t0 > 60:
             raise RuntimeError("no failover within 60 s after the cut")
         time.sleep(0.001)
@@ -250,7 +280,7 @@ def main():
     a = ap.parse_args()
     c = Cluster(a.bin, a.token_ms, a.lease_ms, a.watchdog_timeout_s if a.watchdog else None)
     results = {"kill": [], "dc": [], "split": []}
-    overlaps = []
+    overlap = Overlap()
     try:
         for n in NODES:
             c.start(n)
@@ -262,19 +292,18 @@ def main():
         faults = a.faults.split(",")
         for fault, home in [f for f in (("kill", "node2"), ("dc", "node1"), ("split", "node2")) if f[0] in faults]:
             c.pcs("node3", "constraint", "location", "web", "prefers", home + "=100")
-            settle(c, home)
+            settle(c, home, overlap)
             for i in range(a.trials):
-                via = "node3"
                 if fault == "split":
-                    ms, overlap = trial_split(c, home)
-                    overlaps.append(overlap)
+                    ms = trial_split(c, home, overlap)
                     c.pcs(home, "cluster", "isolate", "off")
                 else:
-                    ms = trial_kill(c, home, via)
+                    ms = trial_kill(c, home, overlap)
                     c.start(home)
                 results[fault].append(ms)
-                print("%s trial %d: %.0f ms" % (fault, i + 1, ms), file=sys.stderr, flush=True)
-                settle(c, home)
+                print("%s trial %d: %.0f ms (overlap so far %.0f ms)" % (fault, i + 1, ms, overlap.max_ms),
+                      file=sys.stderr, flush=True)
+                settle(c, home, overlap)
             c.pcs("node3", "constraint", "remove", "location-web-%s-100" % home)
         samples = []
         for _ in range(50):
@@ -287,7 +316,7 @@ def main():
         print("trials=%d token_ms=%d watchdog=%s" % (
             a.trials, a.token_ms, "standin timeout_s=%d" % a.watchdog_timeout_s if a.watchdog else "none"))
         print("failover_p50_ms=%.0f failover_p99_ms=%.0f overlap_ms_max=%.0f" % (
-            pct(results["kill"], 50), pct(results["kill"], 99), max(overlaps) if overlaps else 0))
+            pct(results["kill"], 50), pct(results["kill"], 99), overlap.max_ms))
         print("dc_failover_p50_ms=%.0f dc_failover_p99_ms=%.0f" % (pct(results["dc"], 50), pct(results["dc"], 99)))
         print("split_failover_p50_ms=%.0f split_failover_p99_ms=%.0f" % (pct(results["split"], 50), pct(results["split"], 99)))
         print("pcs_status_p50_ms=%.1f pcs_status_p99_ms=%.1f" % (pct(samples, 50), pct(samples, 99)))

@@ -1,5 +1,6 @@
 import CIB
 import Foundation
+import Processes
 
 #if canImport(Glibc)
   import Glibc
@@ -148,16 +149,11 @@ for spec in args {
   let label = String(spec[..<eq])
   let path = String(spec[spec.index(after: eq)...])
   // A child per case, so each peak RSS figure belongs to one input only.
-  var pid: pid_t = 0
-  let argv = [CommandLine.arguments[0], "--runs", String(runs), "--one", label, path]
-  var cargs = argv.map { strdup($0) } + [nil]
-  defer { for a in cargs { free(a) } }
-  guard posix_spawn(&pid, "/proc/self/exe", nil, nil, &cargs, environ) == 0 else {
-    writeStderr("bench-cib: cannot spawn: \(String(cString: strerror(errno)))\n")
-    exit(1)
-  }
-  var ws: Int32 = 0
-  waitpid(pid, &ws, 0)
-  if ws != 0 { status = 1 }
+  let child = ProcessRunner.runBlocking(
+    "/proc/self/exe", ["--runs", String(runs), "--one", label, path],
+    limits: ProcessLimits(timeout: .seconds(1800), outputBytesMax: 1 << 20))
+  print(child.stdout, terminator: "")
+  writeStderr(child.stderr)
+  if !child.succeeded { status = 1 }
 }
 exit(status)

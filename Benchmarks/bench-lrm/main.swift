@@ -19,7 +19,8 @@ func microseconds(_ d: Duration) -> Double {
   Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
 }
 
-/// Baseline: posix_spawn + waitpid of /bin/true, nothing else.
+/// Baseline: posix_spawn + waitpid of /bin/true, nothing else. Deliberately not a process runner: it is the floor
+/// the executor's overhead is measured against.
 func bareSpawn(_ n: Int) -> Duration {
   let clock = ContinuousClock()
   let start = clock.now

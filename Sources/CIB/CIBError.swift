@@ -1,3 +1,5 @@
+import Files
+
 /// Operating errors of the CIB module's edges: reading and writing XML, versions, patches and the store.
 ///
 /// Why it exists: callers (cibadmin, pcs, the daemon) must tell a person what to fix, so every case carries
@@ -50,5 +52,21 @@ public enum CIBError: Error, Equatable, Sendable, CustomStringConvertible {
     case .noValidVersion(let directory, let reasons):
       "no valid CIB version in \(directory): " + reasons.joined(separator: "; ")
     }
+  }
+}
+
+extension CIBError {
+  /// The CIB's reading of a file failure (its callers switch over CIBError only).
+  init(_ failure: FileIOError) {
+    switch failure {
+    case .unreadable(let path, let reason): self = .fileUnreadable(path: path, reason: reason)
+    case .unwritable(let path, let reason): self = .fileUnwritable(path: path, reason: reason)
+    case .tooLarge(_, let bytes, let bytesMax): self = .documentTooLarge(bytes: bytes, bytesMax: bytesMax)
+    }
+  }
+
+  /// Runs one file operation, reporting its failure as a CIBError.
+  static func file<T>(_ operation: @autoclosure () throws(FileIOError) -> T) throws(CIBError) -> T {
+    do { return try operation() } catch { throw CIBError(error) }
   }
 }

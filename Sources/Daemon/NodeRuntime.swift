@@ -1,6 +1,7 @@
 import CIB
 import ControlProtocol
 import Controller
+import Files
 import Foundation
 import LRM
 import Logging
@@ -11,7 +12,7 @@ import PolicyEngine
 /// performs the core's `NodeEffect`s in order, touched only by the daemon's event loop. It decides nothing: CIB
 /// synchronization, replication, writes, the local LRM's bookkeeping and a graceful leave are the core's.
 ///
-/// Its own jobs are I/O: fragmenting and reassembling cluster messages, the ordered queue to the local LRM, the
+/// Its own jobs are I/O: encoding and decoding cluster messages, the ordered queue to the local LRM, the
 /// CIB file, timers, fencing and alert tasks, the replies to control requests, and the membership backend's own
 /// questions (quorum status, the test fault switch).
 final class NodeRuntime {
@@ -32,9 +33,9 @@ final class NodeRuntime {
   let effectsHandler: EffectsHandler
   /// The watchdog device and its feeding decision (NodeRuntime+Watchdog.swift); set by ClusterdService.
   var watchdog: WatchdogShell?
+  /// What the quorum device client was last told about local resources (NodeRuntime+QuorumDevice.swift).
+  var runsResourcesReported: Bool?
 
-  var assembler = WireFraming.Assembler()
-  var messageNumber: UInt64 = 0
   /// Control requests waiting for the core's `.reply`, by id (the core answers each exactly once, within its
   /// request timeout).
   var replies: [ControlRequestID: @Sendable (ControlResponse) -> Void] = [:]
@@ -95,11 +96,13 @@ final class NodeRuntime {
   static func coreConfig(options: DaemonOptions, config: CorosyncConfig, me: NodeEntry, uuid: String,
                          backend: String) -> NodeCoreConfig {
     let token = Int64(config.totem.tokenMs ?? 400)
-    let lease = options.leaseMs.map { LeaseTiming(leaseMs: Int64($0)) } ?? .forToken(token)
+    let deviceMs = quorumDeviceDecisionMs(config: config, tokenMs: token)
+    let lease = options.leaseMs.map { LeaseTiming(leaseMs: Int64($0)) } ?? .forToken(token, quorumDeviceMs: deviceMs)
     var cc = ControllerConfig(
       localNode: ControllerNode(id: me.nodeID.rawValue, name: me.displayName), controllerUUID: uuid, lease: lease)
     cc.dcVersion = "2.1.5-vigil"
-    cc.watchdog = options.watchdogDevice == nil ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token)
+    cc.watchdog = options.watchdogDevice == nil
+      ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token, quorumDeviceMs: deviceMs)
     return NodeCoreConfig(
       controller: cc, nodes: config.nodes.map { ControllerNode(id: $0.nodeID.rawValue, name: $0.displayName) },
       clusterName: config.totem.clusterName ?? "vigil", tokenMs: token, membershipBackend: backend)
@@ -113,6 +116,7 @@ final class NodeRuntime {
 
   func handle(_ input: DaemonInput) async {
     watchdogTurn()
+    defer { reportRunsResources() }
     switch input {
     case .membership(let event): await membership(event)
     case .lrm(let report): feed(.operationReported(report, at: now()))
@@ -128,16 +132,18 @@ final class NodeRuntime {
   func membership(_ event: MembershipEvent) async {
     switch event {
     case .viewInstalled(let v):
-      assembler.forget(except: Set(v.members.map(\.description)))
       feed(.viewInstalled(v, at: now()))
     case .quorumChanged(let status):
       feed(.quorumChanged(quorate: status.quorate, view: status.ringID, at: now()))
     case .delivered(let d):
-      switch assembler.add(d.payload, sender: d.sender.description) {
-      case .message(let m): feed(.messageDelivered(m, sender: d.sender.id, view: d.view, at: now()))
-      case .incomplete: break
-      case .dropped(let reason): logger.warning("dropped a message from \(d.sender): \(reason)")
+      do {
+        feed(.messageDelivered(try WireFraming.decode(d.payload), sender: d.sender.id, view: d.view, at: now()))
+      } catch {
+        logger.warning("dropped a message from \(d.sender): \(error)")
       }
+    case .broadcastAborted(let payload):
+      let what = (try? WireFraming.decode(payload)).map { "\($0)".prefix(80) } ?? "an undecodable message"
+      logger.info("a view change cut a broadcast before its delivery (delivered to nobody): \(what)")
     case .broadcastRejected(let reason):
       logger.error("broadcast rejected: \(reason)")
     case .left:
@@ -182,8 +188,7 @@ final class NodeRuntime {
     switch effect {
     case .broadcast(let message):
       if persistFailed, case .cibStored = message { return }
-      messageNumber += 1
-      for p in WireFraming.encode(message, number: messageNumber) { backend?.broadcast(p) }
+      backend?.broadcast(WireFraming.encode(message))
     case .runLocally(let call):
       if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(OperationKey(call)) dropped") }
     case .cancelLocally(let key):
@@ -247,16 +252,8 @@ final class NodeRuntime {
 
   /// Writes the term atomically (temp file, fsync, rename) after the CIB it belongs to.
   static func saveTerm(_ term: UInt64, stateDir: String) throws {
-    let path = stateDir + "/cib/term"
-    let temp = path + ".tmp"
-    let bytes = Array("\(term)\n".utf8)
-    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { throw DaemonError.state("cannot write \(temp): errno \(errno)") }
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    let synced = fsync(fd)
-    close(fd)
-    guard written == bytes.count, synced == 0, rename(temp, path) == 0 else {
-      throw DaemonError.state("cannot write \(path): errno \(errno)")
+    do { try FileIO.writeAtomically(path: stateDir + "/cib/term", text: "\(term)\n") } catch {
+      throw DaemonError.state(error.description)
     }
   }
 }

@@ -1,5 +1,6 @@
 import CIB
 import ControlProtocol
+import Files
 import Foundation
 import Membership
 
@@ -89,7 +90,7 @@ func preparePrivateOCFRoot(stateDir: String, systemRoot: String = "/usr/lib/ocf"
     let original = try String(contentsOfFile: systemRoot + "/lib/heartbeat/ocf-directories", encoding: .utf8)
     let text = "# clusterd: this node's own agent state (several nodes share this machine)\n"
       + "HA_RSCTMP=\(stateDir)/agents/rsctmp\nHA_VARRUN=\(stateDir)/agents/run/\n" + original
-    try Membership.FileIO.writeAtomically(path: lib + "/ocf-directories", text: text)
+    try FileIO.writeAtomically(path: lib + "/ocf-directories", text: text, mode: 0o644)
   } catch {
     throw .state("cannot prepare the private agent directory \(root): \(error)")
   }

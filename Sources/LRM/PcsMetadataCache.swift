@@ -1,6 +1,7 @@
 // Serves `pcs resource create/update/promotable` and any other short-lived caller.
 // Reads nothing but its own cache files and the agent's inode; parsing stays `AgentMetadata.parse`.
 import CIB
+import Files
 
 #if canImport(Glibc)
   import Glibc
@@ -70,31 +71,7 @@ public struct MetadataDiskCache: Sendable, Equatable {
     guard let identity = Self.identity(ofExecutable: executablePath) else { return false }
     let content = Array("\(Self.magic) \(identity)\n\(xml)".utf8)
     guard content.count <= entryBytesMax, makeDirectories(directory) else { return false }
-    let final = entryPath(agent)
-    let temporary = "\(directory)/.\(agent.description).\(getpid()).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return false }
-    var written = 0
-    let ok = content.withUnsafeBytes { raw -> Bool in
-      while written < raw.count {
-        let n = write(fd, raw.baseAddress! + written, raw.count - written)
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return false }
-        written += n
-      }
-      return fsync(fd) == 0
-    }
-    close(fd)
-    guard ok, rename(temporary, final) == 0 else {
-      unlink(temporary)
-      return false
-    }
-    let dirFd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dirFd >= 0 {
-      fsync(dirFd)
-      close(dirFd)
-    }
-    return true
+    return (try? FileIO.writeAtomically(path: entryPath(agent), bytes: content, mode: 0o644)) != nil
   }
 
   /// Meta-data of `agent`: from the cache when fresh, else from the agent (then cached). LSB and service

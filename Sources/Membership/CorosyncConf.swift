@@ -1,3 +1,5 @@
+import Files
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -17,6 +19,14 @@ public enum CorosyncConfError: Error, Equatable, Sendable, CustomStringConvertib
   case inconsistent(line: Int, message: String)
   case tooLarge(bytes: Int, bytesMax: Int)
   case io(path: String, message: String)
+
+  /// A file failure in corosync.conf's terms.
+  init(_ failure: FileIOError) {
+    switch failure {
+    case .unreadable(let path, let reason), .unwritable(let path, let reason): self = .io(path: path, message: reason)
+    case .tooLarge(_, let bytes, let bytesMax): self = .tooLarge(bytes: bytes, bytesMax: bytesMax)
+    }
+  }
 
   public var description: String {
     switch self {
@@ -168,6 +178,8 @@ public struct QuorumOptions: Equatable, Sendable {
   public var lastManStandingWindowMs: Int?
   public var autoTieBreaker: Bool?
   public var autoTieBreakerNode: TieBreaker?
+  /// `quorum.device` (QuorumDeviceOptions.swift).
+  public var device: QuorumDeviceOptions? = nil
   public init(
     provider: String? = "corosync_votequorum", expectedVotes: Int? = nil, twoNode: Bool? = nil,
     waitForAll: Bool? = nil, lastManStanding: Bool? = nil, lastManStandingWindowMs: Int? = nil,
@@ -280,7 +292,10 @@ public struct CorosyncConfig: Equatable, Sendable {
   }
 
   public static func load(path: String) throws(CorosyncConfError) -> CorosyncConfig {
-    let text = try FileIO.readText(path: path, bytesMax: CorosyncConfSyntax.bytesMax)
+    let text: String
+    do { text = try FileIO.readText(path: path, bytesMax: CorosyncConfSyntax.bytesMax) } catch {
+      throw CorosyncConfError(error)
+    }
     return try parse(text)
   }
 
@@ -420,9 +435,10 @@ public struct CorosyncConfig: Equatable, Sendable {
           }
           q.autoTieBreakerNode = .list(ids)
         }
-      default: break  // allow_downscale, expected_votes_tracking, device, ...: accepted, not interpreted
+      default: break  // allow_downscale, expected_votes_tracking, ...: accepted, not interpreted
       }
     }
+    if let d = s.sections(named: "device").last { q.device = try QuorumDeviceOptions.decode(d) }
     return q
   }
 
@@ -494,6 +510,7 @@ public struct CorosyncConfig: Equatable, Sendable {
         case .list(let ids): s.append("auto_tie_breaker_node", ids.map { String($0.rawValue) }.joined(separator: " "))
         }
       }
+      if let d = q.device { s.append(d.section) }
       root.append(s)
     }
     if let l = logging { root.append(l) }
@@ -505,80 +522,6 @@ public struct CorosyncConfig: Equatable, Sendable {
 
   /// Writes atomically: a temporary file in the same directory, fsync, rename, fsync of the directory.
   public func write(path: String) throws(CorosyncConfError) {
-    try FileIO.writeAtomically(path: path, text: render())
-  }
-}
-
-/// Small POSIX file helpers for the shells (config, authkey). Bounded reads; atomic writes.
-public enum FileIO {
-  public static func readBytes(path: String, bytesMax: Int) throws(CorosyncConfError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { throw .io(path: path, message: String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-      let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw .io(path: path, message: String(cString: strerror(errno)))
-      }
-      if n == 0 { break }
-      out.append(contentsOf: buffer[0..<n])
-      if out.count > bytesMax { throw .tooLarge(bytes: out.count, bytesMax: bytesMax) }
-    }
-    return out
-  }
-
-  public static func readText(path: String, bytesMax: Int) throws(CorosyncConfError) -> String {
-    String(decoding: try readBytes(path: path, bytesMax: bytesMax), as: UTF8.self)
-  }
-
-  public static func writeAtomically(path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(CorosyncConfError) {
-    let dir: String
-    if let slash = path.lastIndex(of: "/") {
-      dir = slash == path.startIndex ? "/" : String(path[..<slash])
-    } else {
-      dir = "."
-    }
-    let tmp = path + ".tmp.\(getpid())"
-    // A fresh temp file (O_EXCL): one left by a dead writer with the same pid would keep its old mode, and
-    // the authkey would end up with it (0644: a key readable by everyone) instead of `mode`.
-    unlink(tmp)
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-    if fd < 0 { throw .io(path: tmp, message: String(cString: strerror(errno))) }
-    var written = 0
-    while written < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-      if n < 0 {
-        if errno == EINTR { continue }
-        let message = String(cString: strerror(errno))
-        close(fd)
-        unlink(tmp)
-        throw .io(path: tmp, message: message)
-      }
-      written += n
-    }
-    if fsync(fd) != 0 {
-      let message = String(cString: strerror(errno))
-      close(fd)
-      unlink(tmp)
-      throw .io(path: tmp, message: message)
-    }
-    close(fd)
-    if rename(tmp, path) != 0 {
-      let message = String(cString: strerror(errno))
-      unlink(tmp)
-      throw .io(path: path, message: message)
-    }
-    // The rename itself must survive a power cut: a failure to sync the directory is an error, not ignored.
-    let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if dfd < 0 { throw .io(path: dir, message: String(cString: strerror(errno))) }
-    defer { close(dfd) }
-    if fsync(dfd) != 0 { throw .io(path: dir, message: String(cString: strerror(errno))) }
-  }
-
-  public static func writeAtomically(path: String, text: String) throws(CorosyncConfError) {
-    try writeAtomically(path: path, bytes: Array(text.utf8))
+    do { try FileIO.writeAtomically(path: path, text: render(), mode: 0o644) } catch { throw CorosyncConfError(error) }
   }
 }

@@ -14,14 +14,6 @@ public struct MembershipCore: Sendable {
   private var started = false
   private var now: Duration = .zero
 
-  struct Peer: Sendable {
-    var incarnation: UInt64
-    var lastHeard: Duration
-    var hearsMe: Bool
-    var left: Bool
-    var reportedView: ViewID?
-    var reportedAcked: ViewID?
-  }
   private var peers: [NodeID: Peer] = [:]
   private var maxEpochSeen: UInt64 = 0
   private var lastHeartbeat: Duration?
@@ -33,13 +25,6 @@ public struct MembershipCore: Sendable {
   /// coordinator (the flush relies on it), and as coordinator it orders no more messages.
   public private(set) var frozen = false
   private var frozenReceived: UInt64 = 0
-  struct ProposalState: Sendable {
-    var id: ViewID
-    var members: [Member]
-    var acks: [NodeID: ProposalAck]
-    var startedAt: Duration
-    var lastSent: Duration
-  }
   private var proposal: ProposalState?
   private var changeNeededSince: Duration?
   private var lastInstall: Install?
@@ -59,8 +44,8 @@ public struct MembershipCore: Sendable {
   private var stableKnown: UInt64 = 0
   private var lastReported: UInt64 = 0
   // As a sender
-  private var sendQueue: [[UInt8]] = []
-  private var sendQueueHead = 0
+  private var outgoing = OutgoingMessages()
+  private var reassembly: Reassembly
   private var unordered: [(seq: UInt64, payload: [UInt8])] = []
   private var nextSenderSequence: UInt64 = 1
   private var lastDataSent: Duration = .zero
@@ -73,18 +58,6 @@ public struct MembershipCore: Sendable {
   public private(set) var inconsistentInstalls = 0
 
   // As the view's coordinator (sequencer)
-  struct Coordinator: Sendable {
-    var nextSequence: UInt64 = 1
-    var log: [OrderedEntry] = []
-    var logBase: UInt64 = 1
-    var expectedSender: [NodeID: UInt64] = [:]
-    var memberReceived: [NodeID: UInt64] = [:]
-    var stable: UInt64 = 0
-    var lastRetransmit: [NodeID: Duration] = [:]
-    /// When each member's received point last advanced: only a member stuck for a retransmit interval gets a
-    /// retransmission from the tick (acks in flight are not losses).
-    var lastProgress: [NodeID: Duration] = [:]
-  }
   private var coordinator: Coordinator?
 
   public init(config: MembershipConfig) {
@@ -92,11 +65,12 @@ public struct MembershipCore: Sendable {
     self.me = Member(config.me, incarnation: config.incarnation)
     self.view = View(id: ViewID(epoch: 0, coordinator: config.me, coordinatorIncarnation: config.incarnation), members: [me])
     self.votequorum = Votequorum(config: config.votequorum, me: config.me)
+    self.reassembly = Reassembly(messageBytesMax: config.limits.payloadBytesMax)
   }
 
   public var quorumStatus: QuorumStatus { votequorum.status() }
   public var isQuorate: Bool { votequorum.quorate }
-  public var pendingBroadcasts: Int { sendQueue.count - sendQueueHead + unordered.count }
+  public var pendingBroadcasts: Int { outgoing.queuedCount + outgoing.inFlightCount }
 
   // MARK: entry point
 
@@ -123,12 +97,16 @@ public struct MembershipCore: Sendable {
       advance(to: t, &fx)
       if payload.count > config.limits.payloadBytesMax {
         fx.append(.broadcastRejected(reason: "payload of \(payload.count) bytes exceeds \(config.limits.payloadBytesMax)"))
-      } else if sendQueue.count - sendQueueHead >= config.limits.sendQueueMax {
+      } else if outgoing.queuedCount >= config.limits.sendQueueMax {
         fx.append(.broadcastRejected(reason: "send queue full (\(config.limits.sendQueueMax) messages)"))
       } else {
-        sendQueue.append(payload)
+        outgoing.enqueue(payload)
         if unordered.isEmpty { pumpSendQueue(&fx) }
       }
+      return fx
+    case .quorumDeviceVoted(let cast, let id, let t):
+      advance(to: t, &fx)
+      if id == view.id && votequorum.setDeviceVote(cast) { fx.append(.quorumChanged(votequorum.status())) }
       return fx
     }
     evaluateMembership(&fx)
@@ -300,6 +278,12 @@ public struct MembershipCore: Sendable {
   }
 
   private mutating func installView(_ v: View, infos: [QuorumNodeInfo], _ fx: inout [MembershipEffect]) {
+    // What this node began sending in the old view and did not deliver itself by the cut, nobody moving on with it
+    // delivered either (the cut is at most its own receipt point): whole messages only, reported to the user.
+    let aborted = outgoing.abortInFlight()
+    abortedBroadcasts += aborted.count
+    for payload in aborted { fx.append(.broadcastAborted(payload: payload, view: view.id)) }
+    reassembly.reset()
     view = v
     frozen = false
     frozenReceived = 0
@@ -308,7 +292,6 @@ public struct MembershipCore: Sendable {
     delivered = 0
     stableKnown = 0
     lastReported = 0
-    abortedBroadcasts += unordered.count
     unordered = []
     nextSenderSequence = 1
     ownOrderedUpTo = 0
@@ -393,22 +376,17 @@ public struct MembershipCore: Sendable {
   // MARK: ordered broadcast, sender side
 
   private mutating func pumpSendQueue(_ fx: inout [MembershipEffect]) {
-    guard started, !frozen, sendQueueHead < sendQueue.count, unordered.count < config.limits.senderWindowMax else {
-      return
-    }
+    guard started, !frozen, outgoing.hasFragment, unordered.count < config.limits.senderWindowMax else { return }
     // The coordinator orders its own messages at once, so "one batch in flight" would mean one message per batch;
     // it waits instead until its previous batch is stable, which batches under load and costs nothing when idle.
     if coordinator != nil && ownOrderedUpTo > stableKnown { return }
     let start = unordered.count
     if start == 0 { lastDataProgress = now }
-    while sendQueueHead < sendQueue.count && unordered.count < config.limits.senderWindowMax {
-      unordered.append((nextSenderSequence, sendQueue[sendQueueHead]))
+    while unordered.count < config.limits.senderWindowMax,
+      let fragment = outgoing.nextFragment(fragmentBytesMax: config.limits.fragmentBytesMax)
+    {
+      unordered.append((nextSenderSequence, fragment))
       nextSenderSequence += 1
-      sendQueueHead += 1
-    }
-    if sendQueueHead > 4096 && sendQueueHead * 2 > sendQueue.count {
-      sendQueue.removeFirst(sendQueueHead)
-      sendQueueHead = 0
     }
     sendUnordered(from: start, &fx)
   }
@@ -581,8 +559,10 @@ public struct MembershipCore: Sendable {
         preconditionFailure("\(me) must deliver \(seq) in \(view.id) but does not have it")
       }
       delivered = seq
+      guard case .whole(let payload) = reassembly.add(e.payload, from: e.sender) else { continue }
+      if e.sender == me.id { outgoing.delivered() }
       let sender = view.members.first { $0.id == e.sender } ?? Member(e.sender, incarnation: 0)
-      fx.append(.deliver(Delivery(view: view.id, sequence: seq, sender: sender, senderSequence: e.senderSequence, payload: e.payload)))
+      fx.append(.deliver(Delivery(view: view.id, sequence: seq, sender: sender, senderSequence: e.senderSequence, payload: payload)))
     }
   }
 }

@@ -45,8 +45,10 @@ public struct MembershipLimits: Equatable, Sendable {
   public var senderWindowMax: Int = 4096
   /// Ordered messages the coordinator keeps until every member has them; beyond it, it stops ordering.
   public var coordinatorLogMax: Int = 65_536
-  /// Largest payload of one message.
-  public var payloadBytesMax: Int = 32_768
+  /// Largest payload of one message (sent as fragments of `fragmentBytesMax`, delivered whole or not at all).
+  public var payloadBytesMax: Int = 16 << 20
+  /// Largest piece of a message carried by one ordered entry.
+  public var fragmentBytesMax: Int = 30_000
   /// Payload bytes packed into one datagram.
   public var packetPayloadBytesMax: Int = 48_000
   public init() {}
@@ -80,6 +82,8 @@ public enum MembershipInput: Sendable, Equatable {
   case packetReceived(Packet, now: Duration)
   case leaveRequested(now: Duration)
   case broadcastRequested(payload: [UInt8], now: Duration)
+  /// The quorum device client learned that this node holds (or no longer holds) the arbiter's vote for `view`.
+  case quorumDeviceVoted(cast: Bool, view: ViewID, now: Duration)
 }
 
 /// What the shell must do, in order.
@@ -90,5 +94,38 @@ public enum MembershipEffect: Sendable, Equatable {
   case deliver(Delivery)
   case scheduleTick(after: Duration)
   case broadcastRejected(reason: String)
+  /// A message this node broadcast in `view` was delivered to no member that installs the next view with it
+  /// (a view change cut it); it is not sent again. Reported before the next `.installView`.
+  case broadcastAborted(payload: [UInt8], view: ViewID)
   case left
+}
+
+extension MembershipCore {
+  struct Peer: Sendable {
+    var incarnation: UInt64
+    var lastHeard: Duration
+    var hearsMe: Bool
+    var left: Bool
+    var reportedView: ViewID?
+    var reportedAcked: ViewID?
+  }
+  struct ProposalState: Sendable {
+    var id: ViewID
+    var members: [Member]
+    var acks: [NodeID: ProposalAck]
+    var startedAt: Duration
+    var lastSent: Duration
+  }
+  struct Coordinator: Sendable {
+    var nextSequence: UInt64 = 1
+    var log: [OrderedEntry] = []
+    var logBase: UInt64 = 1
+    var expectedSender: [NodeID: UInt64] = [:]
+    var memberReceived: [NodeID: UInt64] = [:]
+    var stable: UInt64 = 0
+    var lastRetransmit: [NodeID: Duration] = [:]
+    /// When each member's received point last advanced: only a member stuck for a retransmit interval gets a
+    /// retransmission from the tick (acks in flight are not losses).
+    var lastProgress: [NodeID: Duration] = [:]
+  }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Files
 
 /// The cluster's shared secret, as `corosync-keygen` writes it: 128 to 4096 bytes of random data.
 public struct AuthKey: Sendable {
@@ -24,7 +25,7 @@ public struct AuthKey: Sendable {
   public static func load(path: String) throws(KeyError) -> AuthKey {
     let bytes: [UInt8]
     do {
-      bytes = try FileIO.readBytes(path: path, bytesMax: bytesRange.upperBound + 1)
+      bytes = try FileIO.readAll(path: path, bytesMax: bytesRange.upperBound + 1)
     } catch {
       throw .unreadable(error.description)
     }

@@ -1,3 +1,4 @@
+import Arbiter
 import NIOCore
 import NIOPosix
 
@@ -7,6 +8,9 @@ public enum MembershipEvent: Sendable {
   case quorumChanged(QuorumStatus)
   case delivered(Delivery)
   case broadcastRejected(String)
+  /// A message this node broadcast was cut by a view change and delivered to nobody who moved on with it
+  /// (`MembershipEffect.broadcastAborted`); the corosync backend reports such a send as `.broadcastRejected`.
+  case broadcastAborted([UInt8])
   case left
 }
 
@@ -37,6 +41,9 @@ public final class MembershipShell: @unchecked Sendable {
   private var stopped = false
   private let onEvent: @Sendable (MembershipEvent) -> Void
   private var tickTask: Scheduled<Void>?
+  /// The quorum device client and its connection, when corosync.conf configures `quorum.device`.
+  private var device: QuorumDeviceClient?
+  private var deviceLink: QuorumDeviceLink?
   public private(set) var datagramsDropped = 0
 
   private init(
@@ -78,6 +85,17 @@ public final class MembershipShell: @unchecked Sendable {
     let shell = MembershipShell(
       loop: loop, core: MembershipCore(config: cfg), security: PacketSecurity(key: key, encrypt: encrypt),
       addresses: addresses, onEvent: onEvent)
+    if let d = config.quorum?.device {
+      let cluster = config.totem.clusterName ?? "vigil"
+      let settings = QuorumDeviceSettings(
+        cluster: cluster, node: me, incarnation: incarnation, algorithm: d.algorithm, tieBreaker: d.tieBreaker,
+        tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1)))
+      shell.device = QuorumDeviceClient(settings: settings)
+      shell.deviceLink = QuorumDeviceLink(
+        loop: loop, host: d.host, port: d.port, key: ArbiterKey(authkey: key.bytes, cluster: cluster),
+        connectTimeout: settings.pollInterval * 2
+      ) { [shell] reply in shell.deviceInput(.replied(reply, now: shell.elapsed())) }
+    }
     let bootstrap = DatagramBootstrap(group: loop)
       .channelOption(.socketOption(.so_reuseaddr), value: 1)
       .channelOption(.socketOption(.so_rcvbuf), value: 8 << 20)
@@ -142,14 +160,19 @@ public final class MembershipShell: @unchecked Sendable {
           channel.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
           wrote = true
         }
-      case .installView(let v): onEvent(.viewInstalled(v))
-      case .quorumChanged(let s): onEvent(.quorumChanged(s))
+      case .installView(let v):
+        onEvent(.viewInstalled(v))
+        if device != nil { deviceInput(.viewInstalled(v, now: elapsed())) }
+      case .quorumChanged(let s):
+        if device != nil { deviceInput(.quorumComputed(s, now: elapsed())) } else { onEvent(.quorumChanged(s)) }
       case .deliver(let d): onEvent(.delivered(d))
       case .broadcastRejected(let reason): onEvent(.broadcastRejected(reason))
+      case .broadcastAborted(let payload, _): onEvent(.broadcastAborted(payload))
       case .scheduleTick(let after):
         tickTask?.cancel()
         tickTask = loop.scheduleTask(in: .nanoseconds(after.nanosecondsClamped)) { [self] in
           self.input(.tick(now: self.elapsed()))
+          if self.device != nil && !self.stopped { self.deviceInput(.tick(now: self.elapsed())) }
         }
       case .left:
         if wrote { channel?.flush() }
@@ -162,7 +185,30 @@ public final class MembershipShell: @unchecked Sendable {
     if wrote { channel?.flush() }
   }
 
+  /// Feeds the quorum device client and performs what it asks, in order.
+  private func deviceInput(_ i: QuorumDeviceInput) {
+    loop.preconditionInEventLoop()
+    guard !stopped, var client = device else { return }
+    let effects = client.handle(i)
+    device = client
+    for e in effects {
+      switch e {
+      case .send(let request): if !isolated { deviceLink?.send(request) }
+      case .castVote(let cast, let view): input(.quorumDeviceVoted(cast: cast, view: view, now: elapsed()))
+      case .report(let status): onEvent(.quorumChanged(status))
+      }
+    }
+  }
+
   // MARK: owner API (any thread)
+
+  /// Whether resources run on this node: the arbiter gives an even split to the side running them.
+  public func setRunsResources(_ runs: Bool) {
+    loop.execute { if self.device != nil { self.deviceInput(.runsResourcesChanged(runs)) } }
+  }
+
+  /// Whether this node holds the quorum device's vote now (nil: no device configured).
+  public func holdsDeviceVote() -> EventLoopFuture<Bool?> { loop.submit { self.device?.hasVote } }
 
   public func broadcast(_ payload: [UInt8]) {
     loop.execute { self.input(.broadcastRequested(payload: payload, now: self.elapsed())) }
@@ -189,6 +235,7 @@ public final class MembershipShell: @unchecked Sendable {
     loop.flatSubmit {
       self.stopped = true
       self.tickTask?.cancel()
+      self.deviceLink?.close()
       return self.channel?.close() ?? self.loop.makeSucceededVoidFuture()
     }
   }

@@ -10,10 +10,14 @@ public struct VotequorumConfig: Equatable, Sendable {
   public var lastManStanding: Bool
   public var lastManStandingWindow: Duration
   public var autoTieBreaker: TieBreaker?
+  /// The quorum device's votes (`quorum.device`), counted while the local node holds the arbiter's vote; 0 = none.
+  public var deviceVotes: Int = 0
 
   public enum ConfigError: Error, Equatable, Sendable {
     case noNodes
     case atbWithLastManStandingInOddCluster
+    /// corosync refuses two_node with a quorum device: the device decides the even split instead.
+    case twoNodeWithQuorumDevice
   }
 
   /// The configuration corosync would run with, given the nodelist and `quorum` options.
@@ -32,8 +36,10 @@ public struct VotequorumConfig: Equatable, Sendable {
       if lms { throw .atbWithLastManStandingInOddCluster }
       atb = nil
     }
+    if options.device != nil && twoNode { throw .twoNodeWithQuorumDevice }
+    self.deviceVotes = options.device?.deviceVotes(nodeCount: nodes.count) ?? 0
     self.nodeVotes = votes
-    self.expectedVotes = options.expectedVotes ?? nodelistExpected
+    self.expectedVotes = options.expectedVotes ?? (nodelistExpected + deviceVotes)
     self.twoNode = twoNode
     self.waitForAll = waitForAll
     self.lastManStanding = lms
@@ -131,6 +137,9 @@ public struct Votequorum: Equatable, Sendable {
   private var previousMembers: [NodeID] = []
   public private(set) var lastManStandingDeadline: Duration?
   public private(set) var ringID: ViewID?
+  /// Whether this node holds the arbiter's vote for the current view (granted per view: a new view starts without).
+  public private(set) var deviceVoteCast = false
+  private var deviceVotesCounted: Int { deviceVoteCast ? config.deviceVotes : 0 }
 
   public init(config: VotequorumConfig, me: NodeID) {
     self.config = config
@@ -177,6 +186,7 @@ public struct Votequorum: Equatable, Sendable {
     }
     previousMembers = members
     members = sortedMembers
+    if self.ringID != ringID { deviceVoteCast = false }
     self.ringID = ringID
     // nodeinfo from every member, in node-id order
     for info in infos.sorted(by: { $0.nodeID < $1.nodeID }) where sortedMembers.contains(info.nodeID) {
@@ -184,6 +194,16 @@ public struct Votequorum: Equatable, Sendable {
     }
     // sync_activate
     recalculate(allowDecrease: false, byCurrentNodes: false)
+  }
+
+  /// The arbiter granted (or withdrew) the device's vote for the current view. Returns true when the quorum state
+  /// changed.
+  public mutating func setDeviceVote(_ cast: Bool) -> Bool {
+    guard config.deviceVotes > 0, cast != deviceVoteCast else { return false }
+    let before = status()
+    deviceVoteCast = cast
+    recalculate(allowDecrease: false, byCurrentNodes: false)
+    return status() != before
   }
 
   /// The last_man_standing timer. Returns true when the quorum state changed.
@@ -226,7 +246,7 @@ public struct Votequorum: Equatable, Sendable {
     var v = 0
     var n = 0
     for id in members { if let s = nodes[id], s.member { v += s.votes; n += 1 } }
-    return (v, n)
+    return (v + deviceVotesCounted, n)
   }
 
   private func calculateQuorum(allowDecrease: Bool, maxExpected: Int) -> Int {
@@ -238,6 +258,7 @@ public struct Votequorum: Equatable, Sendable {
       totalVotes += s.votes
       totalNodes += 1
     }
+    totalVotes += deviceVotesCounted
     if maxExpected > 0 { highestExpected = maxExpected }
     var q = max((highestExpected + 2) / 2, (totalVotes + 2) / 2)
     if !allowDecrease { q = max(quorum, q) }
@@ -313,6 +334,7 @@ public struct Votequorum: Equatable, Sendable {
       total += s.votes
       rows.append(.init(nodeID: id, votes: s.votes))
     }
+    total += deviceVotesCounted
     return QuorumStatus(
       ringID: ringID, localNode: me, quorate: quorate, expectedVotes: us.expectedVotes,
       highestExpected: highestExpected, totalVotes: total, quorum: quorum, members: rows, twoNode: config.twoNode,

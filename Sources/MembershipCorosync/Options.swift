@@ -23,7 +23,7 @@ public struct CorosyncBackendOptions: Sendable, Equatable {
   public var batchBroadcastsMax: Int
 
   public init(
-    groupName: String = "vigil", messageBytesMax: Int = 512 * 1024, sendQueueMax: Int = 65_536,
+    groupName: String = "vigil", messageBytesMax: Int = 16 << 20, sendQueueMax: Int = 65_536,
     tryAgainRetriesMax: Int = 60, tryAgainDelay: Duration = .milliseconds(1),
     tryAgainDelayMax: Duration = .milliseconds(100), firstQuorumWait: Duration = .seconds(2), nodesMax: Int = 384,
     batchBroadcastsMax: Int = 64

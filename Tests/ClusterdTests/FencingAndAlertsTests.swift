@@ -48,10 +48,16 @@ extension ClusterdTests {
     """
   }
 
-  /// An alert agent: appends its CRM_alert_* variables (sorted) and a separator to the recipient file.
+  /// An alert agent: appends its CRM_alert_* variables (sorted) and a separator to the recipient file, holding a
+  /// lock on it. clusterd runs one process per alert, concurrently: a start and the monitor issued right after it
+  /// alert within a few ms, and unlocked, sort's write and echo's separator of the two interleaved into one merged
+  /// block (the start's variables overwritten by the monitor's) and an empty one, so the start alert went missing.
   static let alertAgent = """
     #!/bin/sh
-    { env | grep '^CRM_alert_' | sort; echo "--"; } >> "$CRM_alert_recipient"
+    block=$(env | grep '^CRM_alert_' | sort; echo "--")
+    exec 9>>"$CRM_alert_recipient"
+    flock 9
+    printf '%s\\n' "$block" >&9
 
     """
 
@@ -148,6 +154,7 @@ extension ClusterdTests {
             && $0["CRM_alert_task"] == "start" && $0["CRM_alert_node"] != victim }
         }
     }, "alerts missing: \(alerts(alertLog))")
+    #expect(!all.contains { $0.isEmpty }, "interleaved alert blocks: \(all)")
     let lost = all.first { $0["CRM_alert_kind"] == "node" && $0["CRM_alert_node"] == victim }
     #expect(lost?["CRM_alert_desc"] == "lost", "\(String(describing: lost))")
     let fencing = all.first { $0["CRM_alert_kind"] == "fencing" }

@@ -33,4 +33,37 @@ import Testing
     #expect(sim.overlaps.isEmpty, "\(sim.overlaps)\n\(sim.log.joined(separator: "\n"))")
     #expect(sim.holders("ip").count == 1 && sim.holders("web").count == 1)
   }
+
+  /// The group prefers node2. node2 leaves (here: its clusterd and agents die, as after a watchdog reset; a graceful
+  /// stop or a heal of its partition is the same at the rejoin), the group moves to node1. When node2 comes back,
+  /// the membership first installs a transient view {node2, node3}: node3 leaves node1's view {node1, node3} while
+  /// node1, which never stopped hearing node3, still runs the group and has not installed anything new. node2 is
+  /// the DC of that quorate view; the CIB it adopted from node3 shows node1 online with the group, and node1 was in
+  /// no view node2 had, so nothing made node2 wait before starting the group at home (chaos graceful-restart,
+  /// sigstop and partition heal, 100-600 ms double runs). Then the views merge.
+  @Test(arguments: [false, true])
+  func aTransientViewWithoutTheNodeThatRunsTheGroupStartsNothing(partitioned: Bool) throws {
+    var sim = NodeSimulation(nodeCount: 3, cib: try simulationCIB(
+      constraints: "<rsc_location id=\"pref\" rsc=\"grp\" node=\"node2\" score=\"100\"/>"))
+    for i in 0..<3 { sim.start(i) }
+    sim.installView([0, 1, 2])
+    sim.run(forMs: 3_000)
+    #expect(sim.holders("ip") == ["node2"] && sim.holders("web") == ["node2"], "\(sim.log.suffix(30))")
+    if partitioned {
+      sim.installView([1])
+      sim.installView([0, 2])
+    } else {
+      sim.crash(1, killAgents: true)
+      sim.installView([0, 2])
+    }
+    sim.run(forMs: 3_000)
+    #expect(sim.holders("ip") == ["node1"] && sim.holders("web") == ["node1"], "\(sim.log.suffix(30))")
+    if !partitioned { sim.start(1) }
+    sim.installView([1, 2])
+    sim.run(forMs: 300)
+    sim.installView([0, 1, 2])
+    sim.run(forMs: 5_000)
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)\n\(sim.log.joined(separator: "\n"))")
+    #expect(sim.holders("ip") == ["node2"] && sim.holders("web") == ["node2"])
+  }
 }

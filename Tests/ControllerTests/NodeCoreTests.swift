@@ -74,7 +74,9 @@ import Testing
     let v = try CIBVersion(of: live)
 
     // Through node2 (not the DC): forwarded to the DC, answered back.
-    let stale = sim.control(1, .replaceCIB(xml: CIBXML.serialize(live), baseAdminEpoch: v.adminEpoch, baseEpoch: v.epoch - 1))
+    // (A configuration different from the live one: one equal to it is acknowledged as it stands, see NodeWrites.)
+    let other = try simulationCIB(constraints: "<rsc_location id=\"l0\" rsc=\"grp\" node=\"node2\" score=\"50\"/>")
+    let stale = sim.control(1, .replaceCIB(xml: CIBXML.serialize(other), baseAdminEpoch: v.adminEpoch, baseEpoch: v.epoch - 1))
     sim.run(forMs: 100)
     let refused = try #require(sim.replies[stale])
     #expect(refused.error?.contains("the CIB changed while this command ran") == true)

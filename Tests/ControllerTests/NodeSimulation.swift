@@ -53,6 +53,10 @@ struct NodeSimulation {
   var replies: [ControlRequestID: ControlResponse] = [:]
   var log: [String] = []
   var overlaps: [String] = []
+  /// Every broadcast, in order: (sender index, message).
+  var sent: [(node: Int, message: ClusterMessage)] = []
+  /// Drops a delivery when it answers true (a node that missed a message: what a diff's base check must catch).
+  var dropDelivery: ((_ to: Int, ClusterMessage) -> Bool)?
   /// (time, node, operation key) of every operation handed to an LRM.
   var operations: [(at: Int64, node: String, key: String)] = []
   var startLatencyMs: Int64 = 30
@@ -156,6 +160,7 @@ struct NodeSimulation {
         handle(i, make(time(nowMs)))
       case .deliver(let i, let inc, let m, let sender, let viewID):
         guard machines[i].incarnation == inc, machines[i].view?.id == viewID else { continue }
+        if let drop = dropDelivery, drop(i, m) { continue }
         handle(i, .messageDelivered(m, sender: sender, view: viewID, at: time(nowMs)))
       case .lrmDone(let i, let inc, let life, let call):
         guard machines[i].agentsLife == life else { continue }
@@ -178,6 +183,7 @@ struct NodeSimulation {
     let name = machines[i].me.name
     switch effect {
     case .broadcast(let m):
+      sent.append((i, m))
       guard let v = machines[i].view else { return }
       for member in v.members {
         guard let j = machines.firstIndex(where: { $0.me.id == member.id.rawValue }) else { continue }

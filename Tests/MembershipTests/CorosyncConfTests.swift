@@ -1,3 +1,4 @@
+import Files
 import Testing
 
 @testable import Membership
@@ -142,6 +143,6 @@ func badFilesAreRejectedWithTheLine(bad: BadConf) {
   var st = stat()
   #expect(stat(path, &st) == 0)
   #expect(st.st_mode & 0o777 == 0o400)
-  #expect(try FileIO.readBytes(path: path, bytesMax: 16) == [1, 2, 3])
+  #expect(try FileIO.readAll(path: path, bytesMax: 16) == [1, 2, 3])
   #expect(access(path + ".tmp.\(getpid())", F_OK) != 0)
 }

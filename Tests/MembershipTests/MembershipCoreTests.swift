@@ -50,7 +50,7 @@ struct Harness {
       case .quorumChanged(let s): quorum[id] = s
       case .deliver(let d): deliveries[id, default: []].append(d)
       case .left: cores[id] = nil
-      case .scheduleTick, .broadcastRejected: break
+      case .scheduleTick, .broadcastRejected, .broadcastAborted: break
       }
     }
   }
@@ -178,7 +178,7 @@ struct Harness {
 @Test func broadcastLimitsAreEnforced() {
   var h = Harness(1)
   var core = h.cores[NodeID(1)]!
-  let fx = core.handle(.broadcastRequested(payload: Array(repeating: 0, count: 40_000), now: h.now))
+  let fx = core.handle(.broadcastRequested(payload: Array(repeating: 0, count: MembershipLimits().payloadBytesMax + 1), now: h.now))
   #expect(fx.contains { if case .broadcastRejected = $0 { return true } else { return false } })
   h.cores[NodeID(1)] = core
 }

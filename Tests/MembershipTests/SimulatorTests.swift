@@ -77,3 +77,23 @@ import Testing
   }
   #expect(violations.isEmpty, "\(violations)")
 }
+
+/// Messages of up to ten fragments across crashes, partitions and view changes: every delivery is whole, and a
+/// message cut by a view change is delivered by nobody moving on with its sender, who is told (`.broadcastAborted`).
+@Test func largeMessagesAreDeliveredWholeOrAbortedAcrossViewChanges() {
+  var options = SimulationOptions()
+  options.largeMessages = LargeMessages(fragmentBytesMax: 400, bytesMin: 100, bytesMax: 4_000)
+  var violations: [String] = []
+  var aborted = 0
+  var multi = 0
+  for seed in UInt64(1)...12 {
+    let r = MembershipSimulator.run(seed: seed, options: options)
+    if let v = r.violation { violations.append("seed \(seed): \(v)") }
+    if let c = r.notConverged { violations.append("seed \(seed) did not converge: \(c)") }
+    aborted += r.aborted
+    multi += r.multiFragmentDeliveries
+  }
+  #expect(violations.isEmpty, "\(violations)")
+  #expect(multi > 1000, "most deliveries were of several fragments")
+  #expect(aborted > 0, "some view change cut a message in flight")
+}

@@ -54,14 +54,16 @@ public struct AttributeSet: Equatable, Sendable {
     self.rules = rules
   }
 
+  static let attributes = AttributeMap<AttributeSet>([
+    .text("id", \.id), .text("id-ref", \.idRef), .text("score", \.scoreText),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     kind = e.name
-    id = e[attribute: "id"]
-    idRef = e[attribute: "id-ref"]
-    scoreText = e[attribute: "score"]
     rules = e.decodeChildren(named: "rule", Rule.init(decoding:))
     pairs = e.decodeChildren(named: "nvpair", NVPair.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public var score: Score? {
@@ -86,9 +88,7 @@ public struct AttributeSet: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.name = kind
-    e.write("id", id)
-    e.write("id-ref", idRef)
-    e.write("score", scoreText)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("rule", rules.map { $0.encoded() }),
       ChildSlots("nvpair", pairs.map { $0.encoded() }),
@@ -144,20 +144,20 @@ public struct Rule: Equatable, Sendable {
 
   public enum BooleanOp: String, Sendable { case and, or }
 
+  static let attributes = AttributeMap<Rule>([
+    .text("id", \.id), .text("id-ref", \.idRef), .text("score", \.scoreText),
+    .text("score-attribute", \.scoreAttribute), .text("boolean-op", \.booleanOpText), .text("role", \.roleText),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    idRef = e[attribute: "id-ref"]
-    scoreText = e[attribute: "score"]
-    scoreAttribute = e[attribute: "score-attribute"]
-    booleanOpText = e[attribute: "boolean-op"]
-    roleText = e[attribute: "role"]
     var conditions: [RuleCondition] = []
     for child in e.children {
       guard case .element(let c) = child, let condition = RuleCondition(decoding: c) else { continue }
       conditions.append(condition)
     }
     self.conditions = conditions
+    Self.attributes.read(e, into: &self)
   }
 
   public var score: Score? {
@@ -176,12 +176,7 @@ public struct Rule: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("id-ref", idRef)
-    e.write("score", scoreText)
-    e.write("score-attribute", scoreAttribute)
-    e.write("boolean-op", booleanOpText)
-    e.write("role", roleText)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([ChildSlots(RuleCondition.elementNames, conditions.map { $0.encoded() })])
     return e
   }
@@ -247,26 +242,19 @@ public struct Expression: Equatable, Sendable {
   public static let operations: Set<String> = ["lt", "gt", "lte", "gte", "eq", "ne", "defined", "not_defined"]
   public static let types: Set<String> = ["string", "integer", "number", "version"]
 
+  static let attributes = AttributeMap<Expression>([
+    .text("id", \.id), .text("id-ref", \.idRef), .text("attribute", \.attribute), .text("operation", \.operation),
+    .text("value", \.value), .text("type", \.type), .text("value-source", \.valueSource),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    idRef = e[attribute: "id-ref"]
-    attribute = e[attribute: "attribute"]
-    operation = e[attribute: "operation"]
-    value = e[attribute: "value"]
-    type = e[attribute: "type"]
-    valueSource = e[attribute: "value-source"]
+    Self.attributes.read(e, into: &self)
   }
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("id-ref", idRef)
-    e.write("attribute", attribute)
-    e.write("operation", operation)
-    e.write("value", value)
-    e.write("type", type)
-    e.write("value-source", valueSource)
+    Self.attributes.write(self, into: &e)
     return e
   }
 }
@@ -283,22 +271,20 @@ public struct DateExpression: Equatable, Sendable {
 
   public static let operations: Set<String> = ["in_range", "gt", "lt", "date_spec"]
 
+  static let attributes = AttributeMap<DateExpression>([
+    .text("id", \.id), .text("operation", \.operation), .text("start", \.start), .text("end", \.end),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    operation = e[attribute: "operation"]
-    start = e[attribute: "start"]
-    end = e[attribute: "end"]
     dateSpec = e.firstElement(named: "date_spec").map(DateSpec.init(decoding:))
     duration = e.firstElement(named: "duration").map(DateSpec.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("operation", operation)
-    e.write("start", start)
-    e.write("end", end)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("date_spec", dateSpec.map { [$0.encoded()] } ?? []),
       ChildSlots("duration", duration.map { [$0.encoded()] } ?? []),
@@ -326,40 +312,23 @@ public struct DateSpec: Equatable, Sendable {
   public var moon: String?
   public var source: CIBElement
 
+  static let attributes = AttributeMap<DateSpec>([
+    .text("id", \.id), .text("seconds", \.seconds), .text("minutes", \.minutes), .text("hours", \.hours),
+    .text("days", \.days), .text("monthdays", \.monthdays), .text("weekdays", \.weekdays), .text("yeardays", \.yeardays),
+    .text("months", \.months), .text("weeks", \.weeks), .text("years", \.years), .text("weekyears", \.weekyears),
+    .text("moon", \.moon),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     kind = e.name
-    id = e[attribute: "id"]
-    seconds = e[attribute: "seconds"]
-    minutes = e[attribute: "minutes"]
-    hours = e[attribute: "hours"]
-    days = e[attribute: "days"]
-    monthdays = e[attribute: "monthdays"]
-    weekdays = e[attribute: "weekdays"]
-    yeardays = e[attribute: "yeardays"]
-    months = e[attribute: "months"]
-    weeks = e[attribute: "weeks"]
-    years = e[attribute: "years"]
-    weekyears = e[attribute: "weekyears"]
-    moon = e[attribute: "moon"]
+    Self.attributes.read(e, into: &self)
   }
 
   public func encoded() -> CIBElement {
     var e = source
     e.name = kind
-    e.write("id", id)
-    e.write("seconds", seconds)
-    e.write("minutes", minutes)
-    e.write("hours", hours)
-    e.write("days", days)
-    e.write("monthdays", monthdays)
-    e.write("weekdays", weekdays)
-    e.write("yeardays", yeardays)
-    e.write("months", months)
-    e.write("weeks", weeks)
-    e.write("years", years)
-    e.write("weekyears", weekyears)
-    e.write("moon", moon)
+    Self.attributes.write(self, into: &e)
     return e
   }
 }

@@ -56,18 +56,16 @@ public struct ResourceSet: Equatable, Sendable {
     self.resources = resources
   }
 
+  static let attributes = AttributeMap<ResourceSet>([
+    .text("id", \.id), .text("id-ref", \.idRef), .text("sequential", \.sequential),
+    .text("require-all", \.requireAll), .text("action", \.action), .text("role", \.roleText),
+    .text("score", \.scoreText), .text("kind", \.kind), .text("ordering", \.ordering),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    idRef = e[attribute: "id-ref"]
-    sequential = e[attribute: "sequential"]
-    requireAll = e[attribute: "require-all"]
-    action = e[attribute: "action"]
-    roleText = e[attribute: "role"]
-    scoreText = e[attribute: "score"]
-    kind = e[attribute: "kind"]
-    ordering = e[attribute: "ordering"]
     resources = e.decodeChildren(named: "resource_ref") { ResourceID($0[attribute: "id"] ?? "") }
+    Self.attributes.read(e, into: &self)
   }
 
   /// `sequential`, true when absent.
@@ -85,15 +83,7 @@ public struct ResourceSet: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("id-ref", idRef)
-    e.write("sequential", sequential)
-    e.write("require-all", requireAll)
-    e.write("action", action)
-    e.write("role", roleText)
-    e.write("score", scoreText)
-    e.write("kind", kind)
-    e.write("ordering", ordering)
+    Self.attributes.write(self, into: &e)
     // resource_ref elements keep their own extra attributes when the id at their position is unchanged.
     let old = source.elements(named: "resource_ref")
     let refs = resources.enumerated().map { i, r in
@@ -129,17 +119,17 @@ public struct LocationConstraint: Equatable, Sendable {
     self.score = score
   }
 
+  static let attributes = AttributeMap<LocationConstraint>([
+    .text("rsc", \.rsc), .text("rsc-pattern", \.rscPattern), .text("role", \.roleText), .text("score", \.scoreText),
+    .text("node", \.node), .text("resource-discovery", \.resourceDiscovery),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ConstraintID(e[attribute: "id"] ?? "")
-    rsc = e[attribute: "rsc"].map { ResourceID($0) }
-    rscPattern = e[attribute: "rsc-pattern"]
-    roleText = e[attribute: "role"]
-    scoreText = e[attribute: "score"]
-    node = e[attribute: "node"].map { NodeName($0) }
-    resourceDiscovery = e[attribute: "resource-discovery"]
     rules = e.decodeChildren(named: "rule", Rule.init(decoding:))
     resourceSets = e.decodeChildren(named: "resource_set", ResourceSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public var score: Score? {
@@ -154,12 +144,7 @@ public struct LocationConstraint: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("rsc", rsc?.rawValue)
-    e.write("rsc-pattern", rscPattern)
-    e.write("role", roleText)
-    e.write("score", scoreText)
-    e.write("node", node?.rawValue)
-    e.write("resource-discovery", resourceDiscovery)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("rule", rules.map { $0.encoded() }),
       ChildSlots("resource_set", resourceSets.map { $0.encoded() }),
@@ -189,17 +174,17 @@ public struct ColocationConstraint: Equatable, Sendable {
     self.score = score
   }
 
+  static let attributes = AttributeMap<ColocationConstraint>([
+    .text("rsc", \.rsc), .text("with-rsc", \.withRsc), .text("score", \.scoreText), .text("rsc-role", \.rscRoleText),
+    .text("with-rsc-role", \.withRscRoleText), .text("node-attribute", \.nodeAttribute),
+    .text("influence", \.influence),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ConstraintID(e[attribute: "id"] ?? "")
-    rsc = e[attribute: "rsc"].map { ResourceID($0) }
-    withRsc = e[attribute: "with-rsc"].map { ResourceID($0) }
-    scoreText = e[attribute: "score"]
-    rscRoleText = e[attribute: "rsc-role"]
-    withRscRoleText = e[attribute: "with-rsc-role"]
-    nodeAttribute = e[attribute: "node-attribute"]
-    influence = e[attribute: "influence"]
     resourceSets = e.decodeChildren(named: "resource_set", ResourceSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public var score: Score? {
@@ -218,13 +203,7 @@ public struct ColocationConstraint: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("rsc", rsc?.rawValue)
-    e.write("with-rsc", withRsc?.rawValue)
-    e.write("score", scoreText)
-    e.write("rsc-role", rscRoleText)
-    e.write("with-rsc-role", withRscRoleText)
-    e.write("node-attribute", nodeAttribute)
-    e.write("influence", influence)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([ChildSlots("resource_set", resourceSets.map { $0.encoded() })])
     return e
   }
@@ -258,18 +237,17 @@ public struct OrderConstraint: Equatable, Sendable {
     self.then = then
   }
 
+  static let attributes = AttributeMap<OrderConstraint>([
+    .text("first", \.first), .text("then", \.then), .text("kind", \.kindText), .text("score", \.scoreText),
+    .text("symmetrical", \.symmetrical), .text("first-action", \.firstAction), .text("then-action", \.thenAction),
+    .text("require-all", \.requireAll),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ConstraintID(e[attribute: "id"] ?? "")
-    first = e[attribute: "first"].map { ResourceID($0) }
-    then = e[attribute: "then"].map { ResourceID($0) }
-    kindText = e[attribute: "kind"]
-    scoreText = e[attribute: "score"]
-    symmetrical = e[attribute: "symmetrical"]
-    firstAction = e[attribute: "first-action"]
-    thenAction = e[attribute: "then-action"]
-    requireAll = e[attribute: "require-all"]
     resourceSets = e.decodeChildren(named: "resource_set", ResourceSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   /// `kind` read case-insensitively as Pacemaker does; nil when absent or unknown.
@@ -285,14 +263,7 @@ public struct OrderConstraint: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("first", first?.rawValue)
-    e.write("then", then?.rawValue)
-    e.write("kind", kindText)
-    e.write("score", scoreText)
-    e.write("symmetrical", symmetrical)
-    e.write("first-action", firstAction)
-    e.write("then-action", thenAction)
-    e.write("require-all", requireAll)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([ChildSlots("resource_set", resourceSets.map { $0.encoded() })])
     return e
   }
@@ -310,14 +281,16 @@ public struct TicketConstraint: Equatable, Sendable {
 
   public static let lossPolicyValues: Set<String> = ["stop", "demote", "fence", "freeze"]
 
+  static let attributes = AttributeMap<TicketConstraint>([
+    .text("rsc", \.rsc), .text("rsc-role", \.rscRoleText), .text("ticket", \.ticket),
+    .text("loss-policy", \.lossPolicy),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ConstraintID(e[attribute: "id"] ?? "")
-    rsc = e[attribute: "rsc"].map { ResourceID($0) }
-    rscRoleText = e[attribute: "rsc-role"]
-    ticket = e[attribute: "ticket"].map { TicketID($0) }
-    lossPolicy = e[attribute: "loss-policy"]
     resourceSets = e.decodeChildren(named: "resource_set", ResourceSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public var rscRole: Role? {
@@ -328,10 +301,7 @@ public struct TicketConstraint: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("rsc", rsc?.rawValue)
-    e.write("rsc-role", rscRoleText)
-    e.write("ticket", ticket?.rawValue)
-    e.write("loss-policy", lossPolicy)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([ChildSlots("resource_set", resourceSets.map { $0.encoded() })])
     return e
   }

@@ -20,6 +20,46 @@ struct ChildSlots {
   }
 }
 
+/// The optional attributes a typed value keeps as text, each with the property that holds it, in the order encoding
+/// adds new ones. Decoding and encoding both walk this one list, so no attribute can be read under one name and
+/// written under another, or read and never written back.
+struct AttributeMap<Model>: Sendable {
+  struct Field: Sendable {
+    let name: String
+    let text: @Sendable (Model) -> String?
+    let assign: @Sendable (inout Model, String?) -> Void
+
+    /// An attribute held as text (String) or as a typed identifier (ResourceID, NodeName...).
+    static func text<Value: AttributeText>(_ name: String, _ property: WritableKeyPath<Model, Value?> & Sendable) -> Field {
+      Field(
+        name: name, text: { $0[keyPath: property]?.attributeText },
+        assign: { model, text in model[keyPath: property] = text.map(Value.init(attributeText:)) })
+    }
+  }
+
+  let fields: [Field]
+  init(_ fields: [Field]) { self.fields = fields }
+
+  func read(_ element: CIBElement, into model: inout Model) {
+    for field in fields { field.assign(&model, element[attribute: field.name]) }
+  }
+
+  func write(_ model: Model, into element: inout CIBElement) {
+    for field in fields { element.write(field.name, field.text(model)) }
+  }
+}
+
+/// A value stored as an attribute's exact text.
+protocol AttributeText {
+  init(attributeText: String)
+  var attributeText: String { get }
+}
+
+extension String: AttributeText {
+  init(attributeText: String) { self = attributeText }
+  var attributeText: String { self }
+}
+
 extension CIBElement {
   /// Writes an attribute only when its text differs, so an unchanged value keeps its place and form;
   /// nil removes it.

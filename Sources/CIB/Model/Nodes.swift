@@ -17,15 +17,17 @@ public struct Node: Equatable, Sendable {
     self.uname = uname
   }
 
+  static let attributes = AttributeMap<Node>([
+    .text("type", \.type), .text("description", \.description), .text("score", \.scoreText),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = NodeUUID(e[attribute: "id"] ?? "")
     uname = NodeName(e[attribute: "uname"] ?? "")
-    type = e[attribute: "type"]
-    description = e[attribute: "description"]
-    scoreText = e[attribute: "score"]
     instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
     utilization = e.decodeChildren(named: "utilization", AttributeSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   /// The first instance attribute `name` across the node's sets, rules not evaluated.
@@ -38,9 +40,7 @@ public struct Node: Equatable, Sendable {
     var e = source
     e.writeRequired("id", id.rawValue)
     e.writeRequired("uname", uname.rawValue)
-    e.write("type", type)
-    e.write("description", description)
-    e.write("score", scoreText)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("instance_attributes", instanceAttributes.map { $0.encoded() }),
       ChildSlots("utilization", utilization.map { $0.encoded() }),
@@ -61,15 +61,15 @@ public struct FencingLevel: Equatable, Sendable {
   public var devices: String?
   public var source: CIBElement
 
+  static let attributes = AttributeMap<FencingLevel>([
+    .text("id", \.id), .text("target", \.target), .text("target-pattern", \.targetPattern),
+    .text("target-attribute", \.targetAttribute), .text("target-value", \.targetValue), .text("index", \.index),
+    .text("devices", \.devices),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    target = e[attribute: "target"]
-    targetPattern = e[attribute: "target-pattern"]
-    targetAttribute = e[attribute: "target-attribute"]
-    targetValue = e[attribute: "target-value"]
-    index = e[attribute: "index"]
-    devices = e[attribute: "devices"]
+    Self.attributes.read(e, into: &self)
   }
 
   public var indexValue: Int? { parseInteger(index) }
@@ -80,13 +80,7 @@ public struct FencingLevel: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("target", target)
-    e.write("target-pattern", targetPattern)
-    e.write("target-attribute", targetAttribute)
-    e.write("target-value", targetValue)
-    e.write("index", index)
-    e.write("devices", devices)
+    Self.attributes.write(self, into: &e)
     return e
   }
 }
@@ -144,20 +138,22 @@ public struct Alert: Equatable, Sendable {
     public var instanceAttributes: [AttributeSet]
     public var source: CIBElement
 
+    static let attributes = AttributeMap<Recipient>([
+      .text("value", \.value), .text("description", \.description),
+    ])
+
     public init(decoding e: CIBElement) {
       source = e
       id = e[attribute: "id"] ?? ""
-      value = e[attribute: "value"]
-      description = e[attribute: "description"]
       metaAttributes = e.decodeChildren(named: "meta_attributes", AttributeSet.init(decoding:))
       instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
+      Self.attributes.read(e, into: &self)
     }
 
     public func encoded() -> CIBElement {
       var e = source
       e.writeRequired("id", id)
-      e.write("value", value)
-      e.write("description", description)
+      Self.attributes.write(self, into: &e)
       e.mergeChildren([
         ChildSlots("meta_attributes", metaAttributes.map { $0.encoded() }),
         ChildSlots("instance_attributes", instanceAttributes.map { $0.encoded() }),
@@ -166,21 +162,23 @@ public struct Alert: Equatable, Sendable {
     }
   }
 
+  static let attributes = AttributeMap<Alert>([
+    .text("path", \.path), .text("description", \.description),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = e[attribute: "id"] ?? ""
-    path = e[attribute: "path"]
-    description = e[attribute: "description"]
     recipients = e.decodeChildren(named: "recipient", Recipient.init(decoding:))
     metaAttributes = e.decodeChildren(named: "meta_attributes", AttributeSet.init(decoding:))
     instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id)
-    e.write("path", path)
-    e.write("description", description)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("recipient", recipients.map { $0.encoded() }),
       ChildSlots("meta_attributes", metaAttributes.map { $0.encoded() }),

@@ -87,18 +87,19 @@ public struct Primitive: Equatable, Sendable {
     self.type = type
   }
 
+  static let attributes = AttributeMap<Primitive>([
+    .text("class", \.resourceClass), .text("provider", \.provider), .text("type", \.type),
+    .text("template", \.template), .text("description", \.description),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ResourceID(e[attribute: "id"] ?? "")
-    resourceClass = e[attribute: "class"]
-    provider = e[attribute: "provider"]
-    type = e[attribute: "type"]
-    template = e[attribute: "template"]
-    description = e[attribute: "description"]
     instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
     metaAttributes = e.decodeChildren(named: "meta_attributes", AttributeSet.init(decoding:))
     utilization = e.decodeChildren(named: "utilization", AttributeSet.init(decoding:))
     operations = e.firstElement(named: "operations")?.decodeChildren(named: "op", Operation.init(decoding:)) ?? []
+    Self.attributes.read(e, into: &self)
   }
 
   /// "class:provider:type" or "class:type", as crm_mon prints the agent.
@@ -109,11 +110,7 @@ public struct Primitive: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("class", resourceClass)
-    e.write("provider", provider)
-    e.write("type", type)
-    e.write("template", template)
-    e.write("description", description)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("instance_attributes", instanceAttributes.map { $0.encoded() }),
       ChildSlots("meta_attributes", metaAttributes.map { $0.encoded() }),
@@ -346,23 +343,18 @@ public struct Operation: Equatable, Sendable {
     self.timeout = timeout
   }
 
+  static let attributes = AttributeMap<Operation>([
+    .text("id", \.id), .text("id-ref", \.idRef), .text("name", \.name), .text("interval", \.interval),
+    .text("timeout", \.timeout), .text("role", \.roleText), .text("on-fail", \.onFail), .text("enabled", \.enabled),
+    .text("start-delay", \.startDelay), .text("interval-origin", \.intervalOrigin),
+    .text("record-pending", \.recordPending), .text("description", \.description), .text("requires", \.requires),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
-    id = e[attribute: "id"]
-    idRef = e[attribute: "id-ref"]
-    name = e[attribute: "name"]
-    interval = e[attribute: "interval"]
-    timeout = e[attribute: "timeout"]
-    roleText = e[attribute: "role"]
-    onFail = e[attribute: "on-fail"]
-    enabled = e[attribute: "enabled"]
-    startDelay = e[attribute: "start-delay"]
-    intervalOrigin = e[attribute: "interval-origin"]
-    recordPending = e[attribute: "record-pending"]
-    description = e[attribute: "description"]
-    requires = e[attribute: "requires"]
     metaAttributes = e.decodeChildren(named: "meta_attributes", AttributeSet.init(decoding:))
     instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   /// The interval in ms (absent means 0, a one-shot action); nil when the text is invalid.
@@ -382,19 +374,7 @@ public struct Operation: Equatable, Sendable {
 
   public func encoded() -> CIBElement {
     var e = source
-    e.write("id", id)
-    e.write("id-ref", idRef)
-    e.write("name", name)
-    e.write("interval", interval)
-    e.write("timeout", timeout)
-    e.write("role", roleText)
-    e.write("on-fail", onFail)
-    e.write("enabled", enabled)
-    e.write("start-delay", startDelay)
-    e.write("interval-origin", intervalOrigin)
-    e.write("record-pending", recordPending)
-    e.write("description", description)
-    e.write("requires", requires)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([
       ChildSlots("meta_attributes", metaAttributes.map { $0.encoded() }),
       ChildSlots("instance_attributes", instanceAttributes.map { $0.encoded() }),

@@ -28,12 +28,14 @@ public struct TicketState: Equatable, Sendable {
   public var lastGranted: String?
   public var source: CIBElement
 
+  static let attributes = AttributeMap<TicketState>([
+    .text("granted", \.granted), .text("standby", \.standby), .text("last-granted", \.lastGranted),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = TicketID(e[attribute: "id"] ?? "")
-    granted = e[attribute: "granted"]
-    standby = e[attribute: "standby"]
-    lastGranted = e[attribute: "last-granted"]
+    Self.attributes.read(e, into: &self)
   }
 
   public var isGranted: Bool { parseBoolean(granted) ?? false }
@@ -42,9 +44,7 @@ public struct TicketState: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("granted", granted)
-    e.write("standby", standby)
-    e.write("last-granted", lastGranted)
+    Self.attributes.write(self, into: &e)
     return e
   }
 }
@@ -83,27 +83,23 @@ public struct NodeState: Equatable, Sendable {
     self.uname = uname
   }
 
+  static let attributes = AttributeMap<NodeState>([
+    .text("uname", \.uname), .text("in_ccm", \.inCCM), .text("crmd", \.crmd), .text("join", \.join),
+    .text("expected", \.expected), .text("crm-debug-origin", \.crmDebugOrigin), .text("shutdown", \.shutdown),
+    .text("clear_shutdown", \.clearShutdown), .text("remote_node", \.remoteNode), .text("node_fenced", \.nodeFenced),
+    .text("node_in_maintenance", \.nodeInMaintenance), .text("ha", \.ha),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = NodeUUID(e[attribute: "id"] ?? "")
-    uname = e[attribute: "uname"].map { NodeName($0) }
-    inCCM = e[attribute: "in_ccm"]
-    crmd = e[attribute: "crmd"]
-    join = e[attribute: "join"]
-    expected = e[attribute: "expected"]
-    crmDebugOrigin = e[attribute: "crm-debug-origin"]
-    shutdown = e[attribute: "shutdown"]
-    clearShutdown = e[attribute: "clear_shutdown"]
-    remoteNode = e[attribute: "remote_node"]
-    nodeFenced = e[attribute: "node_fenced"]
-    nodeInMaintenance = e[attribute: "node_in_maintenance"]
-    ha = e[attribute: "ha"]
     let transient = e.firstElement(named: "transient_attributes")
     transientAttributesID = transient?[attribute: "id"]
     transientAttributes = transient?.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:)) ?? []
     lrmResources =
       e.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?
       .decodeChildren(named: "lrm_resource", LRMResource.init(decoding:)) ?? []
+    Self.attributes.read(e, into: &self)
   }
 
   /// The first transient attribute `name` across the sets.
@@ -115,18 +111,7 @@ public struct NodeState: Equatable, Sendable {
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("uname", uname?.rawValue)
-    e.write("in_ccm", inCCM)
-    e.write("crmd", crmd)
-    e.write("join", join)
-    e.write("expected", expected)
-    e.write("crm-debug-origin", crmDebugOrigin)
-    e.write("shutdown", shutdown)
-    e.write("clear_shutdown", clearShutdown)
-    e.write("remote_node", remoteNode)
-    e.write("node_fenced", nodeFenced)
-    e.write("node_in_maintenance", nodeInMaintenance)
-    e.write("ha", ha)
+    Self.attributes.write(self, into: &e)
     let sets = transientAttributes.map { $0.encoded() }
     e.updateChild(named: "transient_attributes", create: !sets.isEmpty, id: transientAttributesID ?? id.rawValue) {
       $0.write("id", transientAttributesID ?? $0[attribute: "id"])
@@ -160,23 +145,22 @@ public struct LRMResource: Equatable, Sendable {
     self.type = type
   }
 
+  static let attributes = AttributeMap<LRMResource>([
+    .text("class", \.resourceClass), .text("provider", \.provider), .text("type", \.type),
+    .text("container", \.container),
+  ])
+
   public init(decoding e: CIBElement) {
     source = e
     id = ResourceID(e[attribute: "id"] ?? "")
-    resourceClass = e[attribute: "class"]
-    provider = e[attribute: "provider"]
-    type = e[attribute: "type"]
-    container = e[attribute: "container"]
     operations = e.decodeChildren(named: "lrm_rsc_op", LRMResourceOperation.init(decoding:))
+    Self.attributes.read(e, into: &self)
   }
 
   public func encoded() -> CIBElement {
     var e = source
     e.writeRequired("id", id.rawValue)
-    e.write("class", resourceClass)
-    e.write("provider", provider)
-    e.write("type", type)
-    e.write("container", container)
+    Self.attributes.write(self, into: &e)
     e.mergeChildren([ChildSlots("lrm_rsc_op", operations.map { $0.encoded() })])
     return e
   }

@@ -1,3 +1,4 @@
+import Files
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -13,7 +14,7 @@ public enum CIBFile {
   public static func write(_ root: CIBElement, to path: String) throws(CIBError) {
     var st = stat()
     let mode: mode_t = stat(path, &st) == 0 ? st.st_mode & 0o7777 : 0o644
-    try FileIO.writeAtomically(path: path, bytes: CIBXML.serializeBytes(root), mode: mode)
+    try CIBError.file(try FileIO.writeAtomically(path: path, bytes: CIBXML.serializeBytes(root), mode: mode))
     // open(2) applied the umask to the temp file; give the file back its exact permissions.
     _ = chmod(path, mode)
   }

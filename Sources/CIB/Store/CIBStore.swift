@@ -1,4 +1,5 @@
 import Crypto
+import Files
 
 #if canImport(Glibc)
   import Glibc
@@ -99,10 +100,10 @@ public struct CIBStore: Sendable {
   }
 
   private func readVerified(_ path: String) throws(CIBError) -> CIBElement {
-    let bytes = try FileIO.readAll(path: path, bytesMax: fileBytesMax)
+    let bytes = try CIBError.file(try FileIO.readAll(path: path, bytesMax: fileBytesMax))
     let digestBytes: [UInt8]
     do {
-      digestBytes = try FileIO.readAll(path: path + Self.digestSuffix, bytesMax: 1024)
+      digestBytes = try CIBError.file(try FileIO.readAll(path: path + Self.digestSuffix, bytesMax: 1024))
     } catch {
       throw .fileUnreadable(path: path, reason: "its digest file is missing or unreadable (torn write?)")
     }
@@ -126,9 +127,9 @@ public struct CIBStore: Sendable {
     let bytes = CIBXML.serializeBytes(root)
     let path = xmlPath(sequence)
     // The XML first, then its digest: a crash in between leaves a version without digest, which load skips.
-    try FileIO.writeAtomically(path: path, bytes: bytes)
+    try CIBError.file(try FileIO.writeAtomically(path: path, bytes: bytes))
     let digest = Array((Self.digestHex(of: bytes) + "\n").utf8)
-    try FileIO.writeAtomically(path: path + Self.digestSuffix, bytes: digest)
+    try CIBError.file(try FileIO.writeAtomically(path: path + Self.digestSuffix, bytes: digest))
     try prune()
     return sequence
   }

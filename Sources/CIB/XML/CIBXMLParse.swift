@@ -1,4 +1,5 @@
 import CLibXML2
+import Files
 
 /// Converts between CIB text and the lossless `CIBElement` tree, at the libxml2 edge.
 ///
@@ -26,7 +27,7 @@ public enum CIBXML {
   public static func parse(fileAt path: String, inputBytesMax: Int = defaultInputBytesMax) throws(CIBError)
     -> CIBElement
   {
-    let bytes = try FileIO.readAll(path: path, bytesMax: inputBytesMax)
+    let bytes = try CIBError.file(try FileIO.readAll(path: path, bytesMax: inputBytesMax))
     let result = bytes.withUnsafeBytes { buffer in
       Result { () throws(CIBError) in try parse(utf8: buffer, inputBytesMax: inputBytesMax, sourceName: path) }
     }

@@ -23,7 +23,7 @@ public struct ControllerCore: Sendable {
   public private(set) var dc: ControllerNode?
   public private(set) var transition: Transition?
   /// Lost nodes whose lease has not run out yet, by node name.
-  public private(set) var leases: [String: Lease] = [:]
+  public internal(set) var leases: [String: Lease] = [:]
   /// Set on a node that lost quorum while its own resources are being stopped.
   public private(set) var localLease: LocalLease?
   public internal(set) var timeline = FailoverTimeline()
@@ -115,7 +115,15 @@ public struct ControllerCore: Sendable {
     let wasQuorate = quorate
     members = newMembers.sorted()
     quorate = q
-    let lost = old.filter { o in !members.contains { $0.id == o.id } && !left.contains(o.id) }
+    // A node this one had in no view but that the CIB shows online was in another member's view until now: at a
+    // merge the membership may first install a view that leaves out a node still running its resources in a view
+    // of its own (it kept hearing the member that moved, so it noticed nothing). It counts as lost here, its lease
+    // from now: when it was last heard is unknown to this node, and not later than now.
+    let unseen = configuredNodes().filter { n in
+      !members.contains { $0.id == n.id } && !old.contains { $0.id == n.id } && !left.contains(n.id)
+        && (nodeStateValue(n.cibID, "in_ccm") == "true" || nodeStateValue(n.cibID, "crmd") == "online")
+    }
+    let lost = old.filter { o in !members.contains { $0.id == o.id } && !left.contains(o.id) } + unseen
     let latestHeard = lost.compactMap { lastHeard[$0.id] }.max() ?? at.monotonicMs
 
     // The lease, on this node: no quorum -> stop what runs here, now, whoever is DC.
@@ -133,6 +141,16 @@ public struct ControllerCore: Sendable {
       effects.append(.dcChanged(newDC))
       if !isDC { transition = nil }
     }
+    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
+    // history may have been written by another partition or an earlier life, so it is forgotten and they are
+    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
+    // So is everyone's when this view adopted another node's CIB (a merge): its status was written where this
+    // node's own resources were not seen, and a copy running here that it does not show would never be stopped.
+    let rejoined = old.isEmpty || !wasQuorate || adoptedCIB
+      ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
+    // Results of those nodes that no DC recorded are older than the probes they get now: kept, a later DC would
+    // write them over newer history (a start-up stop recorded after the start that followed it).
+    unrecorded.removeAll { c in rejoined.contains { $0.name == c.node } }
     guard canCompute else {
       // A DC without quorum writes nothing (its CIB would fork from the quorate side's, and the next
       // synchronization might prefer it) and fires nothing new; it records what it saw once quorate again.
@@ -180,14 +198,8 @@ public struct ControllerCore: Sendable {
       }
       store(inc)
     }
+    if !fencing { leaseNodesHeardElsewhere(lastHeard, lost: lost, left: left, state: preState, at: at, &effects) }
     var c = cib
-    // Nodes that joined this node's view (all of them after a view without quorum, or at the first view): their
-    // history may have been written by another partition or an earlier life, so it is forgotten and they are
-    // probed again (Pacemaker's DC likewise replaces a joining node's history with what its executor reports).
-    // So is everyone's when this view adopted another node's CIB (a merge): its status was written where this
-    // node's own resources were not seen, and a copy running here that it does not show would never be stopped.
-    let rejoined = old.isEmpty || !wasQuorate || adoptedCIB
-      ? members : members.filter { m in !old.contains { $0.id == m.id } || restarted.contains(m.id) }
     for m in rejoined {
       c = PolicyEngine.StatusRecorder.forgetHistory(nodeID: m.cibID, in: c)
       // A node that (re)joins is not shutting down (its clusterd asks again if it still is): a `shutdown` left from

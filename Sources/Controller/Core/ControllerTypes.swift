@@ -34,9 +34,11 @@ public struct LeaseTiming: Sendable, Equatable {
   }
 
   /// The lease for a membership token timeout: last-heard-to-detection on the isolated side is at most
-  /// token + 2 heartbeat periods (heartbeats every token/4), plus `stopBudgetMs` to stop and a 50 ms margin.
-  public static func forToken(_ tokenMs: Int64, stopBudgetMs: Int64 = 150) -> LeaseTiming {
-    LeaseTiming(leaseMs: tokenMs + tokenMs / 2 + stopBudgetMs + 50)
+  /// token + 2 heartbeat periods (heartbeats every token/4), plus `stopBudgetMs` to stop and a 50 ms margin; with a
+  /// quorum device, plus how long a new view may wait for the arbiter (`quorumDeviceMs`) before reporting its
+  /// quorum: the losing side keeps its previous quorum that long.
+  public static func forToken(_ tokenMs: Int64, stopBudgetMs: Int64 = 150, quorumDeviceMs: Int64 = 0) -> LeaseTiming {
+    LeaseTiming(leaseMs: tokenMs + tokenMs / 2 + quorumDeviceMs + stopBudgetMs + 50)
   }
 }
 
@@ -141,8 +143,10 @@ public struct OperationCompletion: Sendable, Equatable {
 /// Facts fed to the core (past tense), each with the time it is handled at.
 public enum ControllerInput: Sendable {
   /// A new membership view. `members` run a controller (every member of the view does, in Vigil);
-  /// `left` names nodes that left cleanly (the others that vanished are lost); `lastHeardMs` gives, per lost node id,
-  /// when this node last heard it (monotonic ms); absent = now, which only makes the lease longer.
+  /// `left` names nodes that left cleanly (the others that vanished are lost); `lastHeardMs` gives, per node id outside
+  /// the view, the latest time (monotonic ms) this node or any member of the view last heard it; a lost node absent
+  /// from it counts as heard now, which only makes the lease longer. A node outside the view that this node's
+  /// previous view did not contain gets a lease too when it was heard within the survivor wait.
   /// `cib`: the newest CIB among the new view's members, when the shell synchronized one (clusterd's hello/sync);
   /// it replaces this core's CIB before the view is recorded.
   /// `restarted`: members whose process restarted since the last view (same id, new life): their history is

@@ -21,8 +21,15 @@ public struct WatchdogTiming: Sendable, Equatable {
   public var marginMs: Int64
   /// How often the shell writes a keepalive while the lease is held (well inside the timeout).
   public var feedPeriodMs: Int64
+  /// With a quorum device: how long a new view may wait for the arbiter before reporting its quorum (a node cut
+  /// off keeps its previous quorum, and feeds, that much longer). 0 without a device.
+  public var quorumDeviceMs: Int64 = 0
 
-  public init(timeoutS: Int, tokenMs: Int64, resetMs: Int64 = 100, marginMs: Int64 = 50, feedPeriodMs: Int64 = 100) {
+  public init(
+    timeoutS: Int, tokenMs: Int64, resetMs: Int64 = 100, marginMs: Int64 = 50, feedPeriodMs: Int64 = 100,
+    quorumDeviceMs: Int64 = 0
+  ) {
+    self.quorumDeviceMs = quorumDeviceMs
     precondition(timeoutS >= 1, "a watchdog timeout is at least one whole second")
     precondition(tokenMs > 0 && resetMs >= 0 && marginMs >= 0)
     precondition(feedPeriodMs > 0 && feedPeriodMs * 4 <= Int64(timeoutS) * 1000, "feed at least 4 times per timeout")
@@ -32,7 +39,7 @@ public struct WatchdogTiming: Sendable, Equatable {
 
   public var timeoutMs: Int64 { Int64(timeoutS) * 1000 }
   /// Latest possible feed of a lost node, after the survivors last heard it.
-  public var lastFeedAfterHeardMs: Int64 { tokenMs + tokenMs / 2 }
+  public var lastFeedAfterHeardMs: Int64 { tokenMs + tokenMs / 2 + quorumDeviceMs }
   /// How long after `lastHeard` the survivors may start a lost node's resources: 1.5 T + W + reset + margin
   /// (1,750 ms for T = 400 ms and W = 1 s).
   public var survivorWaitMs: Int64 { lastFeedAfterHeardMs + timeoutMs + resetMs + marginMs }

@@ -88,6 +88,21 @@ extension NodeCore {
       transitionKey: TransitionKey(actionID: 0, transitionID: -1, targetRC: 0, uuid: controller.config.controllerUUID))
   }
 
+  /// Under the lease without quorum the controller stops what its CIB shows running here; the LRM may run more (a
+  /// start whose result no DC recorded before the view was lost). Those are stopped too, or the lease's bound would
+  /// not hold for them (the survivors may start them once it runs out).
+  mutating func stopLocalNotInCIB() {
+    guard controller.localLease != nil else { return }
+    for entry in localActive.reversed()
+    where !pendingOps.keys.contains(where: { $0.resource == entry.resource && $0.action == .stop }) {
+      log(.warning, "no quorum: stopping \(entry.resource), which runs here but is not in this node's CIB status")
+      for key in pendingOps.keys.sorted() where key.resource == entry.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+      }
+      runLocally(entry.stop)
+    }
+  }
+
   /// Stops every resource this node runs, newest first, without a DC (a leave no DC could arrange).
   mutating func stopAllLocal() {
     for entry in localActive.reversed() {
@@ -122,14 +137,7 @@ extension NodeCore {
 
   mutating func tick() {
     let nowMs = now.monotonicMs
-    let expired = deferred.filter { $0.deadlineMs < nowMs }
-    deferred.removeAll { $0.deadlineMs < nowMs }
-    let timeout = Duration.milliseconds(config.requestTimeoutMs)
-    for d in expired { out.append(.reply(d.id, .failure("no DC was elected within \(timeout); nothing was changed"))) }
-    for id in pendingReplies.keys.sorted() where pendingReplies[id]! < nowMs {
-      pendingReplies[id] = nil
-      out.append(.reply(id, .failure("no answer from the DC within \(timeout); the change may not have been applied")))
-    }
+    expireRequests()
     if let deadline = shutdownDeadlineMs {
       if leaveWhenStopped && (localActive.isEmpty || deadline < nowMs) && !finished {
         finished = true
@@ -153,16 +161,8 @@ extension NodeCore {
       out.append(.reply(id, ControlResponse(cib: CIBXML.serialize(controller.cib))))
     case .status:
       out.append(.reply(id, ControlResponse(status: statusInfo())))
-    case .replaceCIB(let xml, let a, let e):
-      guard pendingReplies.count < config.pendingRepliesMax else { return out.append(.reply(id, .failure("too many requests in progress"))) }
-      guard synced, controller.dc != nil else { return deferUntilSynced(id, request) }
-      pendingReplies[id] = now.monotonicMs + config.requestTimeoutMs
-      send(.replaceRequest(origin: me, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e))
-    case .cleanup(let resource, let node, let refresh):
-      guard pendingReplies.count < config.pendingRepliesMax else { return out.append(.reply(id, .failure("too many requests in progress"))) }
-      guard synced, controller.dc != nil else { return deferUntilSynced(id, request) }
-      pendingReplies[id] = now.monotonicMs + config.requestTimeoutMs
-      send(.cleanupRequest(origin: me, requestID: id, resource: resource, node: node, refresh: refresh))
+    case .replaceCIB, .cleanup:
+      submitWrite(id, request, deadlineMs: now.monotonicMs + config.requestTimeoutMs, resent: false)
     case .timeline:
       out.append(.reply(id, ControlResponse(timeline: controller.timeline)))
     case .stopNodes(let names):
@@ -183,20 +183,6 @@ extension NodeCore {
       // Questions to the membership backend: the shell answers them without the core.
       out.append(.reply(id, .failure("this request is answered by the membership backend, not the node core")))
     }
-  }
-
-  /// Writes wait while the view synchronizes (a DC is being chosen), at most `requestTimeoutMs`.
-  mutating func deferUntilSynced(_ id: ControlRequestID, _ request: ControlRequest) {
-    guard deferred.count < config.deferredMax else {
-      return out.append(.reply(id, .failure("no DC elected yet and too many waiting requests; try again")))
-    }
-    deferred.append((id, request, now.monotonicMs + config.requestTimeoutMs))
-  }
-
-  mutating func replayDeferred() {
-    let waiting = deferred
-    deferred.removeAll()
-    for d in waiting { control(d.id, d.request) }
   }
 
   func statusInfo() -> LiveStatusInfo {

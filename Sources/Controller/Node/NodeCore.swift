@@ -18,6 +18,8 @@ public struct NodeCore: Sendable {
   // View and CIB synchronization.
   public internal(set) var view: View?
   var viewInstalledAtMs: Int64 = 0
+  /// Per node outside the current view, when this process last had it in an installed view (monotonic ms).
+  var lastInViewMs: [UInt32: Int64] = [:]
   /// The last quorum notice (`quorumKnown`: it was about the current view).
   public internal(set) var quorate = false
   var quorumKnown = false
@@ -37,6 +39,10 @@ public struct NodeCore: Sendable {
   var shuttingDownNodes: Set<UInt32> = []
   /// The version of the CIB this node last broadcast as DC.
   var broadcastVersion: CIBVersion?
+  /// On the DC: the CIB it last replicated in this view, the base of its next diff (nil: send the next one whole).
+  var replicated: ReplicatedCIB?
+  /// On a member: a diff did not fit this node's CIB and it asked the DC for the whole one; diffs wait for it.
+  var wholeCIBWanted = false
 
   // The local LRM.
   /// Requests waiting for their LRM report, oldest first per key: two DCs (the old one's last transition and the new
@@ -50,8 +56,10 @@ public struct NodeCore: Sendable {
   // Control requests.
   /// Writes sent to the DC, by request id, with their deadline (monotonic ms).
   var pendingReplies: [ControlRequestID: Int64] = [:]
-  /// Writes waiting for a synchronized view with a DC.
-  var deferred: [(id: ControlRequestID, request: ControlRequest, deadlineMs: Int64)] = []
+  /// The requests of `pendingReplies`, sent again to the next DC if a view change leaves their fate unknown.
+  var pendingRequests: [ControlRequestID: PendingRequest] = [:]
+  /// Requests waiting for a synchronized view with a DC (reads, and writes not sent yet or to be sent again).
+  var deferred: [DeferredRequest] = []
 
   // Shutdown.
   var shutdownDeadlineMs: Int64?
@@ -188,12 +196,7 @@ public struct NodeCore: Sendable {
     guard controller.isDC, synced else { return }
     let v = version
     guard v != broadcastVersion else { return }
-    broadcastVersion = v
-    cibTerm = writeTerm
-    // Durable here before anyone hears of it; this node counts as one of the quorum that stored it.
-    persist()
-    storedVersions[me] = v
-    send(.cib(xml: CIBXML.serialize(controller.cib), sync: false, viewEpoch: view?.id.epoch ?? 0, term: cibTerm))
+    replicate(version: v)
   }
 
   mutating func broadcastCIBIfNewer() {
@@ -217,7 +220,8 @@ public struct NodeCore: Sendable {
   /// stopped hearing this side), so a peer lost from a view installed at V was last heard at most V - T; the
   /// controller's lease counts from there (docs/ARCHITECTURE.md, "clusterd: when a node was last heard").
   /// `always`: at the end of a join, where the view is news even with the same ids (a member may have restarted).
-  mutating func feedMembership(newestCIB: CIBElement?, always: Bool) {
+  /// `heardByMembers`: per node, the latest time a member's hello says it last heard it (this node's clock).
+  mutating func feedMembership(newestCIB: CIBElement?, always: Bool, heardByMembers: [UInt32: Int64] = [:]) {
     guard let view else { return }
     let ids = view.nodeIDs.map(\.rawValue).sorted()
     guard always || newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
@@ -228,6 +232,11 @@ public struct NodeCore: Sendable {
     let left = lostIDs.filter { shuttingDownNodes.contains($0) }
     var heard: [UInt32: Int64] = [:]
     for id in lostIDs where !left.contains(id) { heard[id] = min(now.monotonicMs, viewInstalledAtMs - config.tokenMs) }
+    // Nodes lost from another member's view (or from an earlier view of this one): the latest anyone heard them.
+    for n in config.nodes where !ids.contains(n.id) && !left.contains(n.id) && !shuttingDownNodes.contains(n.id) {
+      let known = [heard[n.id], ownLastHeard(n.id), heardByMembers[n.id]].compactMap { $0 }
+      if let latest = known.max() { heard[n.id] = min(now.monotonicMs, latest) }
+    }
     let joinedIDs = fedMembers.map { old in ids.filter { !old.contains($0) } } ?? []
     fedMembers = ids
     fedQuorate = quorate
@@ -248,32 +257,36 @@ public struct NodeCore: Sendable {
 
   mutating func deliver(_ m: ClusterMessage, sender: Membership.NodeID, inView: Bool) {
     switch m {
-    case .hello(let node, let a, let e, let n, let term, let down, let active):
+    case .hello(let node, let a, let e, let n, let term, let down, let active, let heard):
+      var heardAt: [UInt32: Int64] = [:]
+      for h in heard where h.ageMs >= 0 { heardAt[h.node] = max(heardAt[h.node] ?? Int64.min, now.monotonicMs - h.ageMs) }
       helloDelivered(node, Hello(version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n), term: term,
-                                 shuttingDown: down, active: active), inView: inView)
+                                 shuttingDown: down, active: active, heardAtMs: heardAt), inView: inView)
     case .cib(let xml, let sync, _, let term):
       if sync {
         syncDelivered(xml: xml, term: term, sender: sender, inView: inView)
       } else {
         guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
+        wholeCIBWanted = false
         cibTerm = term
         feed(.cibReplaced(parsed, at: now))
         persistAndConfirm()
       }
+    case .cibDiff(let diff, let baseTerm, let term):
+      guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id else { return }
+      diffDelivered(diff, baseTerm: baseTerm, term: term)
+    case .cibWanted(let node):
+      wholeCIBRequested(by: node)
     case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
       guard controller.isDC else { return }
-      guard synced, controller.canCompute else {
-        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
-      }
+      guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
       let before = version
       let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
       broadcastCIBIfNewer()
       answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
     case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
       guard controller.isDC else { return }
-      guard synced, controller.canCompute else {
-        return send(.replaceDone(origin: origin, requestID: id, error: "the cluster has no quorum or is changing membership; nothing was changed, run the command again"))
-      }
+      guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
       var error: String?
       if let node, !config.nodes.contains(where: { $0.name == node }) { error = "Unable to find a node: \(node)" }
       if error == nil {
@@ -288,8 +301,11 @@ public struct NodeCore: Sendable {
     case .cibStored(let node, let term, let a, let e, let n):
       storedDelivered(node: node, term: term, version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n))
     case .replaceDone(let origin, let id, let error):
-      guard origin == me, pendingReplies.removeValue(forKey: id) != nil else { return }
-      out.append(.reply(id, ControlResponse(error: error)))
+      guard origin == me else { return }
+      writeAnswered(id, error: error)
+    case .writeNotNow(let origin, let id):
+      guard origin == me else { return }
+      writeNotTakenNow(id)
     case .execute(let wire):
       guard wire.nodeID == me else { return }
       // Only the DC this node knows may run operations here (an old DC's late request would race the new DC's).
@@ -335,13 +351,18 @@ public struct NodeCore: Sendable {
       return "the new CIB has no <cib><configuration> element"
     }
     let v = version
+    if let conf = controller.cib.firstElement(named: "configuration"), conf == newConf {
+      // Already what the client asks for: a write sent again after a view change that left its fate unknown, whose
+      // first sending was applied (or an edit that changes nothing). Acknowledged once this version is stored on a
+      // quorum in this term, like any write (`answerWhenStored`).
+      return nil
+    }
     guard v.adminEpoch == baseAdminEpoch && v.epoch == baseEpoch else {
       return "the CIB changed while this command ran (epoch \(baseAdminEpoch).\(baseEpoch), now \(v.adminEpoch).\(v.epoch)); nothing was changed, run the command again"
     }
     var next = controller.cib
     guard let ci = next.childIndex(named: "configuration") else { return "the live CIB has no configuration" }
     next.children[ci] = .element(newConf)
-    if next == controller.cib { return nil }
     next[attribute: "cib-last-written"] = QuorumStatusText.ctimeDate(epochSeconds: now.wallSeconds)
     next[attribute: "update-origin"] = name(of: origin)
     next[attribute: "update-client"] = "cibadmin"

@@ -37,6 +37,8 @@ public struct Hello: Sendable, Equatable {
   public var shuttingDown: Bool
   /// Resources its LRM runs now.
   public var active: [String]
+  /// Per node outside its view, when it last heard it, on the receiver's clock (its age subtracted at delivery).
+  public var heardAtMs: [UInt32: Int64] = [:]
 }
 
 /// The CIB the holder of the newest sent for a view.
@@ -113,6 +115,8 @@ extension NodeCore {
 
   mutating func viewInstalled(_ v: View) {
     viewChangedForWrites()
+    for id in view?.nodeIDs ?? [] where !v.nodeIDs.contains(id) { lastInViewMs[id.rawValue] = now.monotonicMs }
+    for id in v.nodeIDs { lastInViewMs[id.rawValue] = nil }
     view = v
     viewInstalledAtMs = now.monotonicMs
     quorumKnown = false
@@ -132,6 +136,7 @@ extension NodeCore {
     if !q {
       // Without quorum the controller must hear of it now (it stops what runs here): no synchronization first.
       feedMembership(newestCIB: nil, always: false)
+      stopLocalNotInCIB()
     } else {
       finishJoinIfReady()
     }
@@ -139,8 +144,19 @@ extension NodeCore {
 
   mutating func sendHello() {
     let v = version
+    let heard = lastInViewMs.keys.sorted().compactMap { id in
+      ownLastHeard(id).map { HeardAge(node: id, ageMs: now.monotonicMs - $0) }
+    }
     send(.hello(node: me, adminEpoch: v.adminEpoch, epoch: v.epoch, numUpdates: v.numUpdates, term: cibTerm,
-                shuttingDown: shutdownDeadlineMs != nil, active: localActive.map(\.resource)))
+                shuttingDown: shutdownDeadlineMs != nil, active: localActive.map(\.resource), heard: heard))
+  }
+
+  /// When this node last heard `id`, a node outside its current view, as far as its own views tell: the membership
+  /// drops a silent peer after the token timeout T, so a peer gone from a view installed at V was last heard at
+  /// most V - T (the estimate the lease has always used, see "The lease" for its limit). nil: never in a view here.
+  func ownLastHeard(_ id: UInt32) -> Int64? {
+    guard let left = lastInViewMs[id] else { return nil }
+    return min(now.monotonicMs, left - config.tokenMs)
   }
 
   mutating func helloDelivered(_ node: UInt32, _ hello: Hello, inView: Bool) {
@@ -190,9 +206,13 @@ extension NodeCore {
     // Only a quorate view starts a new term: a partition without quorum writes within the term it adopted, so at a
     // merge its CIB never outranks what the quorate side (which started a term at its own view change) acknowledged.
     let term = quorate ? max(adopted.term, join.hellos.values.map(\.term).max() ?? 0) + 1 : cibTerm
+    var heardByMembers: [UInt32: Int64] = [:]
+    for hello in join.hellos.values {
+      for (id, at) in hello.heardAtMs { heardByMembers[id] = max(heardByMembers[id] ?? Int64.min, at) }
+    }
     phase = .synced(view: view.id, term: term)
     broadcastVersion = nil
-    feedMembership(newestCIB: adopted.cib, always: true)
+    feedMembership(newestCIB: adopted.cib, always: true, heardByMembers: heardByMembers)
     if adopted.cib != nil { persist() }
     let waiting = heldInputs
     heldInputs = []

@@ -5,24 +5,34 @@ import PolicyEngine
 /// The messages clusterd nodes exchange over the membership layer's ordered broadcast.
 ///
 /// Why this shape: every member delivers the same messages in the same order (extended virtual synchrony), so
-/// the CIB needs no consensus of its own: the DC is the only writer and broadcasts each new CIB whole; members
-/// apply them in delivery order. Operation requests and results travel the same way, so a result can never
+/// the CIB needs no consensus of its own: the DC is the only writer and broadcasts each new CIB version (as a diff
+/// from the previous one, whole after a view change or when a member asks); members apply them in delivery order. Operation requests and results travel the same way, so a result can never
 /// overtake the CIB write that preceded it, and every controller core sees every result (a DC that dies before
 /// recording one leaves it to the next DC).
 public enum ClusterMessage: Codable, Sendable, Equatable {
   /// Sent by every member after each view change (a restarted node: once its leftovers are stopped): its CIB's
-  /// term and version, so the newest can be chosen, and the resources its LRM runs now.
+  /// term and version, so the newest can be chosen, the resources its LRM runs now, and how long ago it last heard
+  /// each node that was in one of its views and is not in its current one (the DC's survivor wait counts from the
+  /// latest of these, whoever heard it).
   case hello(node: UInt32, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64, term: UInt64, shuttingDown: Bool,
-             active: [String])
+             active: [String], heard: [HeardAge] = [])
   /// A whole CIB. `sync` marks the copy sent after a view change by the node holding the newest CIB; `term` is the
   /// join term of the view whose DC wrote it (NodeCore: the newest CIB is the one with the highest term, then version).
   case cib(xml: String, sync: Bool, viewEpoch: UInt64, term: UInt64)
+  /// The DC's next CIB version as the diff from the one it replicated before (`baseTerm` and the diff's source
+  /// version name that one); `term` as in `.cib`. A member holding another base asks for the whole CIB.
+  case cibDiff(diff: WireCIBDiff, baseTerm: UInt64, term: UInt64)
+  /// A member's CIB did not match a diff's base: the DC answers with its whole CIB (`.cib`, not sync).
+  case cibWanted(node: UInt32)
   /// A member stored (persisted, fsync'd) the DC's CIB of this version, written in join term `term`: the DC
   /// acknowledges a write once a quorum of nodes stored it.
   case cibStored(node: UInt32, term: UInt64, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64)
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
   case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
+  /// The DC cannot take a write now (its view is synchronizing, or it has no quorum): nothing was changed; the
+  /// origin sends it again once a synchronized view has a DC, within the request's deadline.
+  case writeNotNow(origin: UInt32, requestID: UInt64)
   /// A node asks the DC to forget failures or history of resources.
   case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
   /// The DC asks a node's LRM to run an operation (`ControllerEffect.execute`).
@@ -36,6 +46,14 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   case shutdownReady(node: UInt32)
   /// `pcs cluster stop --all|NODE...`: the named nodes (empty = all) shut down gracefully.
   case stopRequest(nodes: [UInt32])
+}
+
+/// How long before sending a message its sender last heard `node`: an age, never a time, since the members' clocks
+/// differ. The receiver takes `receiveTime - ageMs`, later than the truth by the transit delay, so never too early.
+public struct HeardAge: Codable, Sendable, Equatable {
+  public var node: UInt32
+  public var ageMs: Int64
+  public init(node: UInt32, ageMs: Int64) { self.node = node; self.ageMs = ageMs }
 }
 
 /// `ActionRequest` on the wire.
@@ -99,109 +117,42 @@ public struct WireCompletion: Codable, Sendable, Equatable {
   }
 }
 
-/// Splits encoded messages into broadcast payloads and joins them again.
+/// Encodes cluster messages as broadcast payloads and decodes them again.
 ///
-/// Payload layout: byte 0 = 0x56 ('V'), byte 1 = format version 1, bytes 2..9 message number (big endian),
-/// bytes 10..13 fragment index, 14..17 fragment count, then the fragment. A message is at most
-/// `messageBytesMax`; each payload at most `fragmentBytesMax` + header, below the broadcast limit.
+/// Payload layout: byte 0 = 0x56 ('V'), byte 1 = format version 2, then the JSON body. One message is one
+/// payload: the membership layer carries it whole or not at all (the native core fragments it and drops a message cut
+/// by a view change everywhere alike; corosync's CPG fragments and reassembles it and fails the send of a message cut
+/// by a configuration change with CS_ERR_INTERRUPT). Reassembling fragments above the membership layer could not
+/// tell a message cut by a view change from one still arriving.
 public enum WireFraming {
-  public static let fragmentBytesMax = 30_000
   public static let messageBytesMax = 16 << 20
-  static let headerBytes = 18
+  static let header: [UInt8] = [0x56, 2]
 
-  public static func encode(_ message: ClusterMessage, number: UInt64) -> [[UInt8]] {
+  public static func encode(_ message: ClusterMessage) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    guard let data = try? encoder.encode(message) else { return [] }
-    let body = [UInt8](data)
-    precondition(body.count <= messageBytesMax, "cluster message of \(body.count) bytes exceeds \(messageBytesMax)")
-    let count = max(1, (body.count + fragmentBytesMax - 1) / fragmentBytesMax)
-    var out: [[UInt8]] = []
-    out.reserveCapacity(count)
-    for i in 0..<count {
-      var p: [UInt8] = [0x56, 1]
-      p += be64(number) + be32(UInt32(i)) + be32(UInt32(count))
-      let lo = i * fragmentBytesMax
-      p += body[lo..<min(body.count, lo + fragmentBytesMax)]
-      out.append(p)
-    }
-    return out
+    guard let data = try? encoder.encode(message) else { preconditionFailure("a cluster message always encodes") }
+    precondition(data.count + header.count <= messageBytesMax, "cluster message of \(data.count) bytes exceeds \(messageBytesMax)")
+    return header + [UInt8](data)
   }
 
-  static func be64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (56 - 8 * UInt64($0))) & 0xff) } }
-  static func be32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (24 - 8 * UInt32($0))) & 0xff) } }
-  static func read(_ p: [UInt8], _ at: Int, _ n: Int) -> UInt64 {
-    var v: UInt64 = 0
-    for i in 0..<n { v = v << 8 | UInt64(p[at + i]) }
-    return v
+  public enum DecodeError: Error, CustomStringConvertible {
+    case notClusterd
+    case undecodable(String)
+    public var description: String {
+      switch self {
+      case .notClusterd: return "not a clusterd message (or another format version)"
+      case .undecodable(let why): return "undecodable message: \(why)"
+      }
+    }
   }
 
-  /// Reassembles fragments per sender. Senders deliver in FIFO order, so fragments of one message arrive in
-  /// order; anything out of order or over a bound is dropped with a reason.
-  public struct Assembler: Sendable {
-    struct Partial: Sendable {
-      var number: UInt64
-      var next: UInt32
-      var count: UInt32
-      var bytes: [UInt8]
-    }
-    var partial: [String: Partial] = [:]
-    /// Senders with a message in progress at once (a bound on memory).
-    public let sendersMax = 1024
-
-    public init() {}
-
-    public enum Outcome: Sendable {
-      case message(ClusterMessage)
-      case incomplete
-      case dropped(String)
-    }
-
-    public mutating func add(_ payload: [UInt8], sender: String) -> Outcome {
-      guard payload.count >= WireFraming.headerBytes, payload[0] == 0x56, payload[1] == 1 else {
-        return .dropped("not a clusterd message")
-      }
-      let number = WireFraming.read(payload, 2, 8)
-      let index = UInt32(WireFraming.read(payload, 10, 4))
-      let count = UInt32(WireFraming.read(payload, 14, 4))
-      let chunk = payload[WireFraming.headerBytes...]
-      guard count >= 1, index < count, Int(count) * WireFraming.fragmentBytesMax <= WireFraming.messageBytesMax + WireFraming.fragmentBytesMax
-      else { return .dropped("bad fragment header") }
-      if count == 1 { return decode(Array(chunk)) }
-      if index == 0 {
-        if partial[sender] == nil && partial.count >= sendersMax { return .dropped("too many partial messages") }
-        partial[sender] = Partial(number: number, next: 1, count: count, bytes: Array(chunk))
-        return .incomplete
-      }
-      guard var p = partial[sender], p.number == number, p.next == index, p.count == count else {
-        partial[sender] = nil
-        return .dropped("fragment \(index) of message \(number) out of order")
-      }
-      p.bytes += chunk
-      p.next += 1
-      guard p.bytes.count <= WireFraming.messageBytesMax else {
-        partial[sender] = nil
-        return .dropped("message \(number) exceeds \(WireFraming.messageBytesMax) bytes")
-      }
-      if p.next == p.count {
-        partial[sender] = nil
-        return decode(p.bytes)
-      }
-      partial[sender] = p
-      return .incomplete
-    }
-
-    /// Forgets partial messages of senders that left the view.
-    public mutating func forget(except senders: Set<String>) {
-      partial = partial.filter { senders.contains($0.key) }
-    }
-
-    func decode(_ bytes: [UInt8]) -> Outcome {
-      do {
-        return .message(try JSONDecoder().decode(ClusterMessage.self, from: Data(bytes)))
-      } catch {
-        return .dropped("undecodable message: \(error)")
-      }
+  public static func decode(_ payload: [UInt8]) throws(DecodeError) -> ClusterMessage {
+    guard payload.count > header.count, payload[0] == header[0], payload[1] == header[1] else { throw .notClusterd }
+    do {
+      return try JSONDecoder().decode(ClusterMessage.self, from: Data(payload[header.count...]))
+    } catch {
+      throw .undecodable("\(error)")
     }
   }
 }

@@ -1,3 +1,4 @@
+import Files
 import Foundation
 
 #if canImport(Glibc)
@@ -170,16 +171,10 @@ public struct SystemdManager: Sendable, Equatable {
     let path = systemdOverridePath(unit: unit, runtimeDirectory: directory)
     let dir = (path as NSString).deletingLastPathComponent
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let tmp = "\(path).tmp-\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw LRMError.spawnFailed(path: tmp, reason: String(cString: strerror(errno))) }
-    let bytes = Array(systemdOverrideDropIn(unit: unit).utf8)
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    let synced = fsync(fd)
-    close(fd)
-    guard written == bytes.count, synced == 0, rename(tmp, path) == 0 else {
-      unlink(tmp)
-      throw LRMError.spawnFailed(path: path, reason: "cannot write the override drop-in")
+    do {
+      try FileIO.writeAtomically(path: path, text: systemdOverrideDropIn(unit: unit), mode: 0o644)
+    } catch {
+      throw LRMError.spawnFailed(path: path, reason: "cannot write the override drop-in: \(error)")
     }
   }
 }

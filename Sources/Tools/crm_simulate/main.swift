@@ -1,4 +1,5 @@
 import CIB
+import Files
 import Foundation
 import PolicyEngine
 
@@ -140,35 +141,13 @@ func parseArguments(_ args: [String]) -> Options {
   return o
 }
 
-/// Writes `bytes` to `path` atomically (temporary file in the same directory, fsync, rename).
-func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-  let url = URL(fileURLWithPath: path)
-  let dir = url.deletingLastPathComponent().path
-  let tmp = "\(dir)/.\(url.lastPathComponent).tmp.\(getpid())"
-  let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-  guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-  var ok = true
-  bytes.withUnsafeBytes { raw in
-    var off = 0
-    while off < raw.count {
-      let n = write(fd, raw.baseAddress! + off, raw.count - off)
-      if n <= 0 { ok = false; return }
-      off += n
-    }
-  }
-  if ok && fsync(fd) != 0 { ok = false }
-  let err = errno
-  close(fd)
-  guard ok, rename(tmp, path) == 0 else {
-    let e = ok ? errno : err
-    unlink(tmp)
-    throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
-  }
-}
-
 func save(_ text: String, _ path: String) {
-  do { try writeAtomically(Array(text.utf8), to: path) } catch {
-    fail("Could not create '\(path)': \(error.localizedDescription)", code: Exit.cantCreate)
+  do { try FileIO.writeAtomically(path: path, text: text, mode: 0o644) } catch {
+    let reason = switch error {
+    case .unwritable(_, let reason), .unreadable(_, let reason): reason
+    case .tooLarge: error.description
+    }
+    fail("Could not create '\(path)': \(reason)", code: Exit.cantCreate)
   }
 }
 

@@ -1,8 +1,17 @@
 import Membership
+import Processes
 
 #if canImport(Glibc)
   import Glibc
 #endif
+
+extension ProcessOutcome {
+  /// The last non-empty stderr line, for one-line reports.
+  var reason: String {
+    if timedOut { return "timed out" }
+    return stderr.split(separator: "\n").last { !$0.isEmpty }.map(String.init) ?? "exit status \(status)"
+  }
+}
 
 /// How pcs reaches the other machines of a cluster: ssh, with the node names of corosync.conf as host names
 /// (README, "Many machines"). pcs itself talks to its pcsd daemon on every node; Vigil has no such daemon and uses
@@ -14,19 +23,7 @@ import Membership
 /// the folder of corosync.conf and authkey on every node, `VIGIL_REMOTE_PCS` replaces `pcs` on the other nodes.
 enum ClusterRemote {
   /// The result of one command on one node.
-  struct Outcome: Sendable, Equatable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var timedOut: Bool
-    var ok: Bool { status == 0 && !timedOut }
-    /// The last non-empty stderr line, for one-line reports.
-    var reason: String {
-      let lines = stderr.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
-      if timedOut { return "timed out" }
-      return lines.last ?? "exit status \(status)"
-    }
-  }
+  typealias Outcome = ProcessOutcome
 
   /// Bounds of one remote call.
   struct Limits: Sendable {
@@ -65,133 +62,14 @@ enum ClusterRemote {
     return run(host: host, command: command, input: bytes, limits: limits)
   }
 
-  // MARK: process plumbing (posix_spawn, pipes, poll; bounded output, a deadline, kill on timeout)
-
+  /// Runs `program` through the one process runner: a deadline, bounded output, and stdin refused (never cut) when
+  /// over its limit, since a cut input would install a half-written file on the other node.
   static func spawn(_ program: String, _ args: [String], input: [UInt8], limits: Limits) -> Outcome {
-    // Refused, never cut: a truncated stdin would install a half-written file on the other node.
-    guard input.count <= limits.inputBytesMax else {
-      return Outcome(
-        status: 127, stdout: "", stderr: "input of \(input.count) bytes is over the limit of \(limits.inputBytesMax) bytes",
-        timedOut: false)
-    }
-    var inPipe: [Int32] = [0, 0]
-    var outPipe: [Int32] = [0, 0]
-    var errPipe: [Int32] = [0, 0]
-    guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-      return Outcome(status: 127, stdout: "", stderr: "pipe: \(String(cString: strerror(errno)))", timedOut: false)
-    }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-    for fd in inPipe + outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
-    posix_spawnattr_setpgroup(&attr, 0)
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigmask(&attr, &noSignals)
-    let argv: [UnsafeMutablePointer<CChar>?] = ([program] + args).map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawnp(&pid, program, &actions, &attr, argv, environ)
-    close(inPipe[0])
-    close(outPipe[1])
-    close(errPipe[1])
-    guard rc == 0 else {
-      close(inPipe[1])
-      close(outPipe[0])
-      close(errPipe[0])
-      return Outcome(status: 127, stdout: "", stderr: "\(program): \(String(cString: strerror(rc)))", timedOut: false)
-    }
-    // Feed stdin, read both outputs, until the child closes them or the deadline passes.
-    var written = 0
-    let data = input
-    var inFD: Int32 = inPipe[1]
-    if data.isEmpty {
-      close(inFD)
-      inFD = -1
-    } else {
-      _ = fcntl(inFD, F_SETFL, fcntl(inFD, F_GETFL) | O_NONBLOCK)
-    }
-    var out: [UInt8] = []
-    var err: [UInt8] = []
-    var openOut = true
-    var openErr = true
-    var timedOut = false
-    let deadline = monotonicMs() + Int64(limits.timeoutMs)
-    var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-    signal(SIGPIPE, SIG_IGN)
-    while openOut || openErr || inFD >= 0 {
-      let left = deadline - monotonicMs()
-      if left <= 0 {
-        timedOut = true
-        break
-      }
-      var fds: [pollfd] = []
-      if openOut { fds.append(pollfd(fd: outPipe[0], events: Int16(POLLIN), revents: 0)) }
-      if openErr { fds.append(pollfd(fd: errPipe[0], events: Int16(POLLIN), revents: 0)) }
-      if inFD >= 0 { fds.append(pollfd(fd: inFD, events: Int16(POLLOUT), revents: 0)) }
-      let n = poll(&fds, nfds_t(fds.count), Int32(min(left, 1000)))
-      if n < 0 && errno != EINTR { break }
-      for f in fds where f.revents != 0 {
-        if f.fd == inFD {
-          let w = data.withUnsafeBytes { write(inFD, $0.baseAddress! + written, data.count - written) }
-          if w > 0 { written += w }
-          if w < 0 && errno != EAGAIN && errno != EINTR || written >= data.count {
-            close(inFD)
-            inFD = -1
-          }
-          continue
-        }
-        let r = buffer.withUnsafeMutableBytes { read(f.fd, $0.baseAddress, $0.count) }
-        if r <= 0 {
-          if r < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-          if f.fd == outPipe[0] { openOut = false } else { openErr = false }
-          continue
-        }
-        if f.fd == outPipe[0] {
-          if out.count < limits.outputBytesMax { out.append(contentsOf: buffer[0..<min(r, limits.outputBytesMax - out.count)]) }
-        } else if err.count < limits.outputBytesMax {
-          err.append(contentsOf: buffer[0..<min(r, limits.outputBytesMax - err.count)])
-        }
-      }
-    }
-    if inFD >= 0 { close(inFD) }
-    close(outPipe[0])
-    close(errPipe[0])
-    // Both outputs closed does not mean the child is gone (it may close them and keep running): the wait for
-    // its exit is bounded by the same deadline, then its process group is killed.
-    var status: Int32 = 0
-    var reaped = false
-    while !timedOut {
-      let r = waitpid(pid, &status, WNOHANG)
-      if r == pid || (r < 0 && errno != EINTR) {
-        reaped = true
-        break
-      }
-      if monotonicMs() >= deadline {
-        timedOut = true
-        break
-      }
-      usleep(5_000)
-    }
-    if timedOut { kill(-pid, SIGKILL) }
-    if !reaped { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
-    let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return Outcome(
-      status: exitCode, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-      timedOut: timedOut)
-  }
-
-  static func monotonicMs() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    ProcessRunner.runBlocking(
+      program, args, input: input,
+      limits: ProcessLimits(
+        timeout: .milliseconds(limits.timeoutMs), outputBytesMax: limits.outputBytesMax,
+        inputBytesMax: limits.inputBytesMax))
   }
 
   // MARK: which node is this machine
@@ -303,7 +181,7 @@ extension ClusterRemote {
       }
       let outcome = run(
         host: node.name, command: "\(quote(remotePcs)) cluster \(action.rawValue)", limits: Limits(timeoutMs: timeoutMs))
-      if outcome.ok {
+      if outcome.succeeded {
         Console.err(action.progress(node.name))
       } else if outcome.status == 255 || outcome.status == 127 {
         failures.append("\(node.name): Unable to connect to \(node.name) (\(outcome.reason))")

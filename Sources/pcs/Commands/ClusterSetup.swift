@@ -1,3 +1,4 @@
+import Files
 import Membership
 
 #if canImport(Glibc)
@@ -112,9 +113,11 @@ private func writeLocal(path: String, text: String, flags: ClusterSetupFlags) th
     if !flags.noKeysSync {
       try FileIO.writeAtomically(path: keyPath, bytes: try ClusterSetupKeys.authkey(), mode: 0o400)
     }
-    try FileIO.writeAtomically(path: path, text: text)
+    try FileIO.writeAtomically(path: path, text: text, mode: 0o644)
+  } catch let FileIOError.unwritable(path, reason) {
+    throw .legacy("Unable to write \(path): \(reason)")
   } catch {
-    throw .legacy("Unable to write \(error.description)")
+    throw .legacy("Unable to write \(error)")
   }
 }
 
@@ -148,7 +151,7 @@ private func distribute(_ plan: ClusterSetupPlan, text: String, flags: ClusterSe
     Console.err("Sending '\(what)' to \(list)")
     for node in names {
       let o = ClusterRemote.install(host: node, dir: dir, name: name, bytes: bytes, mode: mode, limits: limits)
-      if o.ok {
+      if o.succeeded {
         Console.err("\(node): successful distribution of the file '\(what)'")
       } else {
         Console.err("\(node): unable to distribute the file '\(what)': \(o.reason)")
@@ -232,6 +235,6 @@ enum ClusterSetupKeys {
   static func localAction(_ action: String) throws(PcsFailure) {
     let pcs = CommandLine.arguments[0]
     let o = ClusterRemote.spawn(pcs, ["cluster", action], input: [], limits: .init(timeoutMs: 120_000))
-    if !o.ok { throw .legacy(o.reason) }
+    if !o.succeeded { throw .legacy(o.reason) }
   }
 }

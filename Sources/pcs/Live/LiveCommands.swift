@@ -3,6 +3,7 @@ import CIB
 import ControlProtocol
 import Controller
 import PolicyEngine
+import Processes
 
 #if canImport(Glibc)
   import Glibc
@@ -146,8 +147,12 @@ enum LiveCommands {
       throw .legacy("Starting other machines' nodes needs 'pcs cluster setup' access to them (see docs/ARCHITECTURE.md, clusterd)")
     }
     Console.out("Starting Cluster...")
-    let status = runProcess("/usr/bin/systemctl", ["start", "clusterd.service"])
-    if status != 0 { throw .legacy("Unable to start clusterd: systemctl start clusterd.service exited with \(status)") }
+    // systemd's own start timeout is 90 s by default: past 120 s systemctl itself is stuck.
+    let outcome = ProcessRunner.runBlocking(
+      "/usr/bin/systemctl", ["start", "clusterd.service"], limits: ProcessLimits(timeout: .seconds(120)))
+    if !outcome.succeeded {
+      throw .legacy("Unable to start clusterd: systemctl start clusterd.service: \(outcome.reason)")
+    }
   }
 
   static func clusterStop(_ words: [String], all: Bool) throws(PcsFailure) {
@@ -168,15 +173,6 @@ enum LiveCommands {
     throw .legacy("clusterd did not stop within 60 s")
   }
 
-  static func runProcess(_ path: String, _ args: [String]) -> Int32 {
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-    defer { for p in argv { free(p) } }
-    guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { return 127 }
-    var status: Int32 = 0
-    waitpid(pid, &status, 0)
-    return (status >> 8) & 0xff
-  }
 
   // MARK: timeline
 

@@ -83,6 +83,8 @@ extension ClusterSimulator {
                .process(node: i, incarnation: nodes[i].incarnation, .membershipTick))
     case .broadcastRejected(let reason):
       log("n\(i + 1) broadcast rejected: \(reason)")
+    case .broadcastAborted(_, let view):
+      log("n\(i + 1) broadcast cut by the end of \(view)")
     case .left:
       log("n\(i + 1) left the membership")
     }
@@ -159,7 +161,7 @@ extension ClusterSimulator {
 
   func traceMessageText(_ m: ClusterMessage) -> String {
     switch m {
-    case .hello(let node, let a, let e, let u, let term, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
+    case .hello(let node, let a, let e, let u, let term, _, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
     case .cib(_, let sync, let epoch, let term): sync ? "cib sync for view epoch \(epoch) term \(term)" : "cib update term \(term)"
     case .replaceRequest(let origin, let id, _, let a, let e): "replace request \(id) from \(origin) base \(a).\(e)"
     case .replaceDone(let origin, let id, let error): "replace done \(id) for \(origin): \(error ?? "ok")"

@@ -1,4 +1,5 @@
 import CIB
+import Controller
 
 /// The cluster every seed runs: N nodes, a group `grp` of two primitives (ip, web) and one or two standalone
 /// primitives (db1, db2), each with a recurring monitor; no fencing (the lease applies), quorum defaults.
@@ -30,21 +31,20 @@ enum SimulatedConfiguration {
 
   /// What a node starts with when it has no CIB on disk (clusterd's empty CIB plus the nodelist).
   static func emptyCIB(nodeCount: Int) -> CIBElement {
-    var root = CIBElement(
-      "cib", ["admin_epoch": "0", "epoch": "0", "num_updates": "0", "validate-with": "pacemaker-3.1",
-              "crm_feature_set": "3.16.2"],
+    var root = NodeCore.emptyCIB()
+    let noFencing = CIBElement(
+      "cluster_property_set", ["id": "cib-bootstrap-options"],
       children: [
-        CIBElement("configuration", [:], children: [
-          CIBElement("crm_config", [:], children: [
-            CIBElement("cluster_property_set", ["id": "cib-bootstrap-options"], children: [
-              CIBElement("nvpair", ["id": "cib-bootstrap-options-stonith-enabled", "name": "stonith-enabled",
-                                    "value": "false"]),
-            ]),
-          ]),
-          CIBElement("nodes"), CIBElement("resources"), CIBElement("constraints"),
-        ]),
-        CIBElement("status"),
+        CIBElement(
+          "nvpair", ["id": "cib-bootstrap-options-stonith-enabled", "name": "stonith-enabled", "value": "false"])
       ])
+    if let ci = root.childIndex(named: "configuration"), case .element(var conf) = root.children[ci],
+      let ki = conf.childIndex(named: "crm_config"), case .element(var crm) = conf.children[ki]
+    {
+      crm.append(noFencing)
+      conf.children[ki] = .element(crm)
+      root.children[ci] = .element(conf)
+    }
     ensureNodes(&root, nodeCount: nodeCount)
     return root
   }

@@ -1,3 +1,4 @@
+import Files
 import Membership
 import TestKit
 #if canImport(Glibc)
@@ -141,6 +142,8 @@ public enum LoopbackCluster {
     try conf.write(path: dir + "/corosync.conf")
     var rng = SplitMix64(seed: keySeed)
     let key = (0..<256).map { _ in UInt8.random(in: 0...255, using: &rng) }
-    try FileIO.writeAtomically(path: dir + "/authkey", bytes: key, mode: 0o600)
+    do { try FileIO.writeAtomically(path: dir + "/authkey", bytes: key, mode: 0o600) } catch {
+      throw .io(path: dir + "/authkey", message: error.description)
+    }
   }
 }

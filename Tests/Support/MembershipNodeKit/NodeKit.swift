@@ -44,6 +44,7 @@ public func eventLine(_ event: MembershipEvent, record: (Delivery) -> String?) -
   case .quorumChanged(let s): return "\(wallMs()) QUORUM \(quorumFields(s))"
   case .delivered(let d): return record(d)
   case .broadcastRejected(let r): return "\(wallMs()) REJECTED \(r)"
+  case .broadcastAborted(let p): return "\(wallMs()) ABORTED \(p.count) bytes"
   case .left: return "\(wallMs()) LEFT"
   }
 }

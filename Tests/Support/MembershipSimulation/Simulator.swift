@@ -13,6 +13,8 @@ public struct SimulationOptions: Sendable {
   /// The `quorum` section every node runs with; nil draws one from the seed (`SimulatedQuorum.draw`). Pinning it
   /// keeps the fault schedule of a seed: the quorum draw uses a generator of its own.
   public var quorum: QuorumOptions?
+  /// Broadcast messages of several fragments (`LargeMessages`) instead of a few bytes each.
+  public var largeMessages: LargeMessages?
   public init() {}
 }
 
@@ -106,6 +108,10 @@ public struct SimulationResult: Sendable {
   public var notConverged: String?
   public var viewsInstalled = 0
   public var deliveries = 0
+  /// Messages whose senders were told a view change cut them (`.broadcastAborted`).
+  public var aborted = 0
+  /// Delivered messages made of more than one fragment.
+  public var multiFragmentDeliveries = 0
   public var packets = 0
   public var faults = 0
   public var trace: [String] = []
@@ -118,7 +124,9 @@ public struct SimulationResult: Sendable {
 /// 2. every node installing a view id installs the same members;
 /// 3. deliveries in a view are prefixes of one sequence, and nodes moving together from a view to the next
 ///    delivered the same messages in it;
-/// 4. no node (incarnation) delivers a message twice.
+/// 4. no node (incarnation) delivers a message twice;
+/// 5. a message is delivered whole (its bytes as sent), and a message its sender reports aborted at the change
+///    from view V to W was delivered in V by no node that also moved from V to W (MessageChecks.swift).
 /// And votequorum's rules under the seed's `quorum` options (`SimulatedQuorum`): quorate only with
 /// total_votes >= quorum (or auto_tie_breaker's exact half); quorum 1 for two_node with at most 2 members; with
 /// wait_for_all, nobody quorate before some view held every node; expected_votes below the configured value only
@@ -146,6 +154,15 @@ public struct MembershipSimulator {
     var viewID: ViewID?
     var deliveredInView = 0
     var delivered: Set<MessageKey> = []
+  }
+  /// Per broadcast number: who delivered it in which view; the aborts senders reported; every node's view changes.
+  var deliveredBy: [Int: [(Member, ViewID)]] = [:]
+  var abortedBy: [(sender: Member, number: Int, view: ViewID)] = []
+  var moves: Set<Move> = []
+  struct Move: Hashable {
+    var member: Member
+    var from: ViewID
+    var to: ViewID
   }
 
   struct MessageKey: Hashable {
@@ -224,7 +241,9 @@ public struct MembershipSimulator {
     }
     self.quorumConfig = vq
     self.checkSingleQuorate = SimulatedQuorum.promisesSingleQuoratePartition(vq)
-    self.baseConfig = ids.map { MembershipConfig(me: $0, incarnation: 1, nodes: ids, votequorum: vq) }
+    var limits = MembershipLimits()
+    if let large = options.largeMessages { limits.fragmentBytesMax = large.fragmentBytesMax }
+    self.baseConfig = ids.map { MembershipConfig(me: $0, incarnation: 1, nodes: ids, votequorum: vq, limits: limits) }
     self.result = SimulationResult(seed: seed, nodeCount: n)
     self.result.quorum = SimulatedQuorum.describe(vq)
     self.lastExpected = Array(repeating: nil, count: n)
@@ -267,12 +286,13 @@ public struct MembershipSimulator {
         let i = Int.random(in: 0..<n, using: &rng)
         if nodes[i].core != nil {
           broadcastCounter += 1
-          step(i, .broadcastRequested(payload: Array("m\(broadcastCounter)".utf8), now: now))
+          step(i, .broadcastRequested(payload: nextPayload(), now: now))
         }
         schedule(now + .milliseconds(Int64.random(in: 1...60, using: &rng)), .broadcast)
       }
     }
     if result.violation == nil { checkConvergence() }
+    if result.violation == nil { checkAborts() }
   }
 
   mutating func start(_ i: Int, incarnation: UInt64) {
@@ -367,6 +387,7 @@ public struct MembershipSimulator {
       case .scheduleTick(let after):
         schedule(now + after, .tick(i, nodes[i].incarnation))
       case .broadcastRejected: break
+      case .broadcastAborted(let payload, let view): onAborted(i, payload, view)
       case .left:
         log("n\(i + 1) left")
         nodes[i].core = nil
@@ -409,6 +430,7 @@ public struct MembershipSimulator {
       lastShrink[i] = now
     }
     if let old = nodes[i].viewID {
+      moves.insert(Move(member: me, from: old, to: v.id))
       let pair = Pair(from: old, to: v.id)
       let count = nodes[i].deliveredInView
       if let other = transitions[pair], other != count {
@@ -427,6 +449,7 @@ public struct MembershipSimulator {
     }
     let key = MessageKey(view: d.view, sender: d.sender, senderSequence: d.senderSequence)
     if !nodes[i].delivered.insert(key).inserted { violate("n\(i + 1) delivered \(key) twice") }
+    checkWhole(i, d)
     let k = nodes[i].deliveredInView
     var seq = sequences[d.view] ?? []
     if k < seq.count {

@@ -4,7 +4,7 @@
 import Membership
 import MembershipSimulation
 
-/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--trace]`: runs the deterministic membership
+/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
 /// line is always `N seeds, V violations`.
 var seeds = 100
@@ -13,7 +13,7 @@ var single: UInt64?
 var options = SimulationOptions()
 var args = Array(CommandLine.arguments.dropFirst())
 func usage() -> Never {
-  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--trace]")
+  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]")
   exit(2)
 }
 while !args.isEmpty {
@@ -30,6 +30,7 @@ while !args.isEmpty {
   case "--heal-ms": options.healDuration = .milliseconds(Int64(value()) ?? { usage() }())
   case "--default-quorum": options.quorum = QuorumOptions()
   case "--trace": options.trace = true
+  case "--large": options.largeMessages = LargeMessages()
   default: usage()
   }
 }
@@ -49,11 +50,11 @@ for seed in list {
   if let v = r.violation {
     violations += 1
     print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): VIOLATION \(v)")
-    print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
+    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large") --trace")
   } else if let c = r.notConverged {
     notConverged += 1
     print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): did not converge (liveness, not a violation): \(c)")
-    print("  replay: swift run -c release membership-sim --seed \(seed) --trace")
+    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large") --trace")
   }
 }
 print("faults=\(totals.faults) views=\(totals.views) deliveries=\(totals.deliveries) packets=\(totals.packets) not_converged=\(notConverged) unpromised_split_brains=\(unpromised)")
