@@ -162,18 +162,23 @@ public struct ControllerCore: Sendable {
     for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
     unrecorded.removeAll()
 
-    // Actions in flight on nodes that left will never answer: given up at once, not after their timeout (an
-    // aborted transition waits for its in-flight actions before the DC may recompute).
+    // Actions in flight on other nodes are given up at once, not after their timeout plus cluster-delay (an
+    // aborted transition waits for its in-flight actions before the DC may recompute): a node that left will never
+    // answer, and one that stayed may have answered in a view this DC was not in (it flapped through a view
+    // without this node; each view change is one such chance), where the answer was delivered and so lost here.
+    // An operation that changes what runs may have done so: its resource's history on that node is forgotten, so
+    // the next transition probes it there before starting it anywhere (the probe runs after the operation in that
+    // node's LRM, so it reports the outcome). A probe or monitor changes nothing: it is simply asked again.
+    var reprobe: [(resource: String, nodeID: String)] = []
     if var t = transition {
       for i in t.actions.indices {
-        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind else { continue }
-        // A probe or monitor changes nothing, and its answer may have been broadcast in a view this DC was not
-        // in (a member that flapped through another view): given up with any view change, and asked again.
-        let departed = !members.contains(where: { $0.id == r.node.id })
-        let answerMayBeLost = r.task == "monitor" && old.map(\.id) != members.map(\.id)
-        guard departed || answerMayBeLost else { continue }
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
+              r.node.id != config.localNode.id else { continue }
         t.actions[i].state = .failed
         t.aborted = true
+        if r.task != "monitor" && members.contains(where: { $0.id == r.node.id }) {
+          reprobe.append((r.resource, r.node.cibID))
+        }
       }
       transition = t
     }
@@ -207,6 +212,9 @@ public struct ControllerCore: Sendable {
       if hasTransientAttribute("shutdown", nodeID: m.cibID) {
         c = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: nil, nodeID: m.cibID, uname: m.name, in: c)
       }
+    }
+    for (resource, nodeID) in reprobe {
+      c = PolicyEngine.StatusRecorder.forgetHistory(resource: resource, nodeID: nodeID, in: c)
     }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {

@@ -39,12 +39,27 @@ public struct ClusterSimulator {
     var watchdogDeadlineMs: Int64?
   }
 
-  struct ClusterdProcess {
+  /// A class: the simulator reaches into the running process on every event, and a value this large would be
+  /// copied (every core's buffers retained and released) at each read of it.
+  final class ClusterdProcess {
     var membership: MembershipCore
-    var core: NodeCore
+    var core: NodeCore {
+      didSet { leaseFacts = core.leaseFacts }
+    }
     var lrm = SimulatedLRM()
     var watchdog: WatchdogCore
     let startedAtUs: Int64
+    /// The core's lease facts, kept current on each change of the core (the watchdog asks on every loop turn).
+    private(set) var leaseFacts: LeaseFacts
+
+    init(membership: MembershipCore, core: NodeCore, watchdog: WatchdogCore, startedAtUs: Int64) {
+      self.membership = membership
+      self.core = core
+      self.watchdog = watchdog
+      self.startedAtUs = startedAtUs
+      self.leaseFacts = core.leaseFacts
+    }
+
     /// DC of a quorate view: the role that writes the CIB and acknowledges writes.
     var canWrite: Bool { core.controller.isDC && core.controller.quorate && core.synced }
   }
@@ -196,6 +211,7 @@ public struct ClusterSimulator {
       runEvents(untilUs: graceUs)
     }
     if !stopped { for v in settledChecks() { violate(v.kind, v.detail) } }
+    if options.trace { traceFinalState() }
     result.trace = traceLines.lines
   }
 

@@ -131,8 +131,8 @@ extension ClusterSimulator {
 
   /// clusterd's daemon loop turns (every input): the real `WatchdogCore` decides whether to feed the device.
   mutating func watchdogTurn(_ i: Int) {
-    let facts = nodes[i].process!.core.leaseFacts
-    let fx = nodes[i].process!.watchdog.handle(.loopTurned(facts, atMs: time(i).monotonicMs))
+    let p = nodes[i].process!
+    let fx = p.watchdog.handle(.loopTurned(p.leaseFacts, atMs: time(i).monotonicMs))
     for e in fx {
       switch e {
       case .feedWatchdog:
