@@ -93,9 +93,12 @@ public enum ProcessRunner {
             case .signaled(let signal): 128 + signal
             }
           let (out, err) = result.closureResult
+          // Timed out only when the deadline's SIGKILL is what ended it: on a starved machine the deadline may fire
+          // after the program exited on its own but before its end was observed, and that run did not time out.
+          let killedByDeadline = shared.killed.load(ordering: .acquiring) && status == 128 + SIGKILL
           return ProcessOutcome(
             status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-            timedOut: shared.killed.load(ordering: .acquiring))
+            timedOut: killedByDeadline)
         } catch {
           return ProcessOutcome(status: 127, stdout: "", stderr: "\(program): \(error)", timedOut: false)
         }
