@@ -17,6 +17,7 @@ public struct MembershipCore: Sendable {
   public var stopped: Bool { lifecycle == .left }
 
   private var peers: [NodeID: Peer] = [:]
+  private var contact = QuorumContact()
   private var maxEpochSeen: UInt64 = 0
   private var lastHeartbeat: Duration?
 
@@ -73,6 +74,13 @@ public struct MembershipCore: Sendable {
   public var quorumStatus: QuorumStatus { votequorum.status() }
   public var isQuorate: Bool { votequorum.quorate }
   public var pendingBroadcasts: Int { outgoing.queuedCount + outgoing.inFlightCount }
+  /// When members with a quorum of votes last proved, in the current view, that they count this node in
+  /// (`QuorumContact`; the shell's clock); nil: not since this view began. And when each peer was last heard at all.
+  public var quorumContactSince: Duration? {
+    contact.since(members: view.members, me: me, votes: votequorum.config.votes(of:), quorum: votequorum.quorum,
+                  nowMs: now.wholeMilliseconds).map { .milliseconds($0) }
+  }
+  public var peerLastHeard: [NodeID: Duration] { peers.mapValues(\.lastHeard) }
 
   // MARK: entry point
 
@@ -132,7 +140,8 @@ public struct MembershipCore: Sendable {
     let timing = config.timing
     if lastHeartbeat == nil || now - lastHeartbeat! >= timing.heartbeatInterval {
       lastHeartbeat = now
-      let hb = Heartbeat(view: view.id, acked: highestAcked, hears: heardPeers(), received: reportableReceived)
+      let hb = Heartbeat(view: view.id, acked: highestAcked, hears: heardPeers(), received: reportableReceived,
+                         sentAtMs: now.wholeMilliseconds, echoes: contact.echoes)
       let others = config.nodes.filter { $0 != me.id }
       if !others.isEmpty { fx.append(.send(Packet(from: me, message: .heartbeat(hb)), to: others)) }
     }
@@ -300,6 +309,7 @@ public struct MembershipCore: Sendable {
     changeNeededSince = nil
     coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
     votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
+    contact.viewInstalled(v.members)
     fx.append(.installView(v))
     fx.append(.quorumChanged(votequorum.status()))
     pumpSendQueue(&fx)
@@ -314,6 +324,7 @@ public struct MembershipCore: Sendable {
       if from.incarnation < peer.incarnation { return }  // an older process of that node: stale
       if from.incarnation > peer.incarnation {
         peer = Peer(incarnation: from.incarnation, lastHeard: now, hearsMe: false, left: false)
+        contact.peerRestarted(from.id)
       }
       peer.lastHeard = now
       peers[from.id] = peer
@@ -337,6 +348,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func onHeartbeat(_ from: Member, _ hb: Heartbeat, _ fx: inout [MembershipEffect]) {
     peers[from.id]?.hearsMe = hb.hears.contains(me.id)
+    contact.received(hb, from: from, me: me, view: view.id, nowMs: now.wholeMilliseconds)
     peers[from.id]?.reportedView = hb.view
     peers[from.id]?.reportedAcked = hb.acked
     maxEpochSeen = max(maxEpochSeen, hb.view.epoch, hb.acked?.epoch ?? 0)
