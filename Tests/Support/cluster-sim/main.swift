@@ -4,6 +4,7 @@
 import ClusterSimulation
 import Dispatch
 import Synchronization
+import TestKit
 
 /// `cluster-sim [--seeds N] [--first F] [--seed S] [--jobs J] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b]
 /// [--no-watchdog] [--keep-going] [--trace] [--fingerprints]`: runs the whole-cluster deterministic simulation for
@@ -12,44 +13,32 @@ import Synchronization
 /// `violations_by_kind ...` and a figures line; the last line is always `N seeds, V violations` (V: seeds with a
 /// violation; each run stops at its first unless --keep-going).
 struct Settings: Sendable {
-  var seeds = 100
-  var first: UInt64 = 1
-  var single: UInt64?
+  var list: [UInt64] = []
   var jobs = 1
   var options = ClusterSimulationOptions()
   /// One line per seed with the run's fingerprint: two builds that print the same lines ran the same simulations.
   var fingerprints = false
 }
 
-func usage() -> Never {
-  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--jobs J] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace] [--fingerprints]")
-  exit(2)
-}
-
 func parse(_ arguments: [String]) -> Settings {
   var s = Settings()
-  var args = arguments
-  while !args.isEmpty {
-    let a = args.removeFirst()
-    func value() -> String {
-      if args.isEmpty { usage() }
-      return args.removeFirst()
-    }
-    switch a {
-    case "--seeds": s.seeds = Int(value()) ?? { usage() }()
-    case "--first": s.first = UInt64(value()) ?? { usage() }()
-    case "--seed": s.single = UInt64(value()) ?? { usage() }()
-    case "--jobs": s.jobs = Int(value()).flatMap { (1...64).contains($0) ? $0 : nil } ?? { usage() }()
-    case "--nodes": s.options.nodeCount = Int(value()).flatMap { (3...5).contains($0) ? $0 : nil } ?? { usage() }()
-    case "--fault-ms": s.options.faultMs = Int64(value()) ?? { usage() }()
-    case "--heal-ms": s.options.healMs = Int64(value()) ?? { usage() }()
+  let command = SeedArguments(
+    usage: "cluster-sim [--seeds N] [--first F] [--seed S] [--jobs J] [--nodes K] [--fault-ms MS] [--heal-ms MS] "
+      + "[--faults a,b] [--no-watchdog] [--keep-going] [--trace] [--fingerprints]")
+  s.list = command.seeds(arguments) { name, value in
+    switch name {
+    case "--jobs": s.jobs = command.valid(Int(value()).flatMap { (1...64).contains($0) ? $0 : nil })
+    case "--nodes": s.options.nodeCount = command.valid(Int(value()).flatMap { (3...5).contains($0) ? $0 : nil })
+    case "--fault-ms": s.options.faultMs = command.valid(Int64(value()))
+    case "--heal-ms": s.options.healMs = command.valid(Int64(value()))
     case "--faults": s.options.onlyFaults = value().split(separator: ",").map(String.init)
     case "--no-watchdog": s.options.watchdog = false
     case "--keep-going": s.options.stopAtFirstViolation = false
     case "--trace": s.options.trace = true
     case "--fingerprints": s.fingerprints = true
-    default: usage()
+    default: return false
     }
+    return true
   }
   return s
 }
@@ -131,7 +120,7 @@ extension timespec {
 }
 
 let settings = parse(Array(CommandLine.arguments.dropFirst()))
-let list: [UInt64] = settings.single.map { [$0] } ?? (0..<settings.seeds).map { settings.first + UInt64($0) }
+let list = settings.list
 let runs = Runs(list, settings)
 let started = timespec.now()
 // The first run alone: whatever the libraries set up once (libxml2's parser) is set up before threads share them.
