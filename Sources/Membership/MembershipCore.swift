@@ -15,6 +15,7 @@ public struct MembershipCore: Sendable {
   private var now: Duration = .zero
 
   private var peers: [NodeID: Peer] = [:]
+  private var contact = QuorumContact()
   private var maxEpochSeen: UInt64 = 0
   private var lastHeartbeat: Duration?
 
@@ -71,6 +72,13 @@ public struct MembershipCore: Sendable {
   public var quorumStatus: QuorumStatus { votequorum.status() }
   public var isQuorate: Bool { votequorum.quorate }
   public var pendingBroadcasts: Int { outgoing.queuedCount + outgoing.inFlightCount }
+  /// When members with a quorum of votes last proved, in the current view, that they count this node in
+  /// (`QuorumContact`; the shell's clock); nil: not since this view began. And when each peer was last heard at all.
+  public var quorumContactSince: Duration? {
+    contact.since(members: view.members, me: me, votes: votequorum.config.votes(of:), quorum: votequorum.quorum,
+                  nowMs: now.wholeMilliseconds).map { .milliseconds($0) }
+  }
+  public var peerLastHeard: [NodeID: Duration] { peers.mapValues(\.lastHeard) }
 
   // MARK: entry point
 
@@ -130,7 +138,8 @@ public struct MembershipCore: Sendable {
     let timing = config.timing
     if lastHeartbeat == nil || now - lastHeartbeat! >= timing.heartbeatInterval {
       lastHeartbeat = now
-      let hb = Heartbeat(view: view.id, acked: highestAcked, hears: heardPeers(), received: reportableReceived)
+      let hb = Heartbeat(view: view.id, acked: highestAcked, hears: heardPeers(), received: reportableReceived,
+                         sentAtMs: now.wholeMilliseconds, echoes: contact.echoes)
       let others = config.nodes.filter { $0 != me.id }
       if !others.isEmpty { fx.append(.send(Packet(from: me, message: .heartbeat(hb)), to: others)) }
     }
@@ -298,6 +307,7 @@ public struct MembershipCore: Sendable {
     changeNeededSince = nil
     coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
     votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
+    contact.viewInstalled(v.members)
     fx.append(.installView(v))
     fx.append(.quorumChanged(votequorum.status()))
     pumpSendQueue(&fx)
@@ -312,6 +322,7 @@ public struct MembershipCore: Sendable {
       if from.incarnation < peer.incarnation { return }  // an older process of that node: stale
       if from.incarnation > peer.incarnation {
         peer = Peer(incarnation: from.incarnation, lastHeard: now, hearsMe: false, left: false)
+        contact.peerRestarted(from.id)
       }
       peer.lastHeard = now
       peers[from.id] = peer
@@ -335,6 +346,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func onHeartbeat(_ from: Member, _ hb: Heartbeat, _ fx: inout [MembershipEffect]) {
     peers[from.id]?.hearsMe = hb.hears.contains(me.id)
+    contact.received(hb, from: from, me: me, view: view.id, nowMs: now.wholeMilliseconds)
     peers[from.id]?.reportedView = hb.view
     peers[from.id]?.reportedAcked = hb.acked
     maxEpochSeen = max(maxEpochSeen, hb.view.epoch, hb.acked?.epoch ?? 0)
