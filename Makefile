@@ -226,6 +226,7 @@ endif
 # injected on the node that runs the group web (VIP + service, ocf:heartbeat:Dummy, monitor 2 s), judged by a
 # sampler of every node's own Dummy state files (every 5 ms). Root. See docs/BENCHMARKS.md.
 # make chaos [FAULTS=kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes]
+#            (two nodes + vigil-arbiter: two-node-cut,two-node-arbiter-cut,two-node-kill,two-node-arbiter-kill)
 #            [TRIALS=n] [WRITES=n] [WATCHDOG=none] [CHAOS_ARGS="--keep-on-failure DIR --log-dir DIR ..."]
 # prints per fault: fault=NAME double_run_ms_max=... double_run_trials=... failover_p50_ms=... failover_p99_ms=...
 # and for the writes: fault=writes acked_writes=... lost_writes=... divergent_cibs=...
@@ -237,6 +238,7 @@ CHAOS_ARGS ?=
 .PHONY: chaos chaos-release
 chaos-release: clusterd-release
 	$(SWIFT) build -c release --product cibadmin
+	$(SWIFT) build -c release --product vigil-arbiter
 ifneq ($(WATCHDOG),none)
 	@test "$(HAVE_WATCHDOG_STANDIN)" = 1 || { echo "chaos: vigil-watchdog (the watchdog stand-in) is not in this tree; run with WATCHDOG=none" >&2; exit 1; }
 	$(SWIFT) build -c release --product vigil-watchdog

@@ -189,7 +189,7 @@ let package = Package(
     .target(name: "MembershipSimulation", dependencies: ["Membership", "TestKit"], path: "Tests/Support/MembershipSimulation"),
     // Runs the simulator over many seeds (`make simulate`).
     .executableTarget(
-      name: "membership-sim", dependencies: ["Membership", "MembershipSimulation"], path: "Tests/Support/membership-sim"),
+      name: "membership-sim", dependencies: ["Membership", "MembershipSimulation", "TestKit"], path: "Tests/Support/membership-sim"),
     // Clusters of real corosync daemons in network namespaces.
     .target(
       name: "CorosyncHarness", dependencies: ["Membership", "MembershipNodeKit"], path: "Tests/Support/CorosyncHarness"),
@@ -226,7 +226,7 @@ let package = Package(
       name: "ClusterSimulation",
       dependencies: ["Membership", "Controller", "ControlProtocol", "CIB", "PolicyEngine", "LRM", "TestKit"],
       path: "Tests/Support/ClusterSimulation"),
-    .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation"], path: "Tests/Support/cluster-sim"),
+    .executableTarget(name: "cluster-sim", dependencies: ["ClusterSimulation", "TestKit"], path: "Tests/Support/cluster-sim"),
     .testTarget(name: "ClusterSimulationTests", dependencies: ["ClusterSimulation"]),
   ]
 )

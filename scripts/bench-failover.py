@@ -212,12 +212,17 @@ class Overlap:
     def __init__(self):
         self.since = {}
         self.max_ms = 0.0
+        self.phase = ""
+        self.seen = []  # (phase, resource, nodes) of each overlap, as it began
 
     def sample(self, c):
         now = time.monotonic()
         for rsc, nodes in zip(("VIP", "service"), c.placement()):
             if len(nodes) >= 2:
-                self.since.setdefault(rsc, now)
+                if rsc not in self.since:
+                    self.since[rsc] = now
+                    self.seen.append((self.phase, rsc, nodes))
+                    print("%s overlap: %s on %s during %s" % (time.strftime("%H:%M:%S", time.gmtime()) + ".%03d" % (time.time() % 1 * 1000), rsc, " ".join(nodes), self.phase), file=sys.stderr, flush=True)
                 self.max_ms = max(self.max_ms, (now - self.since[rsc]) * 1000)
             else:
                 self.since.pop(rsc, None)
@@ -292,8 +297,10 @@ def main():
         faults = a.faults.split(",")
         for fault, home in [f for f in (("kill", "node2"), ("dc", "node1"), ("split", "node2")) if f[0] in faults]:
             c.pcs("node3", "constraint", "location", "web", "prefers", home + "=100")
+            overlap.phase = "placement of web on " + home
             settle(c, home, overlap)
             for i in range(a.trials):
+                overlap.phase = "%s trial %d" % (fault, i + 1)
                 if fault == "split":
                     ms = trial_split(c, home, overlap)
                     c.pcs(home, "cluster", "isolate", "off")
@@ -303,6 +310,7 @@ def main():
                 results[fault].append(ms)
                 print("%s trial %d: %.0f ms (overlap so far %.0f ms)" % (fault, i + 1, ms, overlap.max_ms),
                       file=sys.stderr, flush=True)
+                overlap.phase = "%s trial %d, rejoin" % (fault, i + 1)
                 settle(c, home, overlap)
             c.pcs("node3", "constraint", "remove", "location-web-%s-100" % home)
         samples = []
@@ -320,6 +328,8 @@ def main():
         print("dc_failover_p50_ms=%.0f dc_failover_p99_ms=%.0f" % (pct(results["dc"], 50), pct(results["dc"], 99)))
         print("split_failover_p50_ms=%.0f split_failover_p99_ms=%.0f" % (pct(results["split"], 50), pct(results["split"], 99)))
         print("pcs_status_p50_ms=%.1f pcs_status_p99_ms=%.1f" % (pct(samples, 50), pct(samples, 99)))
+        if overlap.max_ms > 0:
+            raise RuntimeError("a resource ran on two nodes at once (overlap_ms_max=%.0f)" % overlap.max_ms)
     except Exception:
         if a.keep_on_failure:
             for p in c.procs.values():

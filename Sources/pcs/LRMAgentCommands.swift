@@ -219,67 +219,37 @@ struct StonithDescribe: PcsCommand {
   }
 }
 
+/// Which action a `debug-*` command runs (argument-parser wants a type per command; this is all that differs).
+protocol DebugActionName { static var action: DebugAction { get } }
+enum DebugStart: DebugActionName { static var action: DebugAction { .start } }
+enum DebugStop: DebugActionName { static var action: DebugAction { .stop } }
+enum DebugMonitor: DebugActionName { static var action: DebugAction { .monitor } }
+enum DebugPromote: DebugActionName { static var action: DebugAction { .promote } }
+enum DebugDemote: DebugActionName { static var action: DebugAction { .demote } }
+
 /// `pcs resource debug-start|debug-stop|debug-monitor|debug-promote|debug-demote RSC [--full]`: runs the
 /// resource's agent here, with its parameters from the CIB (`-f FILE` works too); exits with the agent's rc.
-protocol ResourceDebugCommand: PcsCommand {
-  static var action: DebugAction { get }
-  var full: Bool { get }
-  var args: [String] { get }
-}
+struct ResourceDebug<Name: DebugActionName>: PcsCommand {
+  static var configuration: CommandConfiguration {
+    CommandConfiguration(
+      commandName: Name.action.rawValue, abstract: "Run the resource's \(Name.action.agentAction.rawValue) here.")
+  }
+  @OptionGroup var global: GlobalOptions
+  @Flag(name: .customLong("full")) var full = false
+  @Argument(parsing: .allUnrecognized) var args: [String] = []
 
-extension ResourceDebugCommand {
   func execute() throws(PcsFailure) {
     try rejectUnsupportedOptions(in: args)
-    guard let rsc = args.first else { throw .legacy("You must specify a resource to \(Self.action.rawValue)") }
+    guard let rsc = args.first else { throw .legacy("You must specify a resource to \(Name.action.rawValue)") }
     guard args.count == 1 else { throw .usage(ResourceCommand.self) }
     let cib = try CIBTarget.load(global)
     let call: AgentCall
-    do { call = try Self.action.call(in: cib, resource: rsc) } catch {
+    do { call = try Name.action.call(in: cib, resource: rsc) } catch {
       switch error { case .message(let m): throw .legacy(m) }
     }
     let result = lrmBlocking { await AgentRunner().run(call) }
-    Console.outRaw(Self.action.report(call, result, full: full))
-    let code = Self.action.exitStatus(result)
+    Console.outRaw(Name.action.report(call, result, full: full))
+    let code = Name.action.exitStatus(result)
     if code != 0 { throw PcsFailure(lines: [], exitCode: code) }
   }
-}
-
-struct ResourceDebugStart: ResourceDebugCommand {
-  static let configuration = CommandConfiguration(commandName: "debug-start", abstract: "Run the resource's start here.")
-  static let action = DebugAction.start
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .customLong("full")) var full = false
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
-}
-
-struct ResourceDebugStop: ResourceDebugCommand {
-  static let configuration = CommandConfiguration(commandName: "debug-stop", abstract: "Run the resource's stop here.")
-  static let action = DebugAction.stop
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .customLong("full")) var full = false
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
-}
-
-struct ResourceDebugMonitor: ResourceDebugCommand {
-  static let configuration = CommandConfiguration(commandName: "debug-monitor", abstract: "Run the resource's monitor here.")
-  static let action = DebugAction.monitor
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .customLong("full")) var full = false
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
-}
-
-struct ResourceDebugPromote: ResourceDebugCommand {
-  static let configuration = CommandConfiguration(commandName: "debug-promote", abstract: "Run the resource's promote here.")
-  static let action = DebugAction.promote
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .customLong("full")) var full = false
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
-}
-
-struct ResourceDebugDemote: ResourceDebugCommand {
-  static let configuration = CommandConfiguration(commandName: "debug-demote", abstract: "Run the resource's demote here.")
-  static let action = DebugAction.demote
-  @OptionGroup var global: GlobalOptions
-  @Flag(name: .customLong("full")) var full = false
-  @Argument(parsing: .allUnrecognized) var args: [String] = []
 }

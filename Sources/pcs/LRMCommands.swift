@@ -7,8 +7,8 @@ import ArgumentParser
 extension Pcs {
   static let lrmResourceCommands: [any ParsableCommand.Type] = [
     ResourceDescribe.self, ResourceAgents.self, ResourceList.self, ResourceStandards.self, ResourceProviders.self,
-    ResourceDebugStart.self, ResourceDebugStop.self, ResourceDebugMonitor.self, ResourceDebugPromote.self,
-    ResourceDebugDemote.self,
+    ResourceDebug<DebugStart>.self, ResourceDebug<DebugStop>.self, ResourceDebug<DebugMonitor>.self,
+    ResourceDebug<DebugPromote>.self, ResourceDebug<DebugDemote>.self,
   ]
   static let lrmStonithCommands: [any ParsableCommand.Type] = [StonithList.self, StonithDescribe.self]
 }

@@ -7,6 +7,8 @@ import ArgumentParser
 /// they appear, everything else is kept in order) and parse them with `PcsGrammar`.
 protocol PcsCommand: ParsableCommand {
   var global: GlobalOptions { get }
+  /// The free-form words after the command's name, in order (options argument-parser knew are taken out).
+  var args: [String] { get }
   func execute() throws(PcsFailure)
 }
 

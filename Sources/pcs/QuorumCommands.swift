@@ -9,7 +9,7 @@ import Membership
 struct QuorumCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "quorum", abstract: "Manage cluster quorum settings.",
-    subcommands: [QuorumConfig.self, QuorumStatusCommand.self], defaultSubcommand: QuorumConfig.self)
+    subcommands: [QuorumConfig.self, QuorumStatusCommand.self, QuorumDeviceCommand.self], defaultSubcommand: QuorumConfig.self)
 }
 
 /// `pcs quorum [config]`: the votequorum options set in corosync.conf, as pcs lists them.
@@ -67,6 +67,30 @@ enum QuorumConfigText {
     if let v = q.waitForAll { options.append(("wait_for_all", v ? "1" : "0")) }
     var out = "Options:\n"
     for (k, v) in options.sorted(by: { $0.0 < $1.0 }) { out += "  \(k): \(v)\n" }
+    if let d = q.device?.section { out += device(d) }
+    return out
+  }
+}
+
+extension QuorumConfigText {
+  /// pcs's "Device:" block: generic options sorted, "Model: NAME" with its options, "Heuristics:" with theirs.
+  static func device(_ d: ConfSection) -> String {
+    func sortedPairs(_ s: ConfSection) -> [(String, String)] {
+      var o: [String: String] = [:]
+      for case .pair(let k, let v, _) in s.entries { o[k] = v }
+      return o.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+    var out = "Device:\n"
+    let generic = sortedPairs(d)
+    for (k, v) in generic where k != "model" { out += "  \(k): \(v)\n" }
+    if let model = generic.first(where: { $0.0 == "model" })?.1 {
+      out += "  Model: \(model)\n"
+      if let m = d.sections(named: model).last { for (k, v) in sortedPairs(m) { out += "    \(k): \(v)\n" } }
+    }
+    if let h = d.sections(named: "heuristics").last {
+      out += "  Heuristics:\n"
+      for (k, v) in sortedPairs(h) { out += "    \(k): \(v)\n" }
+    }
     return out
   }
 }

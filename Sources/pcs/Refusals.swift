@@ -65,7 +65,7 @@ enum Refusals {
     "node pacemaker-status": .notImplemented(instead: "pcs status nodes"),
     // quorum
     "quorum expected-votes": .notImplemented(instead: nil),
-    "quorum device": .notImplemented(instead: nil),
+    "quorum device status": .notImplemented(instead: "pcs quorum status"),
     "quorum unblock": .notImplemented(instead: nil),
     "quorum update": .notImplemented(instead: nil),
     // resource

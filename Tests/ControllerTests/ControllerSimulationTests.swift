@@ -5,18 +5,15 @@ import PolicyEngine
 import TestKit
 import Testing
 
-/// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
-func simulationCIB(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "")
+/// Three nodes (node1..node3) and `resources`; `stonith-enabled` as given, extra cluster options and constraints.
+func threeNodeCIB(resources: String, constraints: String = "", stonithEnabled: Bool = false, options: String = "")
   throws -> CIBElement {
-  let stonith = fencing
-    ? "<primitive id=\"fence1\" class=\"stonith\" type=\"fence_dummy\"/>"
-    : ""
-  return try CIBXML.parse("""
+  try CIBXML.parse("""
     <cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
       <configuration>
         <crm_config>
           <cluster_property_set id="cib-bootstrap-options">
-            <nvpair id="opt-stonith" name="stonith-enabled" value="\(fencing)"/>
+            <nvpair id="opt-stonith" name="stonith-enabled" value="\(stonithEnabled)"/>
             \(options)
           </cluster_property_set>
         </crm_config>
@@ -25,22 +22,35 @@ func simulationCIB(fencing: Bool = false, constraints: String = "", options: Str
           <node id="2" uname="node2"/>
           <node id="3" uname="node3"/>
         </nodes>
-        <resources>
-          \(stonith)
-          <group id="grp">\(groupMeta)
-            <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
-              <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
-            </primitive>
-            <primitive id="web" class="ocf" provider="heartbeat" type="Dummy">
-              <operations><op id="web-mon" name="monitor" interval="10s" timeout="20s"/></operations>
-            </primitive>
-          </group>
-        </resources>
+        <resources>\(resources)</resources>
         <constraints>\(constraints)</constraints>
       </configuration>
       <status/>
     </cib>
     """)
+}
+
+/// The group (ip, web), each with a 10 s monitor; `meta` goes first inside the group.
+func monitoredGroup(meta: String = "") -> String {
+  """
+  <group id="grp">\(meta)
+    <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
+      <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
+    </primitive>
+    <primitive id="web" class="ocf" provider="heartbeat" type="Dummy">
+      <operations><op id="web-mon" name="monitor" interval="10s" timeout="20s"/></operations>
+    </primitive>
+  </group>
+  """
+}
+
+/// Three nodes, a group (ip, web) with 10 s monitors; optionally a fencing device; optional extra constraints.
+func simulationCIB(fencing: Bool = false, constraints: String = "", options: String = "", groupMeta: String = "")
+  throws -> CIBElement {
+  let stonith = fencing ? "<primitive id=\"fence1\" class=\"stonith\" type=\"fence_dummy\"/>" : ""
+  return try threeNodeCIB(
+    resources: stonith + monitoredGroup(meta: groupMeta), constraints: constraints, stonithEnabled: fencing,
+    options: options)
 }
 
 /// Sets a node attribute in the configuration (`pcs node standby` writes standby=on this way).

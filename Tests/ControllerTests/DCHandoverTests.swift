@@ -85,6 +85,36 @@ import Testing
     #expect(sim.nodes[dc].core.transition == nil, "still waiting for the lost probe\n\(sim.log.suffix(20).joined(separator: "\n"))")
   }
 
+  /// A start whose answer was lost (its node answered in a view the DC was not in), then a view with the same
+  /// members: the DC gives the start up at once instead of waiting for its timeout (20 s + 60 s cluster-delay, with
+  /// the whole cluster's placement stuck meanwhile), and since the start may have happened, it probes the resource
+  /// there before starting it anywhere: it finds it running and starts no second copy.
+  @Test func aStartWhoseAnswerWasLostIsProbedAfterAViewChange() throws {
+    var sim = try bootedCluster(constraints: """
+      <rsc_location id="pref" rsc="grp" node="node2" score="100"/>
+      <rsc_location id="not-dc" rsc="grp" node="node1" score="-INFINITY"/>
+      """)
+    #expect(sim.where_("ip") == ["node2"])
+    let edit: Int64 = 10_000
+    sim.nowMs = edit
+    sim.lostReplies.insert("node3 ip_start_0")
+    let edited = withNodeAttribute(sim.nodes[0].core.cib, node: "node2", name: "standby", value: "on")
+    sim.deliver(0, .cibReplaced(edited, at: sim.time(edit)))
+    sim.run(untilMs: edit + 1_000)
+    #expect(sim.where_("ip") == ["node3"], "the start ran; only its answer is lost")
+    #expect(sim.nodes[0].core.transition != nil, "the transition waits for the lost answer")
+    sim.lostReplies.removeAll()
+    sim.setComponents([[0, 1, 2]], at: edit + 1_000, detectionMs: [400])
+    sim.run(untilMs: edit + 5_000)
+    #expect(sim.nodes[0].core.transition == nil, "still waiting for the lost start\n\(sim.log.suffix(20).joined(separator: "\n"))")
+    #expect(sim.where_("ip") == ["node3"])
+    #expect(sim.where_("web") == ["node3"])
+    #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
+    let ops = TestCIB.lrmOps(sim.nodes[0].core.cib, node: "node3", resource: "ip")
+    #expect(ops.contains { $0[attribute: "operation"] == "monitor" && $0[attribute: "interval"] == "0" && $0[attribute: "rc-code"] == "0" },
+            "the DC probed ip on node3 and recorded it running: \(ops.map { $0.attributes })")
+  }
+
   /// A node restarting after its clusterd was killed (its resources' processes survive) stops what its own CIB
   /// says it ran before it joins; nodes that ran nothing stop nothing.
   @Test func aRestartingNodeStopsWhatItsPreviousLifeRan() throws {

@@ -8,37 +8,12 @@ import Testing
 @Suite struct RecurringMonitorTests {
   /// Three nodes, a lone `db` and the group (ip, web), every primitive with a 10 s monitor.
   func cib(constraints: String = "") throws -> CIBElement {
-    try CIBXML.parse("""
-      <cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-        <configuration>
-          <crm_config>
-            <cluster_property_set id="cib-bootstrap-options">
-              <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
-            </cluster_property_set>
-          </crm_config>
-          <nodes>
-            <node id="1" uname="node1"/>
-            <node id="2" uname="node2"/>
-            <node id="3" uname="node3"/>
-          </nodes>
-          <resources>
-            <primitive id="db" class="ocf" provider="heartbeat" type="Dummy">
-              <operations><op id="db-mon" name="monitor" interval="10s" timeout="20s"/></operations>
-            </primitive>
-            <group id="grp">
-              <primitive id="ip" class="ocf" provider="heartbeat" type="Dummy">
-                <operations><op id="ip-mon" name="monitor" interval="10s" timeout="20s"/></operations>
-              </primitive>
-              <primitive id="web" class="ocf" provider="heartbeat" type="Dummy">
-                <operations><op id="web-mon" name="monitor" interval="10s" timeout="20s"/></operations>
-              </primitive>
-            </group>
-          </resources>
-          <constraints>\(constraints)</constraints>
-        </configuration>
-        <status/>
-      </cib>
-      """)
+    let db = """
+      <primitive id="db" class="ocf" provider="heartbeat" type="Dummy">
+        <operations><op id="db-mon" name="monitor" interval="10s" timeout="20s"/></operations>
+      </primitive>
+      """
+    return try threeNodeCIB(resources: db + monitoredGroup(), constraints: constraints)
   }
 
   /// A spurious "not running" from db's monitor aborts the first transition after web's start was sent and before
@@ -146,39 +121,23 @@ func removing(_ e: CIBElement, where predicate: (CIBElement) -> Bool) -> CIBElem
 /// Promotable clones: each instance runs the monitor of its role only.
 @Suite struct PromotedRoleMonitorTests {
   @Test func thePromotedInstanceRunsOnlyThePromotedRolesMonitor() throws {
-    let cib = try CIBXML.parse("""
-      <cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-        <configuration>
-          <crm_config>
-            <cluster_property_set id="cib-bootstrap-options">
-              <nvpair id="opt-stonith" name="stonith-enabled" value="false"/>
-            </cluster_property_set>
-          </crm_config>
-          <nodes>
-            <node id="1" uname="node1"/>
-            <node id="2" uname="node2"/>
-            <node id="3" uname="node3"/>
-          </nodes>
-          <resources>
-            <clone id="st-clone">
-              <meta_attributes id="st-clone-meta">
-                <nvpair id="st-clone-promotable" name="promotable" value="true"/>
-              </meta_attributes>
-              <primitive id="st" class="ocf" provider="pacemaker" type="Stateful">
-                <operations>
-                  <op id="st-mon-p" name="monitor" interval="10s" role="Promoted" timeout="20s"/>
-                  <op id="st-mon-u" name="monitor" interval="11s" role="Unpromoted" timeout="20s"/>
-                </operations>
-              </primitive>
-            </clone>
-          </resources>
-          <constraints>
-            <rsc_location id="promote-on-2" rsc="st-clone" role="Promoted" node="node2" score="100"/>
-          </constraints>
-        </configuration>
-        <status/>
-      </cib>
-      """)
+    let cib = try threeNodeCIB(
+      resources: """
+        <clone id="st-clone">
+          <meta_attributes id="st-clone-meta">
+            <nvpair id="st-clone-promotable" name="promotable" value="true"/>
+          </meta_attributes>
+          <primitive id="st" class="ocf" provider="pacemaker" type="Stateful">
+            <operations>
+              <op id="st-mon-p" name="monitor" interval="10s" role="Promoted" timeout="20s"/>
+              <op id="st-mon-u" name="monitor" interval="11s" role="Unpromoted" timeout="20s"/>
+            </operations>
+          </primitive>
+        </clone>
+        """,
+      constraints: """
+        <rsc_location id="promote-on-2" rsc="st-clone" role="Promoted" node="node2" score="100"/>
+        """)
     var sim = ClusterSimulation(nodeCount: 3, cib: cib)
     sim.setComponents([[0, 1, 2]], at: 0, detectionMs: [10])
     sim.run()

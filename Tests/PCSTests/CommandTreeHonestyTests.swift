@@ -30,7 +30,9 @@ import Testing
     "constraint colocation config", "constraint remove", "constraint delete", "constraint config",
     "constraint ref", "status", "status corosync", "status cluster", "status nodes", "status resources", "config",
     "config show", "node maintenance", "node unmaintenance", "node standby", "node unstandby", "node attribute",
-    "node utilization", "quorum", "quorum config", "quorum status",
+    "node utilization", "quorum", "quorum config", "quorum status", "quorum device add",
+    "quorum device heuristics delete", "quorum device heuristics remove", "quorum device delete",
+    "quorum device remove", "quorum device update",
   ]
 
   static let refused: [String] = [
@@ -68,9 +70,8 @@ import Testing
     "status pcsd", "status qdevice", "status quorum", "status xml", "status status", "config backup",
     "config restore", "config checkpoint", "config checkpoint list", "config checkpoint view",
     "config checkpoint restore", "config checkpoint diff", "pcsd deauth", "pcsd certkey", "pcsd status",
-    "pcsd sync-certificates", "node pacemaker-status", "quorum expected-votes", "quorum device add",
-    "quorum device heuristics delete", "quorum device heuristics remove", "quorum device delete",
-    "quorum device remove", "quorum device status", "quorum device update", "quorum unblock", "quorum update",
+    "pcsd sync-certificates", "node pacemaker-status", "quorum expected-votes",
+    "quorum device status", "quorum unblock", "quorum update",
     "qdevice status", "qdevice setup", "qdevice destroy", "qdevice start", "qdevice stop", "qdevice kill",
     "qdevice enable", "qdevice disable", "qdevice sign-net-cert-request", "qdevice net-client setup",
     "qdevice net-client import-certificate", "qdevice net-client destroy", "alert", "alert create", "alert update",

@@ -124,11 +124,13 @@ class Run:
         self._log.flush()
         print(line, file=sys.stderr, flush=True)
 
-    def new_cluster(self):
+    def new_cluster(self, fault=""):
         self.sample_gap_ms_max = 0.0
         wd = self.a.watchdog_timeout_s if self.a.watchdog == "standin" else None
+        pair = fault in faults.TWO_NODE_FAULTS  # two nodes and a vigil-arbiter (quorum device, ffsplit)
         self.cluster = clusterlib.Cluster(self.a.bin, self.a.work_dir, token_ms=self.a.token_ms,
-                                          watchdog_timeout_s=wd, lease_ms=self.a.lease_ms)
+                                          watchdog_timeout_s=wd, lease_ms=self.a.lease_ms,
+                                          node_count=2 if pair else 3, arbiter=pair)
         self.sampler = Sampler(self.cluster.nodes, ops.RESOURCES)
         self.sampler.start()
         ops.bring_up(self.cluster, self.sampler, self.log, self.a.property)
@@ -155,6 +157,9 @@ class Run:
                 for f in ("clusterd.log", "watchdog.log", "pcs.log"):
                     if os.path.exists(n.dir + "/" + f):
                         clusterlib.shutil.copyfile(n.dir + "/" + f, "%s/%s-%s" % (dst, n.name, f))
+            c.kill_arbiter()
+            if os.path.exists(c.dir + "/arbiter.log"):
+                clusterlib.shutil.copyfile(c.dir + "/arbiter.log", dst + "/arbiter.log")
             if failed and self.a.keep_on_failure:
                 keep = os.path.join(self.a.keep_on_failure, fault)
                 clusterlib.copy_without_special_files(c.dir, keep)
@@ -171,7 +176,7 @@ class Run:
         failed = False
         out = open("%s/%s.trials.jsonl" % (self.log_dir, fault), "w")
         try:
-            self.new_cluster()
+            self.new_cluster(fault)
             placement = ops.Placement()
             for i in range(1, self.a.trials + 1):
                 t = faults.run_trial(self.cluster, self.sampler, fault, i, placement, self.log)

@@ -16,6 +16,11 @@ import time
 
 IP = "/usr/sbin/ip"
 SUBNET = "10.213.10."
+# With an arbiter: a second network (bridge br1) joins every node's eth1 and the arbiter's eth0, so the cluster link
+# (br0) and the arbiter link can be cut apart, as on real sites where the arbiter sits elsewhere.
+ARBITER_SUBNET = "10.213.11."
+ARBITER_HOST = ARBITER_SUBNET + "100"
+ARBITER_PORT = 5403
 # Where a node's cgroup can live: cgroup v1's pids hierarchy, else the cgroup2 hierarchy (hybrid or unified).
 CGROUP_ROOTS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
 PCS_TIMEOUT_S = 60
@@ -82,9 +87,13 @@ class Node:
 
 class Cluster:
     def __init__(self, bin_dir, work_root, token_ms=400, watchdog_timeout_s=None, lease_ms=None, node_count=3,
-                 quorum_options=()):
+                 quorum_options=(), arbiter=False):
         """watchdog_timeout_s=None: no watchdog (clusterd runs without a device). quorum_options: extra
-        `key: value` pairs of corosync.conf's quorum section (two_node: 1 for a two-node cluster)."""
+        `key: value` pairs of corosync.conf's quorum section (two_node: 1 for a two-node cluster). arbiter: a
+        vigil-arbiter in a namespace of its own on a second network, configured as the quorum device."""
+        self.arbiter = arbiter
+        self.arbiter_ns = None
+        self.arbiter_proc = None
         if not 2 <= node_count <= 8:
             raise ValueError("node_count must be 2..8")
         self.quorum_options = list(quorum_options)
@@ -129,7 +138,11 @@ class Cluster:
             conf += "    node {\n        ring0_addr: %s%d\n        name: %s\n        nodeid: %d\n    }\n" % (
                 SUBNET, n.index, n.name, n.index)
         conf += "}\nquorum {\n    provider: corosync_votequorum\n"
-        conf += "".join("    %s: %s\n" % kv for kv in self.quorum_options) + "}\n"
+        conf += "".join("    %s: %s\n" % kv for kv in self.quorum_options)
+        if self.arbiter:
+            conf += ("    device {\n        model: net\n        votes: 1\n        net {\n            host: %s\n"
+                     "            algorithm: ffsplit\n            tie_breaker: lowest\n        }\n    }\n" % ARBITER_HOST)
+        conf += "}\n"
         with open(self.dir + "/corosync.conf", "w") as f:
             f.write(conf)
         with open(self.dir + "/authkey", "wb") as f:
@@ -145,6 +158,57 @@ class Cluster:
             os.makedirs(n.dir)
             os.mkdir(n.cgroup)
             self._cgroups.append(n.cgroup)
+        if self.arbiter:
+            self._build_arbiter_network()
+
+    def _build_arbiter_network(self):
+        run([IP, "-n", self.hub, "link", "add", "br1", "type", "bridge"])
+        run([IP, "-n", self.hub, "link", "set", "br1", "up"])
+        self.arbiter_ns = self.tag + "a"
+        self._netns_add(self.arbiter_ns)
+        ends = [(n.ns, "a%d" % n.index, "%s%d" % (ARBITER_SUBNET, n.index), "eth1") for n in self.nodes]
+        ends.append((self.arbiter_ns, "a0", ARBITER_HOST, "eth0"))
+        for ns, hub_end, addr, dev in ends:
+            run([IP, "-n", self.hub, "link", "add", hub_end, "type", "veth", "peer", "name", dev, "netns", ns])
+            run([IP, "-n", ns, "addr", "add", addr + "/24", "dev", dev])
+            run([IP, "-n", ns, "link", "set", dev, "up"])
+            run([IP, "-n", ns, "link", "set", "lo", "up"])
+            run([IP, "-n", self.hub, "link", "set", hub_end, "master", "br1", "up"])
+        keys = self.dir + "/arbiter-keys"
+        os.mkdir(keys, 0o700)
+        shutil.copyfile(self.dir + "/authkey", keys + "/chaos.authkey")
+        self.start_arbiter()
+
+    def start_arbiter(self):
+        """vigil-arbiter in its namespace; waits until it listens."""
+        if self.arbiter_proc is not None and self.arbiter_proc.poll() is None:
+            raise HarnessError("the arbiter already runs")
+        log = open(self.dir + "/arbiter.log", "ab")
+        self.arbiter_proc = subprocess.Popen(
+            [IP, "netns", "exec", self.arbiter_ns, self.bin + "/vigil-arbiter", "--listen", ARBITER_HOST, "--port",
+             str(ARBITER_PORT), "--key-dir", self.dir + "/arbiter-keys"],
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(self.dir + "/arbiter.log", errors="replace") as f:
+                if "listening on" in f.read():
+                    return
+            if self.arbiter_proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise HarnessError("vigil-arbiter did not start; see " + self.dir + "/arbiter.log")
+
+    def kill_arbiter(self):
+        if self.arbiter_proc is not None:
+            if self.arbiter_proc.poll() is None:
+                self.arbiter_proc.kill()
+            self.arbiter_proc.wait()
+            self.arbiter_proc = None
+
+    def set_arbiter_link(self, n, up):
+        """Cuts (or restores) n's link to the arbiter only; the cluster link stays."""
+        run([IP, "-n", self.hub, "link", "set", "a%d" % n.index, "up" if up else "down"])
 
     # --- processes ------------------------------------------------------------------------------------------------
 
@@ -331,6 +395,7 @@ class Cluster:
             except OSError:
                 pass
             self.stop_watchdog(n)
+        self.kill_arbiter()
         for ns in reversed(self._namespaces):
             run([IP, "netns", "del", ns], check=False)
         for cg in reversed(self._cgroups):

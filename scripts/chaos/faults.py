@@ -8,7 +8,12 @@ import time
 import ops
 from sampler import group_on
 
-FAULTS = ["kill9-clusterd", "kill9-node", "kill9-dc", "kill-restart", "sigstop", "partition", "graceful-restart"]
+# Two nodes + vigil-arbiter: the cluster link cut (the arbiter still reaches both), the arbiter cut from the owner
+# only, a hard kill of the owner (whole node), the arbiter killed (the pair must keep running, and it rejoins).
+TWO_NODE_FAULTS = ["two-node-cut", "two-node-arbiter-cut", "two-node-kill", "two-node-arbiter-kill"]
+FAULTS = ["kill9-clusterd", "kill9-node", "kill9-dc", "kill-restart", "sigstop", "partition",
+          "graceful-restart"] + TWO_NODE_FAULTS
+ARBITER_DOWN_S = 3.0
 FAILOVER_BOUND_S = 30
 SETTLE_BOUND_S = 90
 FREEZE_S = 5.0
@@ -123,6 +128,36 @@ def run_trial(c, sampler, fault, number, placement, log):
         c.set_link(owner, True)
         if failover is None:
             failover = wait_failover(sampler, owner_name, t.t0, FAILOVER_BOUND_S)
+    elif fault == "two-node-cut":
+        c.set_link(owner, False)
+        failover = wait_failover(sampler, owner_name, t.t0, CUT_S)
+        sleep_until(t.t0 + CUT_S)
+        quorate = [v.name for v in c.nodes if (ops.view(c, v) or ops.View([], None, False)).quorate]
+        t.notes.append("quorate during the cut: %s" % (",".join(quorate) or "none"))
+        c.set_link(owner, True)
+    elif fault == "two-node-arbiter-cut":
+        c.set_arbiter_link(owner, False)
+        failover = wait_failover(sampler, owner_name, t.t0, CUT_S)
+        sleep_until(t.t0 + CUT_S)
+        c.set_arbiter_link(owner, True)
+    elif fault == "two-node-kill":
+        c.crash_node(owner)
+        failover = wait_failover(sampler, owner_name, t.t0, FAILOVER_BOUND_S)
+        time.sleep(RESTART_AFTER_S)
+        c.start(owner)
+    elif fault == "two-node-arbiter-kill":
+        c.kill_arbiter()
+        failover = wait_failover(sampler, owner_name, t.t0, ARBITER_DOWN_S)
+        sleep_until(t.t0 + ARBITER_DOWN_S)
+        joined = ops.all_joined(c)
+        t.notes.append("arbiter down: %s" % ("both nodes quorate, one DC" if joined else "NOT both quorate"))
+        c.start_arbiter()
+        back = time.monotonic() + ARBITER_DOWN_S
+        while time.monotonic() < back and not all(ops.device_vote_counted(c, v) for v in c.nodes):
+            time.sleep(0.1)
+        t.notes.append("arbiter back: %s" % (
+            "both nodes count its vote again" if all(ops.device_vote_counted(c, v) for v in c.nodes)
+            else "its vote is NOT counted again within %.0f s" % ARBITER_DOWN_S))
     elif fault == "graceful-restart":
         stopper = c.spawn_extra([c.bin + "/pcs", "cluster", "stop"], env=c.pcs_env(owner), log=owner.dir + "/pcs.log")
         failover = wait_failover(sampler, owner_name, t.t0, STOP_BOUND_S)

@@ -36,6 +36,17 @@ def view(c, n):
     return View(sorted(online), dc, "partition with quorum" in out)
 
 
+def device_vote_counted(c, n):
+    """Whether n's votequorum counts the arbiter's vote (`pcs quorum status`: total votes = nodes + 1)."""
+    if not n.alive():
+        return False
+    rc, out, _ = c.pcs(n, "quorum", "status", timeout=STATUS_TIMEOUT_S)
+    for line in out.splitlines() if rc == 0 else []:
+        if line.startswith("Total votes:"):
+            return line.split(":", 1)[1].strip() == str(len(c.nodes) + 1)
+    return False
+
+
 def all_joined(c):
     """Every node runs, sees all three online with quorum, and all name the same DC; returns that DC or None."""
     names = sorted(n.name for n in c.nodes)

@@ -162,18 +162,23 @@ public struct ControllerCore: Sendable {
     for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
     unrecorded.removeAll()
 
-    // Actions in flight on nodes that left will never answer: given up at once, not after their timeout (an
-    // aborted transition waits for its in-flight actions before the DC may recompute).
+    // Actions in flight on other nodes are given up at once, not after their timeout plus cluster-delay (an
+    // aborted transition waits for its in-flight actions before the DC may recompute): a node that left will never
+    // answer, and one that stayed may have answered in a view this DC was not in (it flapped through a view
+    // without this node; each view change is one such chance), where the answer was delivered and so lost here.
+    // An operation that changes what runs may have done so: its resource's history on that node is forgotten, so
+    // the next transition probes it there before starting it anywhere (the probe runs after the operation in that
+    // node's LRM, so it reports the outcome). A probe or monitor changes nothing: it is simply asked again.
+    var reprobe: [(resource: String, nodeID: String)] = []
     if var t = transition {
       for i in t.actions.indices {
-        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind else { continue }
-        // A probe or monitor changes nothing, and its answer may have been broadcast in a view this DC was not
-        // in (a member that flapped through another view): given up with any view change, and asked again.
-        let departed = !members.contains(where: { $0.id == r.node.id })
-        let answerMayBeLost = r.task == "monitor" && old.map(\.id) != members.map(\.id)
-        guard departed || answerMayBeLost else { continue }
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
+              r.node.id != config.localNode.id else { continue }
         t.actions[i].state = .failed
         t.aborted = true
+        if r.task != "monitor" && members.contains(where: { $0.id == r.node.id }) {
+          reprobe.append((r.resource, r.node.cibID))
+        }
       }
       transition = t
     }
@@ -190,7 +195,13 @@ public struct ControllerCore: Sendable {
       inc.add("new-view", at.monotonicMs, "members " + members.map(\.name).joined(separator: " "))
       if !fencing {
         let active = preState.map { activeResources(on: n.name, $0) } ?? []
-        let until = (lastHeard[n.id] ?? at.monotonicMs) + survivorWait.waitMs
+        // An unseen node that a member had in its view within the wait counts from now: the member's "it left my
+        // view at V, so I last heard it at most V - T" assumes it left by silence, but at a merge it was left out
+        // while still heard (and still running). One out of every view for longer than the wait is trusted.
+        let reported = lastHeard[n.id]
+        let recent = reported.map { $0 > at.monotonicMs - survivorWait.waitMs } ?? true
+        let heard = unseen.contains(n) && recent ? at.monotonicMs : reported ?? at.monotonicMs
+        let until = heard + survivorWait.waitMs
         leases[n.name] = Lease(node: n.name, untilMs: until, resources: active, incident: inc.id)
         inc.add("lease-started", at.monotonicMs, "until +\(until - inc.startMsOr(at.monotonicMs)) ms, holds "
                   + (active.isEmpty ? "nothing" : active.joined(separator: " ")))
@@ -207,6 +218,9 @@ public struct ControllerCore: Sendable {
       if hasTransientAttribute("shutdown", nodeID: m.cibID) {
         c = PolicyEngine.StatusRecorder.setTransientAttribute("shutdown", value: nil, nodeID: m.cibID, uname: m.name, in: c)
       }
+    }
+    for (resource, nodeID) in reprobe {
+      c = PolicyEngine.StatusRecorder.forgetHistory(resource: resource, nodeID: nodeID, in: c)
     }
     for m in members where nodeStateValue(m.cibID, "join") != "member" || nodeStateValue(m.cibID, "crmd") != "online"
       || nodeStateValue(m.cibID, "in_ccm") != "true" {

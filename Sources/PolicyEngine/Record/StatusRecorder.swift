@@ -286,6 +286,24 @@ public enum StatusRecorder {
 
   /// Forgets a node's whole resource history (its `lrm` section), keeping its transient attributes: what the DC does
   /// when a node joins, so that the node is probed afresh instead of trusting a history written elsewhere.
+  /// Removes one resource's operation history on one node (not its fail counts): the next transition probes it
+  /// there again.
+  public static func forgetHistory(resource: String, nodeID: String, in cib: CIBElement) -> CIBElement {
+    var root = cib
+    guard let si = root.childIndex(named: "status"), case .element(var status) = root.children[si] else { return root }
+    for i in status.children.indices {
+      guard case .element(var ns) = status.children[i], ns.name == "node_state", ns.id == nodeID else { continue }
+      mapChildren(of: &ns, named: "lrm") { lrm in
+        mapChildren(of: &lrm, named: "lrm_resources") { list in
+          removeChildren(of: &list) { $0.name == "lrm_resource" && $0.id == resource }
+        }
+      }
+      status.children[i] = .element(ns)
+    }
+    root.children[si] = .element(status)
+    return root
+  }
+
   public static func forgetHistory(nodeID: String, in cib: CIBElement) -> CIBElement {
     var root = cib
     guard let si = root.childIndex(named: "status"), case .element(var status) = root.children[si] else { return root }

@@ -90,7 +90,7 @@ enum ResourceConfigText {
 }
 
 func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) {
-  let words = (cmd as? ResourceConfig)?.args ?? (cmd as? StonithConfig)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   let cib = try CIBTarget.load(cmd.global)
   var elements: [CIBElement] = []
@@ -116,7 +116,7 @@ func runResourceConfig(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure)
 }
 
 func runConfig(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ConfigCommand)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   // `pcs config show` is pcs's spelling of the same view; any other word is not a config command.
   if !(words.isEmpty || words == ["show"]) { throw .usage(ConfigCommand.self) }

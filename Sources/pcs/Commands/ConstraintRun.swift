@@ -18,7 +18,7 @@ private func listConstraints(_ cmd: some PcsCommand, kind: String?, full: Bool) 
 }
 
 func runConstraintList(_ cmd: some PcsCommand, kind: String?, full: Bool) throws(PcsFailure) {
-  let words = (cmd as? ConstraintConfig)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   if !words.isEmpty && !typedCommandWord("config") { throw .usage(ConstraintCommand.self) }
   try listConstraints(cmd, kind: kind, full: full)
@@ -39,19 +39,34 @@ private func deleteConstraints(_ cmd: some PcsCommand, _ ids: [String]) throws(P
   }
 }
 
-func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
-  let words = (cmd as? ConstraintLocation)?.args ?? []
-  warnNegativePositionals(words)
-  try cmd.rejectUnsupportedOptions(in: words.filter { $0 != "--" })
-  let args = words.filter { $0 != "--" }
+/// How every `constraint location|colocation|order` line starts: pcs's warning about negative numbers, its refusal
+/// of options the command does not know, then a listing of that kind (no words, `config`, `show`) or a deletion
+/// (`delete|remove ID...`). Returns the words left for the kind's own syntax, nil when the line is done.
+private func constraintKindWords(_ cmd: some PcsCommand, kind: String, full: Bool) throws(PcsFailure) -> [String]? {
+  warnNegativePositionals(cmd.args)
+  let args = cmd.args.filter { $0 != "--" }
+  try cmd.rejectUnsupportedOptions(in: args)
   if args.isEmpty || args[0] == "config" || args[0] == "show" {
-    try listConstraints(cmd, kind: "location", full: full)
-    return
+    try listConstraints(cmd, kind: kind, full: full)
+    return nil
   }
   if args[0] == "delete" || args[0] == "remove" {
     try deleteConstraints(cmd, Array(args.dropFirst()))
-    return
+    return nil
   }
+  return args
+}
+
+/// `constraint colocation|order set RSC... [options] [set RSC... [options]]... [setoptions k=v...]`.
+private func createSetConstraint(_ cmd: some PcsCommand, kind: SetConstraintEdit.Kind, words: [String]) throws(PcsFailure) {
+  guard let parsed = try SetConstraintEdit.parse(words) else { throw .usage(ConstraintCommand.self) }
+  try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
+    try SetConstraintEdit.create(&cib, kind: kind, sets: parsed.sets, options: parsed.options, force: cmd.global.force)
+  }
+}
+
+func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
+  guard let args = try constraintKindWords(cmd, kind: "location", full: full) else { return }
   let force = cmd.global.force
   if args[0] == "add" {
     if cmd.global.file != nil { Console.warn("Validation for node existence in the cluster will be skipped") }
@@ -78,45 +93,21 @@ func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure
 }
 
 func runConstraintColocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
-  let words = (cmd as? ConstraintColocation)?.args ?? []
-  warnNegativePositionals(words)
-  let args = words.filter { $0 != "--" }
-  try cmd.rejectUnsupportedOptions(in: args)
-  if args.isEmpty || args[0] == "config" || args[0] == "show" {
-    try listConstraints(cmd, kind: "colocation", full: full)
-    return
-  }
+  guard let args = try constraintKindWords(cmd, kind: "colocation", full: full) else { return }
   switch args[0] {
-  case "delete", "remove": try deleteConstraints(cmd, Array(args.dropFirst()))
   case "add":
     try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
       try ConstraintEdits.colocationAdd(&cib, words: Array(args.dropFirst()), force: cmd.global.force)
     }
-  case "set":
-    guard let parsed = try SetConstraintEdit.parse(Array(args.dropFirst())) else { throw .usage(ConstraintCommand.self) }
-    try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
-      try SetConstraintEdit.create(&cib, kind: .colocation, sets: parsed.sets, options: parsed.options, force: cmd.global.force)
-    }
+  case "set": try createSetConstraint(cmd, kind: .colocation, words: Array(args.dropFirst()))
   default: throw .usage(ConstraintCommand.self)
   }
 }
 
 func runConstraintOrder(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure) {
-  let words = (cmd as? ConstraintOrder)?.args ?? []
-  warnNegativePositionals(words)
-  let args = words.filter { $0 != "--" }
-  try cmd.rejectUnsupportedOptions(in: args)
-  if args.isEmpty || args[0] == "config" || args[0] == "show" {
-    try listConstraints(cmd, kind: "order", full: full)
-    return
-  }
+  guard let args = try constraintKindWords(cmd, kind: "order", full: full) else { return }
   switch args[0] {
-  case "delete", "remove": try deleteConstraints(cmd, Array(args.dropFirst()))
-  case "set":
-    guard let parsed = try SetConstraintEdit.parse(Array(args.dropFirst())) else { throw .usage(ConstraintCommand.self) }
-    try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
-      try SetConstraintEdit.create(&cib, kind: .order, sets: parsed.sets, options: parsed.options, force: cmd.global.force)
-    }
+  case "set": try createSetConstraint(cmd, kind: .order, words: Array(args.dropFirst()))
   default:
     try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
       try ConstraintEdits.orderAdd(&cib, words: args, force: cmd.global.force)
@@ -130,7 +121,7 @@ func runConstraintDelete(_ cmd: some PcsCommand, words: [String]) throws(PcsFail
 }
 
 func runConstraintRef(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ConstraintRef)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard !words.isEmpty else { throw .legacy("Usage: pcs constraint ref <resource>...") }
   let cib = try CIBTarget.load(cmd.global)

@@ -1,7 +1,7 @@
 import CIB
 
 func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure) {
-  let words = (cmd as? ResourceDelete)?.args ?? (cmd as? StonithDelete)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard words.count == 1 else {
     throw .legacy(stonith ? "Usage: pcs stonith delete <stonith id>" : "Usage: pcs resource delete <resource id|group id|bundle id|clone id>")
@@ -29,7 +29,7 @@ func runResourceManage(_ cmd: some PcsCommand, words: [String], manage: Bool, mo
 }
 
 func runResourceUpdate(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ResourceUpdate)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard let id = words.first else { throw .legacy("Usage: pcs resource update <resource id> [resource options]") }
   let arguments = try ResourceArguments.parse(Array(words.dropFirst()), allowClone: false)
@@ -39,7 +39,7 @@ func runResourceUpdate(_ cmd: some PcsCommand) throws(PcsFailure) {
 }
 
 func runResourceMeta(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ResourceMeta)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard words.count >= 2 else { throw .legacy("Usage: pcs resource meta <resource id | group id | clone id> <meta options>") }
   let pairs = try KeyValues.parse(Array(words.dropFirst()))
@@ -49,7 +49,7 @@ func runResourceMeta(_ cmd: some PcsCommand) throws(PcsFailure) {
 }
 
 func runOpAdd(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ResourceOpAdd)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard words.count >= 3 else { throw .legacy("Usage: pcs resource op add <resource id> <operation action> [operation properties]") }
   let options = try KeyValues.parse(Array(words.dropFirst(2)))
@@ -59,7 +59,7 @@ func runOpAdd(_ cmd: some PcsCommand) throws(PcsFailure) {
 }
 
 func runOpRemove(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ResourceOpRemove)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard !words.isEmpty else { throw .legacy("Usage: pcs resource op remove <resource id> <operation action> [operation properties]") }
   try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
@@ -77,7 +77,7 @@ func runUngroup(_ cmd: some PcsCommand, words: [String]) throws(PcsFailure) {
 }
 
 func runGroupList(_ cmd: some PcsCommand) throws(PcsFailure) {
-  try cmd.rejectUnsupportedOptions(in: (cmd as? ResourceGroupList)?.args ?? [])
+  try cmd.rejectUnsupportedOptions(in: cmd.args)
   let cib = try CIBTarget.load(cmd.global)
   var out = ""
   Section.find("resources", in: cib)?.forEachDescendant { e in
@@ -97,7 +97,7 @@ func runClone(_ cmd: some PcsCommand, words: [String], promotable: Bool) throws(
 }
 
 func runUnclone(_ cmd: some PcsCommand) throws(PcsFailure) {
-  let words = (cmd as? ResourceUnclone)?.args ?? []
+  let words = cmd.args
   try cmd.rejectUnsupportedOptions(in: words)
   guard words.count == 1 else { throw .legacy("Usage: pcs resource unclone <clone id | resource id | group id>") }
   try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in

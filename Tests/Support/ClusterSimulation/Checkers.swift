@@ -118,3 +118,31 @@ extension ClusterSimulator {
     return out
   }
 }
+
+extension ClusterSimulator {
+  /// The end of a trace: what each live node's agents run, and what its CIB's status records per resource (the
+  /// last operation of each), so a not-settled or monitor violation can be read against the DC's view.
+  func traceFinalState() {
+    for i in 0..<n {
+      guard let p = nodes[i].process else { continue }
+      let c = p.core.controller
+      log("final n\(i + 1): agents \(nodes[i].agents.keys.sorted()) recurring \(p.lrm.recurringKeys) dc=\(c.dc?.name ?? "none") isDC=\(c.isDC) quorate=\(c.quorate) synced=\(p.core.synced) CIB \(Self.versionText(p.core.cib))")
+      guard c.isDC, let status = p.core.cib.firstElement(named: "status") else { continue }
+      if let t = c.transition {
+        log("final transition \(t.id) aborted=\(t.aborted): \(t.actions.map { "\($0.label)=\($0.state)" }.joined(separator: ", "))")
+      }
+      if !c.leases.isEmpty { log("final leases \(c.leases.values.map { "\($0.node) until \($0.untilMs)" })") }
+      log("final CIB of the DC: \(CIBXML.serialize(p.core.cib).split(separator: "\n").joined(separator: " "))")
+      for state in status.elements(named: "node_state") {
+        let rscs = state.firstElement(named: "lrm")?.firstElement(named: "lrm_resources")?.elements(named: "lrm_resource") ?? []
+        let ops = rscs.map { r in
+          (r.id ?? "?") + ": " + r.elements(named: "lrm_rsc_op").map {
+            "\($0[attribute: "operation"] ?? "?")/\($0[attribute: "interval"] ?? "?") rc=\($0[attribute: "rc-code"] ?? "?") call=\($0[attribute: "call-id"] ?? "?")"
+          }.joined(separator: ",")
+        }
+        let attrs = state.firstElement(named: "transient_attributes").map { CIBXML.serialize($0) } ?? ""
+        log("final status \(state[attribute: "uname"] ?? "?") \(state[attribute: "crmd"] ?? "") \(state[attribute: "join"] ?? ""): \(ops.joined(separator: "; ")) \(attrs)")
+      }
+    }
+  }
+}

@@ -53,4 +53,38 @@ struct AgentRun {
   var lrmIncarnation: UInt64
 }
 
-typealias SimEventHeap = MinHeap<SimEvent>
+/// The simulator's event queue: a heap of small keys (time, order, slot) whose events wait in slots beside it, so
+/// the heap's sifting moves plain integers rather than events that carry packets and agent calls. Pops in the same
+/// order as a heap of the events themselves.
+struct SimEventHeap {
+  struct Key: Comparable {
+    var atUs: Int64
+    var order: UInt64
+    var slot: Int
+    static func < (a: Key, b: Key) -> Bool { a.atUs != b.atUs ? a.atUs < b.atUs : a.order < b.order }
+    static func == (a: Key, b: Key) -> Bool { a.atUs == b.atUs && a.order == b.order }
+  }
+
+  var keys = MinHeap<Key>()
+  var slots: [SimEvent.Kind?] = []
+  var freeSlots: [Int] = []
+
+  mutating func push(_ e: SimEvent) {
+    let slot: Int
+    if let free = freeSlots.popLast() {
+      slot = free
+      slots[slot] = e.kind
+    } else {
+      slot = slots.count
+      slots.append(e.kind)
+    }
+    keys.push(Key(atUs: e.atUs, order: e.order, slot: slot))
+  }
+
+  mutating func pop() -> SimEvent? {
+    guard let k = keys.pop() else { return nil }
+    let kind = slots[k.slot].take()!
+    freeSlots.append(k.slot)
+    return SimEvent(atUs: k.atUs, order: k.order, kind: kind)
+  }
+}

@@ -2,41 +2,32 @@
   import Glibc
 #endif
 import ClusterSimulation
+import TestKit
 
-/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--trace]`: runs the
+/// `cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace] [--fingerprints]`: runs the
 /// whole-cluster deterministic simulation for seeds F..F+N-1 (or just S). Each failing seed is printed with its
 /// violation and the command that replays it; then `violations_by_kind ...` and a figures line; the last line is
 /// always `N seeds, V violations` (V: seeds with a violation; each run stops at its first).
-var seeds = 100
-var first: UInt64 = 1
-var single: UInt64?
 var options = ClusterSimulationOptions()
-var args = Array(CommandLine.arguments.dropFirst())
-func usage() -> Never {
-  print("usage: cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] [--no-watchdog] [--keep-going] [--trace]")
-  exit(2)
-}
-while !args.isEmpty {
-  let a = args.removeFirst()
-  func value() -> String {
-    if args.isEmpty { usage() }
-    return args.removeFirst()
-  }
-  switch a {
-  case "--seeds": seeds = Int(value()) ?? { usage() }()
-  case "--first": first = UInt64(value()) ?? { usage() }()
-  case "--seed": single = UInt64(value()) ?? { usage() }()
-  case "--nodes": options.nodeCount = Int(value()).flatMap { (3...5).contains($0) ? $0 : nil } ?? { usage() }()
-  case "--fault-ms": options.faultMs = Int64(value()) ?? { usage() }()
-  case "--heal-ms": options.healMs = Int64(value()) ?? { usage() }()
+/// One line per seed with the run's fingerprint: two builds that print the same lines ran the same simulations.
+var fingerprints = false
+let command = SeedArguments(
+  usage: "cluster-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--fault-ms MS] [--heal-ms MS] [--faults a,b] "
+    + "[--no-watchdog] [--keep-going] [--trace] [--fingerprints]")
+let list = command.seeds(Array(CommandLine.arguments.dropFirst())) { name, value in
+  switch name {
+  case "--nodes": options.nodeCount = command.valid(Int(value()).flatMap { (3...5).contains($0) ? $0 : nil })
+  case "--fault-ms": options.faultMs = command.valid(Int64(value()))
+  case "--heal-ms": options.healMs = command.valid(Int64(value()))
   case "--faults": options.onlyFaults = value().split(separator: ",").map(String.init)
   case "--no-watchdog": options.watchdog = false
   case "--keep-going": options.stopAtFirstViolation = false
   case "--trace": options.trace = true
-  default: usage()
+  case "--fingerprints": fingerprints = true
+  default: return false
   }
+  return true
 }
-let list: [UInt64] = single.map { [$0] } ?? (0..<seeds).map { first + UInt64($0) }
 var failing = 0
 var byKind: [String: Int] = [:]
 var totals = (faults: 0, acked: 0, operations: 0, transitions: 0, events: 0)
@@ -49,6 +40,7 @@ for seed in list {
   totals.transitions += r.transitions
   totals.events += r.events
   if options.trace { for line in r.trace { print(line) } }
+  if fingerprints { print("seed \(seed) fingerprint=\(r.fingerprint) events=\(r.events) violations=\(r.violations.count)") }
   guard let v = r.violations.first else { continue }
   failing += 1
   // Each kind once per seed (with --keep-going a run goes on past its first violation).

@@ -3,38 +3,25 @@
 #endif
 import Membership
 import MembershipSimulation
+import TestKit
 
 /// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
 /// line is always `N seeds, V violations`.
-var seeds = 100
-var first: UInt64 = 1
-var single: UInt64?
 var options = SimulationOptions()
-var args = Array(CommandLine.arguments.dropFirst())
-func usage() -> Never {
-  print("usage: membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]")
-  exit(2)
-}
-while !args.isEmpty {
-  let a = args.removeFirst()
-  func value() -> String {
-    if args.isEmpty { usage() }
-    return args.removeFirst()
-  }
-  switch a {
-  case "--seeds": seeds = Int(value()) ?? { usage() }()
-  case "--first": first = UInt64(value()) ?? { usage() }()
-  case "--seed": single = UInt64(value()) ?? { usage() }()
-  case "--nodes": options.nodeCount = Int(value()) ?? { usage() }()
-  case "--heal-ms": options.healDuration = .milliseconds(Int64(value()) ?? { usage() }())
+let command = SeedArguments(
+  usage: "membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]")
+let list = command.seeds(Array(CommandLine.arguments.dropFirst())) { name, value in
+  switch name {
+  case "--nodes": options.nodeCount = command.valid(Int(value()))
+  case "--heal-ms": options.healDuration = .milliseconds(command.valid(Int64(value())))
   case "--default-quorum": options.quorum = QuorumOptions()
   case "--trace": options.trace = true
   case "--large": options.largeMessages = LargeMessages()
-  default: usage()
+  default: return false
   }
+  return true
 }
-let list: [UInt64] = single.map { [$0] } ?? (0..<seeds).map { first + UInt64($0) }
 var violations = 0
 var notConverged = 0
 var unpromised = 0
