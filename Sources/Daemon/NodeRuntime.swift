@@ -101,11 +101,17 @@ final class NodeRuntime {
     var cc = ControllerConfig(
       localNode: ControllerNode(id: me.nodeID.rawValue, name: me.displayName), controllerUUID: uuid, lease: lease)
     cc.dcVersion = "2.1.5-vigil"
+    // The native membership proves contact (heartbeat echoes), corosync's does not; with a quorum device the
+    // arbiter's vote is part of the quorum and no member echoes it: the lease is then the quorate view alone.
+    let contactBound = backend == "native" && deviceMs == 0 ? LeaseTiming.quorumContactBound(forToken: token) : nil
     cc.watchdog = options.watchdogDevice == nil
-      ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token, quorumDeviceMs: deviceMs)
-    return NodeCoreConfig(
+      ? nil : WatchdogTiming(timeoutS: options.watchdogTimeoutS, tokenMs: token, quorumDeviceMs: deviceMs,
+                             quorumContactBoundMs: contactBound)
+    var nc = NodeCoreConfig(
       controller: cc, nodes: config.nodes.map { ControllerNode(id: $0.nodeID.rawValue, name: $0.displayName) },
       clusterName: config.totem.clusterName ?? "vigil", tokenMs: token, membershipBackend: backend)
+    nc.quorumContactBoundMs = contactBound
+    return nc
   }
 
   func nowMs() -> Int64 { Int64((clock.now - origin) / .milliseconds(1)) }
@@ -146,6 +152,13 @@ final class NodeRuntime {
       logger.info("a view change cut a broadcast before its delivery (delivered to nobody): \(what)")
     case .broadcastRejected(let reason):
       logger.error("broadcast rejected: \(reason)")
+    case .contact(let sinceAge, let peerAges, let at):
+      // Ages at `at` on this process's clock: exact whatever the queue delay.
+      let atMs = Int64((at - origin) / .milliseconds(1))
+      var heard: [UInt32: Int64] = [:]
+      for (id, age) in peerAges { heard[id.rawValue] = atMs - Int64(age / .milliseconds(1)) }
+      let since = sinceAge.map { atMs - Int64($0 / .milliseconds(1)) }
+      feed(.membershipContact(MembershipContact(quorumSinceMs: since, peerHeardMs: heard), at: now()))
     case .left:
       break
     }

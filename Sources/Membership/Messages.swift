@@ -33,11 +33,18 @@ public struct Heartbeat: Equatable, Sendable {
   public var acked: ViewID?
   public var hears: [NodeID]
   public var received: UInt64
-  public init(view: ViewID, acked: ViewID?, hears: [NodeID], received: UInt64) {
+  /// The sender's clock (ms) when it sent this, and per peer the latest such time it got from that peer
+  /// (`QuorumContact`: the lease's proof that a quorum of the view still counts a node in).
+  public var sentAtMs: UInt64?
+  public var echoes: [HeartbeatEcho]
+  public init(view: ViewID, acked: ViewID?, hears: [NodeID], received: UInt64, sentAtMs: UInt64? = nil,
+              echoes: [HeartbeatEcho] = []) {
     self.view = view
     self.acked = acked
     self.hears = hears
     self.received = received
+    self.sentAtMs = sentAtMs
+    self.echoes = echoes
   }
 }
 
@@ -270,6 +277,14 @@ extension Packet {
       w.u32(UInt32(h.hears.count))
       for n in h.hears { w.node(n) }
       w.u64(h.received)
+      w.bool(h.sentAtMs != nil)
+      if let s = h.sentAtMs { w.u64(s) }
+      w.u32(UInt32(h.echoes.count))
+      for e in h.echoes {
+        w.node(e.node)
+        w.u64(e.incarnation)
+        w.u64(e.sentAtMs)
+      }
     case .propose(let p):
       w.viewID(p.view)
       w.u32(UInt32(p.members.count))
@@ -327,7 +342,17 @@ extension Packet {
       let n = try r.count(max: WireLimits.membersMax, what: "hears")
       var hears: [NodeID] = []
       for _ in 0..<n { hears.append(try r.node()) }
-      message = .heartbeat(Heartbeat(view: view, acked: acked, hears: hears, received: try r.u64()))
+      let received = try r.u64()
+      let sentAt: UInt64? = try r.bool() ? try r.u64() : nil
+      let e = try r.count(max: WireLimits.membersMax, what: "echoes")
+      var echoes: [HeartbeatEcho] = []
+      for _ in 0..<e {
+        let node = try r.node()
+        let incarnation = try r.u64()
+        echoes.append(HeartbeatEcho(node: node, incarnation: incarnation, sentAtMs: try r.u64()))
+      }
+      message = .heartbeat(Heartbeat(view: view, acked: acked, hears: hears, received: received, sentAtMs: sentAt,
+                                     echoes: echoes))
     case 2:
       let view = try r.viewID()
       let n = try r.count(max: WireLimits.membersMax, what: "members")

@@ -12,6 +12,9 @@ public enum MembershipEvent: Sendable {
   /// (`MembershipEffect.broadcastAborted`); the corosync backend reports such a send as `.broadcastRejected`.
   case broadcastAborted([UInt8])
   case left
+  /// The membership's proof of who counts this node in (`MembershipCore.quorumContactSince`), and when each peer
+  /// was last heard, as ages at `at`: reported whenever the proof changes, and right before each view.
+  case contact(quorumSinceAge: Duration?, peerAges: [NodeID: Duration], at: ContinuousClock.Instant)
 }
 
 public enum MembershipShellError: Error, CustomStringConvertible {
@@ -41,6 +44,7 @@ public final class MembershipShell: @unchecked Sendable {
   private var stopped = false
   private let onEvent: @Sendable (MembershipEvent) -> Void
   private var tickTask: Scheduled<Void>?
+  private var reportedContact: Duration?
   /// The quorum device client and its connection, when corosync.conf configures `quorum.device`.
   private var device: QuorumDeviceClient?
   private var deviceLink: QuorumDeviceLink?
@@ -145,6 +149,16 @@ public final class MembershipShell: @unchecked Sendable {
     guard !stopped else { return }
     let effects = core.handle(i)
     perform(effects)
+    reportContact(force: false)
+  }
+
+  private func reportContact(force: Bool) {
+    let since = core.quorumContactSince
+    guard force || since != reportedContact else { return }
+    reportedContact = since
+    let now = elapsed()
+    onEvent(.contact(quorumSinceAge: since.map { now - $0 }, peerAges: core.peerLastHeard.mapValues { now - $0 },
+                     at: ContinuousClock.now))
   }
 
   private func perform(_ effects: [MembershipEffect]) {
@@ -161,6 +175,7 @@ public final class MembershipShell: @unchecked Sendable {
           wrote = true
         }
       case .installView(let v):
+        reportContact(force: true)
         onEvent(.viewInstalled(v))
         if device != nil { deviceInput(.viewInstalled(v, now: elapsed())) }
       case .quorumChanged(let s):

@@ -1,3 +1,5 @@
+import CIB
+
 /// What an action does.
 public enum ActionTask: String, Sendable, Equatable {
   case start, stop, promote, demote, monitor
@@ -454,7 +456,7 @@ struct ActionBuilder {
     var changed = false
     for c in state.input.colocations where c.score >= ScoreMath.infinity {
       guard let d = constraintResource(state, c.dependent), let p = constraintResource(state, c.primary) else { continue }
-      let primaryRole = c.primaryRole.flatMap { Role(text: $0) }
+      let primaryRole = c.primaryRole.flatMap { Role(parsing: $0) }
       let task: ActionTask = primaryRole == .promoted ? .promote : .start
       var prims: [Int] = []
       if state.resources[p].variant == .group {
@@ -469,7 +471,7 @@ struct ActionBuilder {
         if list.isEmpty || list.contains(where: { actions[$0].runnable }) { allUnrunnable = false; break }
       }
       guard allUnrunnable else { continue }
-      let depTask: ActionTask = c.dependentRole.flatMap { Role(text: $0) } == .promoted ? .promote : .start
+      let depTask: ActionTask = c.dependentRole.flatMap { Role(parsing: $0) } == .promoted ? .promote : .start
       for t in targets(.resource(d, depTask)) where actions[t].runnable {
         actions[t].runnable = false
         actions[t].reason = "colocation with \(state.resources[p].id)"

@@ -1,3 +1,5 @@
+import CIB
+
 /// Stage 3 output: where each resource goes and in which role.
 ///
 /// Invariant: `node[r]` is set only for primitives that will run (and, for groups, mirrors the first member);

@@ -1,3 +1,5 @@
+import CIB
+
 // Assigning clone instances across nodes (Pacemaker's pcmk_sched_clone.c and pcmk_sched_instances.c).
 
 extension Assigner {

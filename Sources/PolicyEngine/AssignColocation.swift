@@ -1,3 +1,5 @@
+import CIB
+
 // Colocations during assignment (Pacemaker's pcmk_sched_colocation.c): the sorted "this with" / "with this"
 // lists, and how a primary's placement adds to its dependents' node scores.
 
@@ -51,7 +53,7 @@ extension Assigner {
       guard c.score != 0, let d = constraintResource(state, c.dependent), let p = constraintResource(state, c.primary),
             d != p else { continue }
       func role(_ s: String?) -> Role {
-        guard let s, let r = Role(text: s) else { return .unknown }
+        guard let s, let r = Role(parsing: s) else { return .unknown }
         return r == .started ? .unknown : r
       }
       addColocation(Colocation(id: c.id, dependent: d, primary: p, score: c.score, dependentRole: role(c.dependentRole),
@@ -244,7 +246,7 @@ extension Assigner {
 
   /// Node classes per colocation attribute: nodes with equal (case-insensitive) values share a class; a missing
   /// value is a class of its own (it matches other missing values, as Pacemaker's string comparison does).
-  static func attributeClasses(_ nodes: [NodeState], _ attr: String?) -> [Int] {
+  static func attributeClasses(_ nodes: [SchedulerNode], _ attr: String?) -> [Int] {
     var ids: [String?: Int] = [:]
     return nodes.map { node in
       let v: String?

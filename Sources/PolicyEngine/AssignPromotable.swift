@@ -1,3 +1,5 @@
+import CIB
+
 // Choosing which instances of a promotable clone are promoted (Pacemaker's pcmk_sched_promotable.c).
 
 extension Assigner {

@@ -1,30 +1,4 @@
-/// A resource's role, in Pacemaker's order (Unknown < Stopped < Started < Unpromoted < Promoted).
-public enum Role: Int, Comparable, Sendable {
-  case unknown = 0, stopped, started, unpromoted, promoted
-
-  public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
-
-  /// Parses target-role and constraint role names, old and new spellings.
-  public init?(text: String) {
-    switch text.lowercased() {
-    case "stopped": self = .stopped
-    case "started": self = .started
-    case "slave", "unpromoted": self = .unpromoted
-    case "master", "promoted": self = .promoted
-    default: return nil
-    }
-  }
-
-  public var text: String {
-    switch self {
-    case .unknown: return "Unknown"
-    case .stopped: return "Stopped"
-    case .started: return "Started"
-    case .unpromoted: return "Unpromoted"
-    case .promoted: return "Promoted"
-    }
-  }
-}
+import CIB
 
 /// What to do when an operation fails (`on-fail`), ordered by severity as Pacemaker compares them.
 public enum FailureResponse: Int, Comparable, Sendable {
@@ -59,7 +33,7 @@ public struct ClusterOptions: Sendable, Equatable {
 }
 
 /// A cluster node as the scheduler sees it after reading the status section.
-public struct NodeState: Sendable, Equatable {
+public struct SchedulerNode: Sendable, Equatable {
   public let index: Int
   public let id: String
   public let name: String
@@ -168,7 +142,7 @@ public struct HistoryLocation: Sendable, Equatable {
 /// `topLevel` is in configuration order, orphans last.
 public struct ClusterState: Sendable {
   public var options: ClusterOptions
-  public var nodes: [NodeState]
+  public var nodes: [SchedulerNode]
   public var resources: [ResourceState]
   public var topLevel: [Int]
   public var input: SchedulerInput

@@ -1,3 +1,5 @@
+import CIB
+
 /// Parses a `-t DATE` argument (ISO 8601) into seconds since the epoch.
 public func parseISODate(_ text: String) -> Int64? { ISODate.parse(text) }
 
@@ -216,7 +218,7 @@ struct GraphBuilder {
     if !startInGraph && !running { return }
     var seen = Set<Int>()
     for op in state.resources[r].operations where op.name == "monitor" && op.intervalMs > 0 && op.enabled {
-      let opRole = op.role.flatMap { Role(text: $0) }
+      let opRole = op.role.flatMap { Role(parsing: $0) }
       let applies: Bool
       switch opRole {
       case .some(.promoted): applies = nextRole == .promoted

@@ -1,3 +1,4 @@
+import CIB
 import Foundation
 
 /// Evaluates rule trees against one node's attributes and the evaluation time.
@@ -12,7 +13,7 @@ struct RuleEvaluator {
   var resourceParams: [String: String] = [:]
   var resourceMeta: [String: String] = [:]
 
-  func evaluate(_ rule: Rule) -> Bool {
+  func evaluate(_ rule: ResolvedRule) -> Bool {
     switch rule {
     case .constant(let b): return b
     case .all(let parts): return parts.allSatisfy { evaluate($0) }

@@ -1,3 +1,5 @@
+import CIB
+
 /// The scheduler's working input: the CIB's configuration and status, read once into plain values.
 ///
 /// Why it exists: every later stage (status interpretation, scores, assignment, actions) reads only this,
@@ -12,9 +14,9 @@ public struct SchedulerInput: Sendable, Equatable {
   public var dcUUID: String?
   public var nodes: [NodeConfig] = []
   public var resources: [ResourceConfig] = []
-  public var locations: [LocationConstraint] = []
-  public var colocations: [ColocationConstraint] = []
-  public var orders: [OrderConstraint] = []
+  public var locations: [ExpandedLocation] = []
+  public var colocations: [ExpandedColocation] = []
+  public var orders: [ExpandedOrder] = []
   public var rscDefaults: [String: String] = [:]
   public var opDefaults: [String: String] = [:]
   public var nodeStates: [NodeStateRecord] = []
@@ -84,28 +86,20 @@ public struct OperationConfig: Sendable, Equatable {
   }
 }
 
-/// A rule tree (location rules and attribute sets).
-public indirect enum Rule: Sendable, Equatable {
-  case all([Rule])
-  case any([Rule])
-  case expression(attribute: String, operation: String, value: String?, type: String?, valueSource: String?)
-  case date(operation: String, start: String?, end: String?, spec: [String: String], duration: [String: String])
-  case constant(Bool)
-}
-
 /// A location rule with its score (or score-attribute) and role.
 public struct LocationRule: Sendable, Equatable {
   public var score: Int?
   public var scoreAttribute: String?
   public var role: String?
-  public var condition: Rule
-  public init(score: Int?, scoreAttribute: String?, role: String?, condition: Rule) {
+  public var condition: ResolvedRule
+  public init(score: Int?, scoreAttribute: String?, role: String?, condition: ResolvedRule) {
     self.score = score; self.scoreAttribute = scoreAttribute; self.role = role; self.condition = condition
   }
 }
 
-/// `rsc_location`: one resource (or pattern) and either a node+score or rules.
-public struct LocationConstraint: Sendable, Equatable {
+/// One `rsc_location` (the CIB model's `LocationConstraint`) as the scheduler applies it: one resource (or
+/// pattern) per entry, resource sets expanded, scores parsed, rules resolved.
+public struct ExpandedLocation: Sendable, Equatable {
   public var id: String
   public var resource: String?
   public var resourcePattern: String?
@@ -121,8 +115,9 @@ public struct LocationConstraint: Sendable, Equatable {
   }
 }
 
-/// `rsc_colocation` (sets already expanded to pairs): the dependent follows the primary.
-public struct ColocationConstraint: Sendable, Equatable {
+/// One pair of an `rsc_colocation` (the CIB model's `ColocationConstraint`, resource sets expanded into pairs):
+/// the dependent follows the primary.
+public struct ExpandedColocation: Sendable, Equatable {
   public var id: String
   public var dependent: String
   public var primary: String
@@ -142,8 +137,8 @@ public struct ColocationConstraint: Sendable, Equatable {
 /// How strongly an order constraint binds.
 public enum OrderKind: String, Sendable, Equatable { case mandatory, optional, serialize }
 
-/// `rsc_order` (sets already expanded to pairs).
-public struct OrderConstraint: Sendable, Equatable {
+/// One pair of an `rsc_order` (the CIB model's `OrderConstraint`, resource sets expanded into pairs).
+public struct ExpandedOrder: Sendable, Equatable {
   public var id: String
   public var first: String
   public var firstAction: String

@@ -1,4 +1,5 @@
 import Foundation
+import CIB
 
 /// Stage 2 output: each resource's node scores before assignment (location constraints, stickiness,
 /// failure bans, history bans), plus role-specific location scores kept aside for promotion.
@@ -76,7 +77,7 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
       targets = state.topLevel.filter { state.resources[$0].id.range(of: pattern, options: .regularExpression) != nil }
     }
     guard !targets.isEmpty else { continue }
-    let role = loc.role.flatMap { Role(text: $0) }
+    let role = loc.role.flatMap { Role(parsing: $0) }
     let roleSpecific = role == .promoted || role == .unpromoted
     for r in targets {
       var entries: [(Int, Int)] = []
@@ -93,7 +94,7 @@ public func computeScores(_ state: ClusterState) -> NodeScores {
               guard let v = node.attributes[attr] else { continue }
               score = ScoreMath.parseOrZero(v)
             }
-            let ruleRole = rule.role.flatMap { Role(text: $0) } ?? role
+            let ruleRole = rule.role.flatMap { Role(parsing: $0) } ?? role
             if ruleRole == .promoted || ruleRole == .unpromoted {
               for x in subtree(r) { roleLocations[x].append(RoleLocation(node: node.index, role: ruleRole!, score: score)) }
             } else {

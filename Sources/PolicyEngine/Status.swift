@@ -1,3 +1,5 @@
+import CIB
+
 /// Where every primitive is, in which role, and which nodes are up: what "Current cluster status" and
 /// "Revised Cluster Status" print. Built from the interpreted status (current) or by replaying the
 /// transition's executable actions (revised), the way crm_simulate's simulation does with all actions succeeding.

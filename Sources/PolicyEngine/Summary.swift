@@ -1,3 +1,5 @@
+import CIB
+
 /// One line of the Transition Summary, as data (what `compare.py` normalizes).
 public struct SummaryLine: Sendable, Equatable {
   public var verb: String

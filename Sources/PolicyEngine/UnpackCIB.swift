@@ -43,15 +43,16 @@ public struct CIBReader {
       }
     }
     if let nodes = configuration.firstElement(named: "nodes") {
-      for n in nodes.elements(named: "node") {
-        guard let id = n.id else { continue }
+      for e in nodes.elements(named: "node") {
+        guard let id = e.id else { continue }
+        let n = Node(decoding: e)
         var attrs: [String: String] = [:]
-        for set in n.elements(named: "instance_attributes") { mergeFirstWins(&attrs, nvpairs(of: set)) }
+        for set in n.instanceAttributes { mergeFirstWins(&attrs, nvpairs(of: set)) }
         var util: [String: String] = [:]
-        for set in n.elements(named: "utilization") { mergeFirstWins(&util, nvpairs(of: set)) }
+        for set in n.utilization { mergeFirstWins(&util, nvpairs(of: set)) }
         input.nodes.append(
-          NodeConfig(id: id, uname: n[attribute: "uname"] ?? id, type: n[attribute: "type"] ?? "member",
-                     attributes: attrs, utilization: util))
+          NodeConfig(id: id, uname: e[attribute: "uname"] ?? id, type: n.type ?? "member", attributes: attrs,
+                     utilization: util))
       }
     }
     if let rscs = configuration.firstElement(named: "resources") {
@@ -125,12 +126,15 @@ public struct CIBReader {
     return e
   }
 
-  private func nvpairs(of set: CIBElement) -> [(String, String)] {
-    let s = resolved(set)
+  private func nvpairs(of set: CIBElement) -> [(String, String)] { nvpairs(of: AttributeSet(decoding: set)) }
+
+  /// The set's pairs in document order, the set and each pair read through their `id-ref`s.
+  private func nvpairs(of set: AttributeSet) -> [(String, String)] {
+    let s = set.idRef.flatMap { byID[$0] }.map(AttributeSet.init(decoding:)) ?? set
     var out: [(String, String)] = []
-    for p in s.elements(named: "nvpair") {
-      let pair = resolved(p)
-      if let name = pair[attribute: "name"] { out.append((name, pair[attribute: "value"] ?? "")) }
+    for p in s.pairs {
+      let pair = p.idRef.flatMap { byID[$0] }.map(NVPair.init(decoding:)) ?? p
+      if let name = pair.name { out.append((name, pair.value ?? "")) }
     }
     return out
   }
@@ -226,86 +230,89 @@ public struct CIBReader {
     return out
   }
 
-  // MARK: - constraints
+  // MARK: - constraints (read through the CIB model, expanded into the scheduler's pairs)
 
-  private func resourceRefs(_ set: CIBElement) -> [String] {
-    resolved(set).elements(named: "resource_ref").compactMap { $0.id }
+  /// The set itself, or the set its `id-ref` names (itself when the reference is dangling).
+  private func resolved(_ set: ResourceSet) -> ResourceSet {
+    if let ref = set.idRef, let target = byID[ref] { return ResourceSet(decoding: target) }
+    return set
   }
 
-  private func location(_ c: CIBElement) -> [LocationConstraint] {
+  private func resourceRefs(_ set: ResourceSet) -> [String] {
+    resolved(set).resources.compactMap { $0.rawValue.isEmpty ? nil : $0.rawValue }
+  }
+
+  private func location(_ c: CIBElement) -> [ExpandedLocation] {
+    let m = LocationConstraint(decoding: c)
     let id = c.id ?? "location"
-    var rules: [LocationRule] = []
-    for r in c.elements(named: "rule") {
-      let rr = resolved(r)
-      rules.append(
-        LocationRule(
-          score: rr[attribute: "score"].map { ScoreMath.parseOrZero($0) },
-          scoreAttribute: rr[attribute: "score-attribute"], role: rr[attribute: "role"], condition: rule(rr)))
+    let rules = m.rules.map { r in
+      let rr = r.idRef.flatMap { byID[$0] }.map(Rule.init(decoding:)) ?? r
+      return LocationRule(
+        score: rr.scoreText.map { ScoreMath.parseOrZero($0) }, scoreAttribute: rr.scoreAttribute,
+        role: rr.roleText, condition: rule(rr))
     }
-    let score = ScoreMath.parseOrZero(c[attribute: "score"])
-    let node = c[attribute: "node"]
-    let discovery = c[attribute: "resource-discovery"]
+    let score = ScoreMath.parseOrZero(m.scoreText)
     var targets: [(String?, String?, String?)] = []  // (rsc, pattern, role)
-    if let rsc = c[attribute: "rsc"] {
-      targets.append((rsc, nil, c[attribute: "role"]))
-    } else if let pattern = c[attribute: "rsc-pattern"] {
-      targets.append((nil, pattern, c[attribute: "role"]))
+    if let rsc = m.rsc {
+      targets.append((rsc.rawValue, nil, m.roleText))
+    } else if let pattern = m.rscPattern {
+      targets.append((nil, pattern, m.roleText))
     }
-    for set in c.elements(named: "resource_set") {
-      for r in resourceRefs(set) { targets.append((r, nil, set[attribute: "role"] ?? c[attribute: "role"])) }
+    for set in m.resourceSets {
+      for r in resourceRefs(set) { targets.append((r, nil, set.roleText ?? m.roleText)) }
     }
     return targets.map { t in
-      LocationConstraint(
-        id: id, resource: t.0, resourcePattern: t.1, role: t.2, node: node, score: score, rules: rules,
-        discovery: discovery)
+      ExpandedLocation(
+        id: id, resource: t.0, resourcePattern: t.1, role: t.2, node: m.node?.rawValue, score: score, rules: rules,
+        discovery: m.resourceDiscovery)
     }
   }
 
-  private func colocation(_ c: CIBElement) -> [ColocationConstraint] {
+  private func colocation(_ c: CIBElement) -> [ExpandedColocation] {
+    let m = ColocationConstraint(decoding: c)
     let id = c.id ?? "colocation"
-    let score = ScoreMath.parseOrZero(c[attribute: "score"])
-    let influence = isTrue(c[attribute: "influence"] ?? "true")
-    if let dep = c[attribute: "rsc"], let pri = c[attribute: "with-rsc"] {
+    let score = ScoreMath.parseOrZero(m.scoreText)
+    let influence = isTrue(m.influence ?? "true")
+    if let dep = m.rsc, let pri = m.withRsc {
       return [
-        ColocationConstraint(
-          id: id, dependent: dep, primary: pri, score: score, dependentRole: c[attribute: "rsc-role"],
-          primaryRole: c[attribute: "with-rsc-role"], nodeAttribute: c[attribute: "node-attribute"],
-          influence: influence)
+        ExpandedColocation(
+          id: id, dependent: dep.rawValue, primary: pri.rawValue, score: score, dependentRole: m.rscRoleText,
+          primaryRole: m.withRscRoleText, nodeAttribute: m.nodeAttribute, influence: influence)
       ]
     }
-    var out: [ColocationConstraint] = []
-    var last: CIBElement?
-    for set0 in c.elements(named: "resource_set") {
+    var out: [ExpandedColocation] = []
+    var last: ResourceSet?
+    for set0 in m.resourceSets {
       let set = resolved(set0)
-      let setScore = set[attribute: "score"].map { ScoreMath.parseOrZero($0) } ?? score
-      let role = set[attribute: "role"]
+      let setScore = set.scoreText.map { ScoreMath.parseOrZero($0) } ?? score
+      let role = set.roleText
       let refs = resourceRefs(set)
-      let sequential = isTrue(set[attribute: "sequential"] ?? "true")
+      let sequential = isTrue(set.sequential ?? "true")
       if setScore != 0 && sequential {
         if setScore > 0 {
           for i in refs.indices.dropFirst() {
-            out.append(ColocationConstraint(id: id, dependent: refs[i], primary: refs[i - 1], score: setScore,
-                                            dependentRole: role, primaryRole: role, influence: influence))
+            out.append(ExpandedColocation(id: id, dependent: refs[i], primary: refs[i - 1], score: setScore,
+                                          dependentRole: role, primaryRole: role, influence: influence))
           }
         } else {
           for i in refs.indices {
             for j in 0..<i {
-              out.append(ColocationConstraint(id: id, dependent: refs[i], primary: refs[j], score: setScore,
-                                              dependentRole: role, primaryRole: role, influence: influence))
+              out.append(ExpandedColocation(id: id, dependent: refs[i], primary: refs[j], score: setScore,
+                                            dependentRole: role, primaryRole: role, influence: influence))
             }
           }
         }
       }
       if let prev = last, score != 0 {
         let r1 = resourceRefs(prev), r2 = refs
-        let seq1 = isTrue(prev[attribute: "sequential"] ?? "true"), seq2 = sequential
-        let role1 = prev[attribute: "role"], role2 = role
+        let seq1 = isTrue(prev.sequential ?? "true"), seq2 = sequential
+        let role1 = prev.roleText, role2 = role
         let deps = seq1 ? Array(r1.prefix(1)) : r1
         let pris = seq2 ? Array(r2.suffix(1)) : r2
         for d in deps {
           for p in pris {
-            out.append(ColocationConstraint(id: id, dependent: d, primary: p, score: score, dependentRole: role1,
-                                            primaryRole: role2, influence: influence))
+            out.append(ExpandedColocation(id: id, dependent: d, primary: p, score: score, dependentRole: role1,
+                                          primaryRole: role2, influence: influence))
           }
         }
       }
@@ -314,39 +321,39 @@ public struct CIBReader {
     return out
   }
 
-  private func order(_ c: CIBElement) -> [OrderConstraint] {
+  private func order(_ c: CIBElement) -> [ExpandedOrder] {
+    let m = OrderConstraint(decoding: c)
     let id = c.id ?? "order"
     var kind: OrderKind = .mandatory
-    if let k = c[attribute: "kind"] {
+    if let k = m.kindText {
       switch k.lowercased() {
       case "optional": kind = .optional
       case "serialize": kind = .serialize
       default: kind = .mandatory
       }
-    } else if let s = c[attribute: "score"], ScoreMath.parseOrZero(s) == 0 {
+    } else if let s = m.scoreText, ScoreMath.parseOrZero(s) == 0 {
       kind = .optional
     }
     let symmetricalDefault = kind != .serialize
-    let symmetrical = c[attribute: "symmetrical"].map(isTrue) ?? symmetricalDefault
-    if let first = c[attribute: "first"], let then = c[attribute: "then"] {
-      var o = OrderConstraint(
-        id: id, first: first, firstAction: c[attribute: "first-action"] ?? "start", then: then,
-        thenAction: c[attribute: "then-action"] ?? c[attribute: "first-action"] ?? "start", kind: kind,
-        symmetrical: symmetrical)
-      o.requireAll = isTrue(c[attribute: "require-all"] ?? "true")
+    let symmetrical = m.symmetrical.map(isTrue) ?? symmetricalDefault
+    if let first = m.first, let then = m.then {
+      var o = ExpandedOrder(
+        id: id, first: first.rawValue, firstAction: m.firstAction ?? "start", then: then.rawValue,
+        thenAction: m.thenAction ?? m.firstAction ?? "start", kind: kind, symmetrical: symmetrical)
+      o.requireAll = isTrue(m.requireAll ?? "true")
       return [o]
     }
-    var out: [OrderConstraint] = []
+    var out: [ExpandedOrder] = []
     var last: (refs: [String], action: String, sequential: Bool)?
-    for set0 in c.elements(named: "resource_set") {
+    for set0 in m.resourceSets {
       let set = resolved(set0)
       let refs = resourceRefs(set)
-      let action = set[attribute: "action"] ?? "start"
-      let sequential = isTrue(set[attribute: "sequential"] ?? "true")
+      let action = set.action ?? "start"
+      let sequential = isTrue(set.sequential ?? "true")
       if sequential {
         for i in refs.indices.dropFirst() {
-          out.append(OrderConstraint(id: id, first: refs[i - 1], firstAction: action, then: refs[i],
-                                     thenAction: action, kind: kind, symmetrical: symmetrical))
+          out.append(ExpandedOrder(id: id, first: refs[i - 1], firstAction: action, then: refs[i],
+                                   thenAction: action, kind: kind, symmetrical: symmetrical))
         }
       }
       if let prev = last {
@@ -354,8 +361,8 @@ public struct CIBReader {
         let thens = sequential ? Array(refs.prefix(1)) : refs
         for f in firsts {
           for t in thens {
-            out.append(OrderConstraint(id: id, first: f, firstAction: prev.action, then: t, thenAction: action,
-                                       kind: kind, symmetrical: symmetrical))
+            out.append(ExpandedOrder(id: id, first: f, firstAction: prev.action, then: t, thenAction: action,
+                                     kind: kind, symmetrical: symmetrical))
           }
         }
       }
@@ -366,34 +373,10 @@ public struct CIBReader {
 
   // MARK: - rules
 
-  func rule(_ e: CIBElement) -> Rule {
-    let r = resolved(e)
-    var parts: [Rule] = []
-    for child in r.elements {
-      let c = resolved(child)
-      switch c.name {
-      case "expression":
-        parts.append(
-          .expression(
-            attribute: c[attribute: "attribute"] ?? "", operation: c[attribute: "operation"] ?? "eq",
-            value: c[attribute: "value"], type: c[attribute: "type"], valueSource: c[attribute: "value-source"]))
-      case "date_expression":
-        var spec: [String: String] = [:]
-        var duration: [String: String] = [:]
-        if let s = c.firstElement(named: "date_spec") { for a in s.attributes where a.name != "id" { spec[a.name] = a.value } }
-        if let d = c.firstElement(named: "duration") { for a in d.attributes where a.name != "id" { duration[a.name] = a.value } }
-        parts.append(.date(operation: c[attribute: "operation"] ?? "in_range", start: c[attribute: "start"],
-                           end: c[attribute: "end"], spec: spec, duration: duration))
-      case "rule":
-        parts.append(rule(c))
-      default:
-        // op_expression / rsc_expression only matter in defaults; treat as satisfied.
-        parts.append(.constant(true))
-      }
-    }
-    let op = (r[attribute: "boolean-op"] ?? "and").lowercased()
-    return op == "or" ? .any(parts) : .all(parts)
-  }
+  /// A rule element read through the CIB model, with its references followed.
+  func rule(_ e: CIBElement) -> ResolvedRule { rule(Rule(decoding: e)) }
+
+  func rule(_ r: Rule) -> ResolvedRule { r.resolved { byID[$0] } }
 
   /// One `lrm_rsc_op`, read in a single pass over its attributes (large CIBs hold tens of thousands).
   private func operationRecord(_ op: CIBElement) -> OperationRecord? {

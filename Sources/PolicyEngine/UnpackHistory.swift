@@ -1,3 +1,5 @@
+import CIB
+
 /// Replaying each resource's operation history (lrm_rsc_op, by call id) on each node: where it runs, in which
 /// role, what failed and how to respond; orphans and anonymous clone instances are matched here (Pacemaker's
 /// unpack_rsc_op and friends in unpack.c).

@@ -1,3 +1,5 @@
+import CIB
+
 /// Stage 1: configuration + status -> the scheduler's working view of the cluster (`ClusterState`).
 ///
 /// Reads node states (online, unclean, standby, ...), expands clones into instances, and replays every
@@ -11,7 +13,7 @@ public func interpretStatus(_ input: SchedulerInput) -> ClusterState {
 struct StatusInterpreter {
   let input: SchedulerInput
   var options = ClusterOptions()
-  var nodes: [NodeState] = []
+  var nodes: [SchedulerNode] = []
   var resources: [ResourceState] = []
   var topLevel: [Int] = []
   var nodeByName: [String: Int] = [:]
@@ -83,7 +85,7 @@ struct StatusInterpreter {
       attrs["#uname"] = n.uname
       attrs["#id"] = n.id
       attrs["#kind"] = n.type == "remote" ? "remote" : "cluster"
-      var node = NodeState(index: index, id: n.id, name: n.uname, type: n.type, attributes: attrs)
+      var node = SchedulerNode(index: index, id: n.id, name: n.uname, type: n.type, attributes: attrs)
       for (k, v) in n.utilization { node.utilization[k] = Int(v) ?? 0 }
       // Until its node_state is seen, a node is unclean when fencing is on (startup-fencing).
       node.unclean = options.stonithEnabled && options.startupFencing
@@ -283,7 +285,7 @@ struct StatusInterpreter {
     }
     if let v = m["failure-timeout"] { r.failureTimeoutS = (intervalMs(v) ?? 0) / 1000 }
     r.priority = m["priority"].flatMap(ScoreMath.parse) ?? 0
-    r.targetRole = m["target-role"].flatMap { Role(text: $0) }
+    r.targetRole = m["target-role"].flatMap { Role(parsing: $0) }
     r.multipleActive = m["multiple-active"] ?? "stop_start"
     r.allowMigrate = isTrue(m["allow-migrate"] ?? "false")
     if let req = m["requires"] {

@@ -47,7 +47,7 @@ func scoreAdditionIsCommutativeWithinRange(a: Int64, b: Int64) {
   var grp = ResourceConfig(id: "grp", variant: .group)
   grp.children = [ip, web]
   input.resources = [grp]
-  input.locations = [LocationConstraint(id: "l", resource: "web", node: "node2", score: 50)]
+  input.locations = [ExpandedLocation(id: "l", resource: "web", node: "node2", score: 50)]
   for n in ["1", "2"] {
     var s = NodeStateRecord(id: n, uname: "node" + n)
     s.inCCM = "true"; s.crmd = "online"; s.join = "member"; s.expected = "member"

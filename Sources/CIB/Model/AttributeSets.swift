@@ -97,14 +97,16 @@ public struct AttributeSet: Equatable, Sendable {
   }
 }
 
-/// A resource role as Pacemaker names it. Old names (Master, Slave) are read as their new ones.
-public enum Role: String, Sendable, CaseIterable {
-  case stopped = "Stopped"
-  case started = "Started"
-  case unpromoted = "Unpromoted"
-  case promoted = "Promoted"
+/// A resource's role, in Pacemaker's order (Unknown < Stopped < Started < Unpromoted < Promoted): the role a
+/// constraint, operation or `target-role` names and the role the scheduler gives an instance. Old names (Master,
+/// Slave) are read as their new ones.
+public enum Role: Int, Comparable, Sendable, CaseIterable {
+  case unknown = 0, stopped, started, unpromoted, promoted
 
-  /// Reads a role the way `text2role` does (case-insensitive, legacy Master/Slave accepted).
+  public static func < (a: Role, b: Role) -> Bool { a.rawValue < b.rawValue }
+
+  /// Reads a role the way `text2role` does (case-insensitive, legacy Master/Slave accepted); "Unknown" is no
+  /// role a configuration may name.
   public init?(parsing text: String) {
     switch text.lowercased() {
     case "stopped": self = .stopped
@@ -112,6 +114,17 @@ public enum Role: String, Sendable, CaseIterable {
     case "unpromoted", "slave": self = .unpromoted
     case "promoted", "master": self = .promoted
     default: return nil
+    }
+  }
+
+  /// The name Pacemaker prints and writes.
+  public var text: String {
+    switch self {
+    case .unknown: "Unknown"
+    case .stopped: "Stopped"
+    case .started: "Started"
+    case .unpromoted: "Unpromoted"
+    case .promoted: "Promoted"
     }
   }
 }
@@ -158,7 +171,7 @@ public struct Rule: Equatable, Sendable {
   }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {
@@ -287,6 +300,8 @@ public struct DateSpec: Equatable, Sendable {
   public var seconds: String?
   public var minutes: String?
   public var hours: String?
+  /// `duration` only (a date_spec names days as monthdays, weekdays or yeardays).
+  public var days: String?
   public var monthdays: String?
   public var weekdays: String?
   public var yeardays: String?
@@ -299,7 +314,7 @@ public struct DateSpec: Equatable, Sendable {
 
   static let attributes = AttributeMap<DateSpec>([
     .text("id", \.id), .text("seconds", \.seconds), .text("minutes", \.minutes), .text("hours", \.hours),
-    .text("monthdays", \.monthdays), .text("weekdays", \.weekdays), .text("yeardays", \.yeardays),
+    .text("days", \.days), .text("monthdays", \.monthdays), .text("weekdays", \.weekdays), .text("yeardays", \.yeardays),
     .text("months", \.months), .text("weeks", \.weeks), .text("years", \.years), .text("weekyears", \.weekyears),
     .text("moon", \.moon),
   ])

@@ -74,7 +74,7 @@ public struct ResourceSet: Equatable, Sendable {
   public var isRequireAll: Bool { parseBoolean(requireAll) ?? true }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
   public var score: Score? {
     get { scoreText.map { Score(lenient: $0) } }
@@ -138,7 +138,7 @@ public struct LocationConstraint: Equatable, Sendable {
   }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {
@@ -193,11 +193,11 @@ public struct ColocationConstraint: Equatable, Sendable {
   }
   public var rscRole: Role? {
     get { rscRoleText.flatMap(Role.init(parsing:)) }
-    set { rscRoleText = newValue?.rawValue }
+    set { rscRoleText = newValue?.text }
   }
   public var withRscRole: Role? {
     get { withRscRoleText.flatMap(Role.init(parsing:)) }
-    set { withRscRoleText = newValue?.rawValue }
+    set { withRscRoleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {
@@ -220,6 +220,8 @@ public struct OrderConstraint: Equatable, Sendable {
   public var symmetrical: String?
   public var firstAction: String?
   public var thenAction: String?
+  /// Raw `require-all` text: false lets `then` start after any one instance of a clone `first` started.
+  public var requireAll: String?
   public var resourceSets: [ResourceSet]
   public var source: CIBElement
 
@@ -238,6 +240,7 @@ public struct OrderConstraint: Equatable, Sendable {
   static let attributes = AttributeMap<OrderConstraint>([
     .text("first", \.first), .text("then", \.then), .text("kind", \.kindText), .text("score", \.scoreText),
     .text("symmetrical", \.symmetrical), .text("first-action", \.firstAction), .text("then-action", \.thenAction),
+    .text("require-all", \.requireAll),
   ])
 
   public init(decoding e: CIBElement) {
@@ -292,7 +295,7 @@ public struct TicketConstraint: Equatable, Sendable {
 
   public var rscRole: Role? {
     get { rscRoleText.flatMap(Role.init(parsing:)) }
-    set { rscRoleText = newValue?.rawValue }
+    set { rscRoleText = newValue?.text }
   }
 
   public func encoded() -> CIBElement {

@@ -13,7 +13,7 @@ public struct CIBDocument: Equatable, Sendable {
   public var crmFeatureSet: String?
   /// `have-quorum`: "1"/"0" (or true/false); `hasQuorum` is the typed reading.
   public var haveQuorum: String?
-  public var dcUUID: NodeID?
+  public var dcUUID: NodeUUID?
   public var cibLastWritten: String?
   public var updateOrigin: String?
   public var updateClient: String?
@@ -33,7 +33,7 @@ public struct CIBDocument: Equatable, Sendable {
     validateWith = root[attribute: "validate-with"]
     crmFeatureSet = root[attribute: "crm_feature_set"]
     haveQuorum = root[attribute: "have-quorum"]
-    dcUUID = root[attribute: "dc-uuid"].map { NodeID($0) }
+    dcUUID = root[attribute: "dc-uuid"].map { NodeUUID($0) }
     cibLastWritten = root[attribute: "cib-last-written"]
     updateOrigin = root[attribute: "update-origin"]
     updateClient = root[attribute: "update-client"]

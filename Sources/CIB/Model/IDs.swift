@@ -28,8 +28,10 @@ public struct NodeName: CIBIdentifier, AttributeText {
   public init(_ rawValue: String) { self.rawValue = rawValue }
 }
 
-/// A node's `id` (the corosync node id, e.g. "1", or a uuid on old clusters); `dc-uuid` names one.
-public struct NodeID: CIBIdentifier, AttributeText {
+/// A node's `id` in the CIB, which Pacemaker calls the node's uuid (`dc-uuid` names one): on a corosync cluster
+/// the decimal text of the corosync nodeid (Membership's `NodeID`), a uuid on old clusters. Text, because the
+/// CIB may hold either.
+public struct NodeUUID: CIBIdentifier, AttributeText {
   public let rawValue: String
   public init(_ rawValue: String) { self.rawValue = rawValue }
 }

@@ -1,7 +1,7 @@
 /// A cluster `node` in the configuration: its id, name, type and attributes (standby lives in
 /// instance_attributes, capacity in utilization).
 public struct Node: Equatable, Sendable {
-  public var id: NodeID
+  public var id: NodeUUID
   public var uname: NodeName
   /// `type`: member (default), remote, ping; old CIBs say "normal".
   public var type: String?
@@ -11,7 +11,7 @@ public struct Node: Equatable, Sendable {
   public var utilization: [AttributeSet]
   public var source: CIBElement
 
-  public init(id: NodeID, uname: NodeName) {
+  public init(id: NodeUUID, uname: NodeName) {
     self.init(decoding: CIBElement("node"))
     self.id = id
     self.uname = uname
@@ -23,7 +23,7 @@ public struct Node: Equatable, Sendable {
 
   public init(decoding e: CIBElement) {
     source = e
-    id = NodeID(e[attribute: "id"] ?? "")
+    id = NodeUUID(e[attribute: "id"] ?? "")
     uname = NodeName(e[attribute: "uname"] ?? "")
     instanceAttributes = e.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:))
     utilization = e.decodeChildren(named: "utilization", AttributeSet.init(decoding:))

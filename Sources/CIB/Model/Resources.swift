@@ -367,7 +367,7 @@ public struct Operation: Equatable, Sendable {
   public var startDelayMs: Milliseconds? { startDelay.flatMap { try? Milliseconds(time: $0) } }
   public var role: Role? {
     get { roleText.flatMap(Role.init(parsing:)) }
-    set { roleText = newValue?.rawValue }
+    set { roleText = newValue?.text }
   }
   /// `enabled`, true when absent.
   public var isEnabled: Bool { parseBoolean(enabled) ?? true }

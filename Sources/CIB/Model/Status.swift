@@ -52,7 +52,7 @@ public struct TicketState: Equatable, Sendable {
 /// A `node_state`: one node's membership as the controller saw it, its transient attributes (fail
 /// counts, promotion scores...) and its resource operation history.
 public struct NodeState: Equatable, Sendable {
-  public var id: NodeID
+  public var id: NodeUUID
   public var uname: NodeName?
   /// `in_ccm`: "true"/"false", or since 2.1.? a timestamp of joining the membership.
   public var inCCM: String?
@@ -77,7 +77,7 @@ public struct NodeState: Equatable, Sendable {
   public var lrmResources: [LRMResource]
   public var source: CIBElement
 
-  public init(id: NodeID, uname: NodeName) {
+  public init(id: NodeUUID, uname: NodeName) {
     self.init(decoding: CIBElement("node_state"))
     self.id = id
     self.uname = uname
@@ -92,7 +92,7 @@ public struct NodeState: Equatable, Sendable {
 
   public init(decoding e: CIBElement) {
     source = e
-    id = NodeID(e[attribute: "id"] ?? "")
+    id = NodeUUID(e[attribute: "id"] ?? "")
     let transient = e.firstElement(named: "transient_attributes")
     transientAttributesID = transient?[attribute: "id"]
     transientAttributes = transient?.decodeChildren(named: "instance_attributes", AttributeSet.init(decoding:)) ?? []

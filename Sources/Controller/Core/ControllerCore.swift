@@ -195,7 +195,13 @@ public struct ControllerCore: Sendable {
       inc.add("new-view", at.monotonicMs, "members " + members.map(\.name).joined(separator: " "))
       if !fencing {
         let active = preState.map { activeResources(on: n.name, $0) } ?? []
-        let until = (lastHeard[n.id] ?? at.monotonicMs) + survivorWait.waitMs
+        // An unseen node that a member had in its view within the wait counts from now: the member's "it left my
+        // view at V, so I last heard it at most V - T" assumes it left by silence, but at a merge it was left out
+        // while still heard (and still running). One out of every view for longer than the wait is trusted.
+        let reported = lastHeard[n.id]
+        let recent = reported.map { $0 > at.monotonicMs - survivorWait.waitMs } ?? true
+        let heard = unseen.contains(n) && recent ? at.monotonicMs : reported ?? at.monotonicMs
+        let until = heard + survivorWait.waitMs
         leases[n.name] = Lease(node: n.name, untilMs: until, resources: active, incident: inc.id)
         inc.add("lease-started", at.monotonicMs, "until +\(until - inc.startMsOr(at.monotonicMs)) ms, holds "
                   + (active.isEmpty ? "nothing" : active.joined(separator: " ")))

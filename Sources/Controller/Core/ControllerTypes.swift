@@ -40,6 +40,12 @@ public struct LeaseTiming: Sendable, Equatable {
   public static func forToken(_ tokenMs: Int64, stopBudgetMs: Int64 = 150, quorumDeviceMs: Int64 = 0) -> LeaseTiming {
     LeaseTiming(leaseMs: tokenMs + tokenMs / 2 + quorumDeviceMs + stopBudgetMs + 50)
   }
+
+  /// How recent a quorum's proof of contact must be for a node to hold its lease, where the membership gives one
+  /// (heartbeats every T/4, each echoing the latest heartbeat received from each peer): an echo arrives at most about
+  /// two heartbeat periods after the heartbeat it echoes, one lost heartbeat either way adds a period, and half a
+  /// period covers delays and timer granularity: 3.5 periods = 7/8 T (350 ms for T = 400 ms).
+  public static func quorumContactBound(forToken tokenMs: Int64) -> Int64 { tokenMs * 7 / 8 }
 }
 
 /// Fixed settings of one node's controller.

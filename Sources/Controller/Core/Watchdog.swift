@@ -5,11 +5,12 @@ import CIB
 ///
 /// The bound, with T = token, W = watchdog timeout, from the moment the survivors last heard the lost node (the
 /// membership passes `lastHeard`, never earlier than the truth): the lost node's last feed comes at most
-/// `lastFeedAfterHeardMs` = 1.5 T later (a frozen node feeds no later than its freeze, at most T/4 after its last
-/// heartbeat; a cut-off node feeds until it notices that quorum is lost, at most 1.5 T after the survivors last
-/// heard it, the lease's detection bound); its watchdog fires W after that last feed; the reset (the stand-in's
-/// SIGKILL of the node's cgroup) takes at most `resetMs`; `marginMs` covers clock granularity and one loop turn.
-/// docs/ARCHITECTURE.md ("The watchdog") derives it step by step.
+/// `lastFeedAfterHeardMs` later: C = `quorumContactBoundMs` where the membership proves contact (a node feeds only
+/// while members with a quorum of votes echoed, in its current view, a heartbeat it sent less than C ago, and each
+/// such member heard it at that heartbeat or later), else 1.5 T (a cut-off node feeds until it notices that quorum
+/// is lost, the lease's detection bound, which a node left in a stale view does not keep). Its watchdog fires W after
+/// that last feed; the reset (the stand-in's SIGKILL of the node's cgroup) takes at most `resetMs`; `marginMs`
+/// covers clock granularity and one loop turn. docs/ARCHITECTURE.md ("The watchdog") derives it step by step.
 public struct WatchdogTiming: Sendable, Equatable {
   /// The device's timeout: whole seconds, as Linux watchdog drivers take it.
   public var timeoutS: Int
@@ -24,12 +25,17 @@ public struct WatchdogTiming: Sendable, Equatable {
   /// With a quorum device: how long a new view may wait for the arbiter before reporting its quorum (a node cut
   /// off keeps its previous quorum, and feeds, that much longer). 0 without a device.
   public var quorumDeviceMs: Int64 = 0
+  /// Where the membership proves contact (the native one, without a quorum device): how recent a quorum's proof
+  /// must be for the node to feed (`LeaseTiming.quorumContactBound`). nil: the lease is the quorate view alone.
+  public var quorumContactBoundMs: Int64?
 
   public init(
     timeoutS: Int, tokenMs: Int64, resetMs: Int64 = 100, marginMs: Int64 = 50, feedPeriodMs: Int64 = 100,
-    quorumDeviceMs: Int64 = 0
+    quorumDeviceMs: Int64 = 0, quorumContactBoundMs: Int64? = nil
   ) {
     self.quorumDeviceMs = quorumDeviceMs
+    precondition(quorumContactBoundMs.map { $0 > 0 } ?? true, "the contact bound must be positive")
+    self.quorumContactBoundMs = quorumContactBoundMs
     precondition(timeoutS >= 1, "a watchdog timeout is at least one whole second")
     precondition(tokenMs > 0 && resetMs >= 0 && marginMs >= 0)
     precondition(feedPeriodMs > 0 && feedPeriodMs * 4 <= Int64(timeoutS) * 1000, "feed at least 4 times per timeout")
@@ -38,10 +44,11 @@ public struct WatchdogTiming: Sendable, Equatable {
   }
 
   public var timeoutMs: Int64 { Int64(timeoutS) * 1000 }
-  /// Latest possible feed of a lost node, after the survivors last heard it.
-  public var lastFeedAfterHeardMs: Int64 { tokenMs + tokenMs / 2 + quorumDeviceMs }
-  /// How long after `lastHeard` the survivors may start a lost node's resources: 1.5 T + W + reset + margin
-  /// (1,750 ms for T = 400 ms and W = 1 s).
+  /// Latest possible feed of a lost node, after the survivors last heard it: the contact bound C, else 1.5 T
+  /// (plus the quorum device's decision time).
+  public var lastFeedAfterHeardMs: Int64 { quorumContactBoundMs ?? tokenMs + tokenMs / 2 + quorumDeviceMs }
+  /// How long after `lastHeard` the survivors may start a lost node's resources: C + W + reset + margin (1,500 ms
+  /// for T = 400 ms, C = 7/8 T and W = 1 s), or 1.5 T + W + reset + margin without contact proofs (1,750 ms).
   public var survivorWaitMs: Int64 { lastFeedAfterHeardMs + timeoutMs + resetMs + marginMs }
 }
 
@@ -74,7 +81,7 @@ public struct SurvivorWait: Sendable, Equatable {
       return SurvivorWait(
         waitMs: max(leaseMs, bound),
         warning: "stonith-watchdog-timeout (\(configured) ms) is shorter than this node's watchdog bound (\(bound) ms: "
-          + "1.5 x token + watchdog timeout + reset + margin); a lost node may still run its resources then, so "
+          + "last feed after last heard + watchdog timeout + reset + margin); a lost node may still run its resources then, so "
           + "survivors wait \(max(leaseMs, bound)) ms")
     }
     return SurvivorWait(waitMs: max(leaseMs, configured), warning: nil)
@@ -88,10 +95,21 @@ public struct LeaseFacts: Sendable, Equatable {
   /// Something may run on this node: a resource started (or found running) and not stopped since, or a start or
   /// stop still in flight on the local LRM.
   public var resourcesActive: Bool
-  public init(quorate: Bool, resourcesActive: Bool) { self.quorate = quorate; self.resourcesActive = resourcesActive }
+  /// When a quorum of the view last proved contact (`MembershipContact.quorumSinceMs`), where the membership tells;
+  /// with a contact bound, nil means never in this view.
+  public var quorumContactMs: Int64?
+  public init(quorate: Bool, resourcesActive: Bool, quorumContactMs: Int64? = nil) {
+    self.quorate = quorate; self.resourcesActive = resourcesActive; self.quorumContactMs = quorumContactMs
+  }
 
   /// The lease is held while the node is quorate or nothing runs on it: only then may it feed its watchdog.
   public var leaseHeld: Bool { quorate || !resourcesActive }
+
+  /// The same, at `nowMs`, where a quorum's contact must also be more recent than `contactBoundMs`.
+  public func leaseHeld(atMs nowMs: Int64, contactBoundMs: Int64?) -> Bool {
+    guard resourcesActive, let bound = contactBoundMs else { return leaseHeld }
+    return quorate && (quorumContactMs.map { nowMs - $0 < bound } ?? false)
+  }
 }
 
 /// Feeding the watchdog, as a pure state machine: the node may feed only while it holds its lease, so a node that
@@ -171,15 +189,17 @@ public struct WatchdogCore: Sendable {
       case .absent, .disarmed:
         break
       case .feeding(let lastFeed):
-        if !facts.leaseHeld {
+        if !facts.leaseHeld(atMs: now, contactBoundMs: timing.quorumContactBoundMs) {
           phase = .starving(lastFeedMs: lastFeed, sinceMs: now)
-          effects.append(.stopFeeding(reason: "quorum lost with resources running on this node"))
+          effects.append(.stopFeeding(reason: facts.quorate
+            ? "no quorum of the view proved contact recently, with resources running on this node"
+            : "quorum lost with resources running on this node"))
         } else if lastFeed == Int64.min || now - lastFeed >= timing.feedPeriodMs {
           phase = .feeding(lastFeedMs: now)
           effects.append(.feedWatchdog)
         }
       case .starving:
-        if facts.leaseHeld {
+        if facts.leaseHeld(atMs: now, contactBoundMs: timing.quorumContactBoundMs) {
           phase = .feeding(lastFeedMs: now)
           effects += [.resumeFeeding, .feedWatchdog]
         }

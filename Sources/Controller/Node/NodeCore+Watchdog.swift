@@ -4,7 +4,8 @@ import LRM
 extension NodeCore {
   /// What the watchdog's lease is made of, as this core knows it (`WatchdogCore` decides from it).
   public var leaseFacts: LeaseFacts {
-    LeaseFacts(quorate: quorate && view != nil, resourcesActive: localResourcesActive)
+    LeaseFacts(quorate: leaseQuorate && view != nil, resourcesActive: localResourcesActive,
+               quorumContactMs: contact?.quorumSinceMs)
   }
 
   /// Something may run here: a resource started or found running and not stopped since, or a start or stop in

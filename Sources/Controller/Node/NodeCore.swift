@@ -18,8 +18,14 @@ public struct NodeCore: Sendable {
   // View and CIB synchronization.
   public internal(set) var view: View?
   var viewInstalledAtMs: Int64 = 0
-  /// Per node outside the current view, when this process last had it in an installed view (monotonic ms).
+  /// Per node outside the current view, when this process last had it in an installed view (monotonic ms), and
+  /// when the membership had last heard it then (where it tells).
   var lastInViewMs: [UInt32: Int64] = [:]
+  var heardWhenLeftMs: [UInt32: Int64] = [:]
+  /// The membership's latest proof of contact (nil: none reported, the lease is the quorate view alone), and whether
+  /// it is too old (the lease lapsed: the controller was told quorum is lost).
+  var contact: MembershipContact?
+  var contactLapsed = false
   /// The last quorum notice (`quorumKnown`: it was about the current view).
   public internal(set) var quorate = false
   var quorumKnown = false
@@ -107,6 +113,9 @@ public struct NodeCore: Sendable {
     case .quorumChanged(let q, let viewID, let at):
       now = at
       quorumChanged(q, for: viewID)
+    case .membershipContact(let c, let at):
+      now = at
+      contactReported(c)
     case .messageDelivered(let m, let sender, let viewID, let at):
       now = at
       deliver(m, sender: sender, inView: viewID == view?.id)
@@ -118,6 +127,7 @@ public struct NodeCore: Sendable {
       control(id, request)
     case .tick(let at):
       now = at
+      checkQuorumContact()
       tick()
       if synced && controller.dc != nil && !deferred.isEmpty { replayDeferred() }
     case .timerFired(let atMs, let at):
@@ -224,6 +234,7 @@ public struct NodeCore: Sendable {
   mutating func feedMembership(newestCIB: CIBElement?, always: Bool, heardByMembers: [UInt32: Int64] = [:]) {
     guard let view else { return }
     let ids = view.nodeIDs.map(\.rawValue).sorted()
+    let quorate = leaseQuorate
     guard always || newestCIB != nil || ids != fedMembers || quorate != fedQuorate else { return }
     let restarted = view.members.filter { m in fedIncarnations[m.id.rawValue].map { $0 != m.incarnation } ?? false }
       .map(\.id.rawValue)
@@ -231,7 +242,9 @@ public struct NodeCore: Sendable {
     let lostIDs = (fedMembers ?? []).filter { !ids.contains($0) }
     let left = lostIDs.filter { shuttingDownNodes.contains($0) }
     var heard: [UInt32: Int64] = [:]
-    for id in lostIDs where !left.contains(id) { heard[id] = min(now.monotonicMs, viewInstalledAtMs - config.tokenMs) }
+    for id in lostIDs where !left.contains(id) {
+      heard[id] = ownLastHeard(id) ?? min(now.monotonicMs, viewInstalledAtMs - config.tokenMs)
+    }
     // Nodes lost from another member's view (or from an earlier view of this one): the latest anyone heard them.
     for n in config.nodes where !ids.contains(n.id) && !left.contains(n.id) && !shuttingDownNodes.contains(n.id) {
       let known = [heard[n.id], ownLastHeard(n.id), heardByMembers[n.id]].compactMap { $0 }

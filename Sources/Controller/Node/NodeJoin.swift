@@ -115,8 +115,15 @@ extension NodeCore {
 
   mutating func viewInstalled(_ v: View) {
     viewChangedForWrites()
-    for id in view?.nodeIDs ?? [] where !v.nodeIDs.contains(id) { lastInViewMs[id.rawValue] = now.monotonicMs }
-    for id in v.nodeIDs { lastInViewMs[id.rawValue] = nil }
+    for id in view?.nodeIDs ?? [] where !v.nodeIDs.contains(id) {
+      lastInViewMs[id.rawValue] = now.monotonicMs
+      heardWhenLeftMs[id.rawValue] = contact?.peerHeardMs[id.rawValue]
+    }
+    for id in v.nodeIDs {
+      lastInViewMs[id.rawValue] = nil
+      heardWhenLeftMs[id.rawValue] = nil
+    }
+    contactLapsed = false
     view = v
     viewInstalledAtMs = now.monotonicMs
     quorumKnown = false
@@ -151,11 +158,14 @@ extension NodeCore {
                 shuttingDown: shutdownDeadlineMs != nil, active: localActive.map(\.resource), heard: heard))
   }
 
-  /// When this node last heard `id`, a node outside its current view, as far as its own views tell: the membership
-  /// drops a silent peer after the token timeout T, so a peer gone from a view installed at V was last heard at
-  /// most V - T (the estimate the lease has always used, see "The lease" for its limit). nil: never in a view here.
+  /// When this node last heard `id`, a node outside its current view, in a view they shared. Where the membership
+  /// proves contact: when it last received anything from it, or the view change that dropped it if earlier (its
+  /// echoes count only in a shared view). Otherwise the membership drops a silent peer after the token timeout T,
+  /// so a peer gone from a view installed at V was last heard at most V - T (the estimate the lease has always used;
+  /// see "The lease" for its limit). nil: never in a view here.
   func ownLastHeard(_ id: UInt32) -> Int64? {
     guard let left = lastInViewMs[id] else { return nil }
+    if config.quorumContactBoundMs != nil, let heard = heardWhenLeftMs[id] { return min(now.monotonicMs, left, heard) }
     return min(now.monotonicMs, left - config.tokenMs)
   }
 

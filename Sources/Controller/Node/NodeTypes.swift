@@ -14,6 +14,9 @@ public struct NodeCoreConfig: Sendable {
   public var tokenMs: Int64
   /// "native" or "corosync", for `pcs status`.
   public var membershipBackend: String
+  /// Where the membership proves contact (`.membershipContact` inputs): the lease lapses, as if quorum were lost,
+  /// once no quorum of the view proved it within this bound (`LeaseTiming.quorumContactBound`). nil: not used.
+  public var quorumContactBoundMs: Int64? = nil
   /// Writes waiting for a DC's answer at most; past it, new writes are refused.
   public var pendingRepliesMax = 256
   /// Writes waiting for the view to synchronize at most.
@@ -49,6 +52,9 @@ public enum NodeInput: Sendable {
   case viewInstalled(View, at: ControllerTime)
   /// votequorum's verdict, for view `view` (its ring id; nil: the current view).
   case quorumChanged(quorate: Bool, view: ViewID?, at: ControllerTime)
+  /// The membership's latest proof of who counts this node in; the shell sends it whenever it changes and right
+  /// before each `.viewInstalled`.
+  case membershipContact(MembershipContact, at: ControllerTime)
   /// A cluster message delivered by the ordered broadcast (reassembled), sent by `sender` in view `view`.
   case messageDelivered(ClusterMessage, sender: Membership.NodeID, view: ViewID, at: ControllerTime)
   /// The local LRM reported an operation's result (or a recurring monitor's change).

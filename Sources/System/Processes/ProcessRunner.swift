@@ -22,13 +22,6 @@ public struct ProcessOutcome: Sendable, Equatable {
   public var stderr: String
   public var timedOut: Bool
 
-  public init(status: Int32, stdout: String, stderr: String, timedOut: Bool) {
-    self.status = status
-    self.stdout = stdout
-    self.stderr = stderr
-    self.timedOut = timedOut
-  }
-
   public var succeeded: Bool { status == 0 && !timedOut }
 }
 

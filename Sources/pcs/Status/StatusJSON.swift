@@ -54,7 +54,7 @@ enum StatusJSON {
         ("type", .string("primitive")), ("id", .string(p.id)), ("agent", .string(p.agent)), ("stonith", .bool(p.stonith)),
         ("disabled", .bool(p.disabled)), ("managed", .bool(p.managed)), ("orphaned", .bool(p.orphan)),
         ("instances", .array(p.placements.map { pl in
-          .object([("node", .string(pl.node)), ("role", .string(pl.role.rawValue)), ("failed", .bool(pl.failed))])
+          .object([("node", .string(pl.node)), ("role", .string(pl.role.text)), ("failed", .bool(pl.failed))])
         })),
       ])
     case .group(let id, let members, let disabled):

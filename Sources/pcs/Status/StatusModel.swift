@@ -1,3 +1,5 @@
+import CIB
+
 /// What `pcs status` shows, as plain values: the cluster summary, nodes, the resource tree with where each
 /// instance runs, failed operations, fail counts and node attributes. Filled by `StatusReader`; printed by
 /// `StatusText` (crm_mon 2.1.5's text layout) and `StatusJSON`.
@@ -17,8 +19,6 @@ struct StatusModel: Sendable {
     var failCounts: [(resource: String, count: Int, lastFailure: Int64?, migrationThreshold: String)]
     var online: Bool { state == .online }
   }
-
-  enum Role: String, Sendable { case stopped = "Stopped", started = "Started", promoted = "Promoted", unpromoted = "Unpromoted" }
 
   /// Where one primitive instance is active.
   struct Placement: Sendable {

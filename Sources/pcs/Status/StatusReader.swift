@@ -37,7 +37,7 @@ enum StatusReader {
     let interpreted = interpret(cib)
     var onlineNodes = Set<String>()
     var placements: [String: [StatusModel.Placement]] = [:]
-    var engineNode: [String: PolicyEngine.NodeState] = [:]
+    var engineNode: [String: SchedulerNode] = [:]
     if let state = interpreted {
       for n in state.nodes {
         engineNode[n.name] = n
@@ -46,7 +46,7 @@ enum StatusReader {
       for r in state.resources where r.isPrimitive {
         for nodeIndex in r.runningOn.sorted() {
           let node = state.nodes[nodeIndex].name
-          let role: StatusModel.Role
+          let role: Role
           switch r.rolePerNode[nodeIndex] ?? r.role {
           case .promoted: role = .promoted
           case .unpromoted: role = .unpromoted

@@ -1,3 +1,4 @@
+import CIB
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -197,7 +198,7 @@ enum StatusText {
     case .promoted: return "Promoted"
     case .unpromoted: return "Unpromoted"
     case .started: return promotable ? "Unpromoted" : "Started"
-    case .stopped: return "Stopped"
+    case .stopped, .unknown: return "Stopped"
     }
   }
 

@@ -49,6 +49,8 @@ public struct ClusterSimulator {
     var lrm = SimulatedLRM()
     var watchdog: WatchdogCore
     let startedAtUs: Int64
+    /// The membership's proof of contact last reported to the node core.
+    var reportedContact: Duration?
     /// The core's lease facts, kept current on each change of the core (the watchdog asks on every loop turn).
     private(set) var leaseFacts: LeaseFacts
 
@@ -286,10 +288,11 @@ public struct ClusterSimulator {
     mc.incarnation = inc
     let cib = nodes[i].disk
     let me = ControllerNode(id: nodes[i].id.rawValue, name: nodes[i].name)
-    let config = NodeCoreConfig(
+    var config = NodeCoreConfig(
       controller: controllerConfig(me, uuid: "uuid-\(nodes[i].name)-\(inc)"),
       nodes: nodes.map { ControllerNode(id: $0.id.rawValue, name: $0.name) }, clusterName: "vopr",
       tokenMs: Self.tokenMs, membershipBackend: "sim")
+    config.quorumContactBoundMs = LeaseTiming.quorumContactBound(forToken: Self.tokenMs)
     nodes[i].process = ClusterdProcess(
       membership: MembershipCore(config: mc), core: NodeCore(config: config, storedCIB: cib, storedTerm: nodes[i].diskTerm),
       watchdog: WatchdogCore(timing: watchdogTiming, freezeGapMs: leaseMs), startedAtUs: nowUs)
@@ -329,7 +332,11 @@ public struct ClusterSimulator {
     }
   }
 
-  var watchdogTiming: WatchdogTiming? { options.watchdog ? WatchdogTiming(timeoutS: 1, tokenMs: Self.tokenMs) : nil }
+  var watchdogTiming: WatchdogTiming? {
+    options.watchdog
+      ? WatchdogTiming(timeoutS: 1, tokenMs: Self.tokenMs,
+                       quorumContactBoundMs: LeaseTiming.quorumContactBound(forToken: Self.tokenMs)) : nil
+  }
 
   func controllerConfig(_ me: ControllerNode, uuid: String) -> ControllerConfig {
     var c = ControllerConfig(localNode: me, controllerUUID: uuid, lease: LeaseTiming(leaseMs: leaseMs))

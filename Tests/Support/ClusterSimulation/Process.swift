@@ -50,6 +50,7 @@ extension ClusterSimulator {
       case .membership(let input):
         let fx = nodes[i].process!.membership.handle(input)
         for e in fx { membershipEffect(i, e, &work) }
+        if nodes[i].process != nil { reportContact(i, force: false, &work) }
       case .node(let input):
         let dcBefore = nodes[i].process!.core.controller.dc
         let fx = nodes[i].process!.core.handle(input)
@@ -69,6 +70,7 @@ extension ClusterSimulator {
     case .installView(let v):
       log("n\(i + 1) installs view \(v)")
       mark(3, Int64(i), Int64(v.id.epoch), Int64(v.members.count))
+      reportContact(i, force: true, &work)
       work.append(.node(.viewInstalled(v, at: time(i))))
     case .quorumChanged(let s):
       log("n\(i + 1) quorate=\(s.quorate)")
@@ -127,6 +129,26 @@ extension ClusterSimulator {
     case .alert:
       break
     }
+  }
+
+  /// The membership's proof of contact, on the node core's clock, whenever it changed (and before each view), as
+  /// clusterd's membership shell reports it.
+  mutating func reportContact(_ i: Int, force: Bool, _ work: inout [Work]) {
+    let since = nodes[i].process!.membership.quorumContactSince
+    guard force || since != nodes[i].process!.reportedContact else { return }
+    nodes[i].process!.reportedContact = since
+    let nowMs = time(i).monotonicMs
+    let memNow = membershipNow(i)
+    func onNodeClock(_ d: Duration) -> Int64 { nowMs - Self.wholeMs(memNow - d) }
+    var heard: [UInt32: Int64] = [:]
+    for (id, d) in nodes[i].process!.membership.peerLastHeard { heard[id.rawValue] = onNodeClock(d) }
+    let contact = MembershipContact(quorumSinceMs: since.map(onNodeClock), peerHeardMs: heard)
+    work.append(.node(.membershipContact(contact, at: time(i))))
+  }
+
+  static func wholeMs(_ d: Duration) -> Int64 {
+    let (s, atto) = d.components
+    return s * 1000 + atto / 1_000_000_000_000_000
   }
 
   /// clusterd's daemon loop turns (every input): the real `WatchdogCore` decides whether to feed the device.

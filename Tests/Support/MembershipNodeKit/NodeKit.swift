@@ -46,6 +46,7 @@ public func eventLine(_ event: MembershipEvent, record: (Delivery) -> String?) -
   case .broadcastRejected(let r): return "\(wallMs()) REJECTED \(r)"
   case .broadcastAborted(let p): return "\(wallMs()) ABORTED \(p.count) bytes"
   case .left: return "\(wallMs()) LEFT"
+  case .contact: return nil
   }
 }
 
