@@ -64,6 +64,7 @@ bench-cib: deps
 # make simulate SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"
 # make bench-membership [DURATION=s TRIALS=n MESSAGES=n]
 FIRST ?= 1
+JOBS ?= 2
 .PHONY: bench-membership
 simulate: deps
 	$(SWIFT) build -c release --product membership-sim
@@ -71,11 +72,11 @@ simulate: deps
 
 # --- Whole-cluster deterministic simulation (issue 13): membership + node logic + controller + simulated LRM,
 # disk, clock and network, with faults and client writes, all from one seed.
-# make simulate-cluster SEEDS=N [FIRST=F]   -> last line: "N seeds, V violations"; replay: cluster-sim --seed S --trace
+# make simulate-cluster SEEDS=N [FIRST=F] [JOBS=J]   -> last line: "N seeds, V violations"; replay: cluster-sim --seed S --trace
 .PHONY: simulate-cluster
 simulate-cluster: deps
 	$(SWIFT) build -c release --product cluster-sim
-	.build/release/cluster-sim --seeds $(SEEDS) --first $(FIRST)
+	.build/release/cluster-sim --seeds $(SEEDS) --first $(FIRST) --jobs $(JOBS)
 
 bench-membership: deps
 ifeq ($(BACKEND),corosync)

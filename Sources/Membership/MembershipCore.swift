@@ -9,10 +9,12 @@ public struct MembershipCore: Sendable {
   public let config: MembershipConfig
   public let me: Member
   public private(set) var view: View
-  public private(set) var stopped = false
   public private(set) var votequorum: Votequorum
-  private var started = false
   private var now: Duration = .zero
+
+  private var lifecycle = Lifecycle.notStarted
+  /// The node left: every later input is ignored.
+  public var stopped: Bool { lifecycle == .left }
 
   private var peers: [NodeID: Peer] = [:]
   private var contact = QuorumContact()
@@ -22,11 +24,11 @@ public struct MembershipCore: Sendable {
   // View change
   /// The highest proposal this node has accepted; it installs only that one.
   public private(set) var highestAcked: ViewID?
-  /// Set once this node accepts any proposal in the current view: from then on it reports no more progress to the
-  /// coordinator (the flush relies on it), and as coordinator it orders no more messages.
-  public private(set) var frozen = false
-  private var frozenReceived: UInt64 = 0
-  private var proposal: ProposalState?
+  private var agreement = Agreement.settled
+  /// Set once this node accepts any proposal in the current view (see `Agreement.frozen`).
+  public var frozen: Bool { if case .frozen = agreement { true } else { false } }
+  /// This node's own proposal, while it collects acknowledgements.
+  private var proposal: ProposalState? { if case .frozen(_, let p) = agreement { p } else { nil } }
   private var changeNeededSince: Duration?
   private var lastInstall: Install?
   private var lastInstallResent: [NodeID: Duration] = [:]
@@ -84,7 +86,7 @@ public struct MembershipCore: Sendable {
 
   public mutating func handle(_ input: MembershipInput) -> [MembershipEffect] {
     var fx: [MembershipEffect] = []
-    if stopped { return fx }
+    if lifecycle == .left { return fx }
     switch input {
     case .tick(let t):
       advance(to: t, &fx)
@@ -98,7 +100,7 @@ public struct MembershipCore: Sendable {
       let p = Packet(from: me, message: .leave(Leave(view: view.id)))
       fx.append(.send(p, to: others))
       fx.append(.send(p, to: others))  // twice: a lost leave costs a failure timeout
-      stopped = true
+      lifecycle = .left
       fx.append(.left)
       return fx
     case .broadcastRequested(let payload, let t):
@@ -123,8 +125,8 @@ public struct MembershipCore: Sendable {
 
   private mutating func advance(to t: Duration, _ fx: inout [MembershipEffect]) {
     if t > now { now = t }
-    if !started {
-      started = true
+    if lifecycle == .notStarted {
+      lifecycle = .running
       // Start in a singleton view of our own, as corosync forms a one-node ring first.
       let infos = [votequorum.nodeInfo]
       installView(view, infos: infos, &fx)
@@ -144,13 +146,13 @@ public struct MembershipCore: Sendable {
       if !others.isEmpty { fx.append(.send(Packet(from: me, message: .heartbeat(hb)), to: others)) }
     }
     if votequorum.tick(now: now) { fx.append(.quorumChanged(votequorum.status())) }
-    if var p = proposal {
+    if case .frozen(let frozenReceived, var p?) = agreement {
       if now - p.startedAt >= timing.consensusTimeout {
-        proposal = nil  // evaluateMembership proposes again with a new epoch
+        agreement = .frozen(received: frozenReceived, proposal: nil)  // evaluateMembership proposes again
       } else if now - p.lastSent >= timing.joinRetransmit {
         p.lastSent = now
         let missing = p.members.map(\.id).filter { $0 != me.id && p.acks[$0] == nil }
-        proposal = p
+        agreement = .frozen(received: frozenReceived, proposal: p)
         if !missing.isEmpty {
           fx.append(.send(Packet(from: me, message: .propose(Proposal(view: p.id, members: p.members))), to: missing))
         }
@@ -171,7 +173,7 @@ public struct MembershipCore: Sendable {
     fx.append(.scheduleTick(after: timing.tickInterval))
   }
 
-  private var reportableReceived: UInt64 { frozen ? frozenReceived : received }
+  private var reportableReceived: UInt64 { if case .frozen(let r, _) = agreement { r } else { received } }
 
   /// Sends the current view's install again, every `joinRetransmit`, to members that have not shown that they
   /// installed it. Bounded: after one failure timeout a member still silent is left to the failure detector (and to
@@ -214,7 +216,7 @@ public struct MembershipCore: Sendable {
   }
 
   private mutating func evaluateMembership(_ fx: inout [MembershipEffect]) {
-    guard started, !stopped else { return }
+    guard lifecycle == .running else { return }
     let desired = desiredMembers()
     let needChange = frozen || desired != view.members
     guard needChange else {
@@ -236,9 +238,10 @@ public struct MembershipCore: Sendable {
     let epoch = max(maxEpochSeen, view.id.epoch, highestAcked?.epoch ?? 0) + 1
     maxEpochSeen = epoch
     let id = ViewID(epoch: epoch, coordinator: me.id, coordinatorIncarnation: me.incarnation)
-    proposal = ProposalState(id: id, members: members, acks: [:], startedAt: now, lastSent: now)
     accept(id)
-    proposal!.acks[me.id] = ownAck(for: id)
+    guard case .frozen(let frozenReceived, _) = agreement else { preconditionFailure("accepting freezes") }
+    let p = ProposalState(id: id, members: members, acks: [me.id: ownAck(for: id)], startedAt: now, lastSent: now)
+    agreement = .frozen(received: frozenReceived, proposal: p)
     let others = members.map(\.id).filter { $0 != me.id }
     if !others.isEmpty { fx.append(.send(Packet(from: me, message: .propose(Proposal(view: id, members: members))), to: others)) }
     completeProposalIfReady(&fx)
@@ -246,10 +249,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func accept(_ id: ViewID) {
     highestAcked = id
-    if !frozen {
-      frozen = true
-      frozenReceived = received
-    }
+    if case .settled = agreement { agreement = .frozen(received: received, proposal: nil) }
   }
 
   private func ownAck(for id: ViewID) -> ProposalAck {
@@ -257,14 +257,16 @@ public struct MembershipCore: Sendable {
   }
 
   private mutating func completeProposalIfReady(_ fx: inout [MembershipEffect]) {
-    guard let p = proposal, p.members.allSatisfy({ p.acks[$0.id] != nil }) else { return }
+    guard case .frozen(let frozenReceived, let p?) = agreement, p.members.allSatisfy({ p.acks[$0.id] != nil }) else {
+      return
+    }
     var cuts: [ViewID: UInt64] = [:]
     for ack in p.acks.values { cuts[ack.currentView] = min(cuts[ack.currentView] ?? .max, ack.received) }
     let install = Install(
       view: View(id: p.id, members: p.members),
       cuts: cuts.map { Cut(view: $0.key, upTo: $0.value) }.sorted { $0.view < $1.view },
       infos: p.acks.values.map(\.info).sorted { $0.nodeID < $1.nodeID })
-    proposal = nil
+    agreement = .frozen(received: frozenReceived, proposal: nil)
     lastInstall = install
     lastInstallResent = [:]
     lastInstallAt = now
@@ -294,8 +296,8 @@ public struct MembershipCore: Sendable {
     for payload in aborted { fx.append(.broadcastAborted(payload: payload, view: view.id)) }
     reassembly.reset()
     view = v
-    frozen = false
-    frozenReceived = 0
+    // Any proposal of this node was completed (it is this view) or abandoned for the higher one installed.
+    agreement = .settled
     buffer = [:]
     received = 0
     delivered = 0
@@ -371,7 +373,9 @@ public struct MembershipCore: Sendable {
     else { return }
     if let h = highestAcked, prop.view < h { return }
     if highestAcked != prop.view {
-      if let mine = proposal, mine.id < prop.view { proposal = nil }
+      if case .frozen(let frozenReceived, let mine?) = agreement, mine.id < prop.view {
+        agreement = .frozen(received: frozenReceived, proposal: nil)
+      }
       accept(prop.view)
     }
     if view.id == prop.view { return }  // already installed: the proposer is done
@@ -379,16 +383,20 @@ public struct MembershipCore: Sendable {
   }
 
   private mutating func onProposalAck(_ from: Member, _ ack: ProposalAck, _ fx: inout [MembershipEffect]) {
-    guard var p = proposal, ack.proposal == p.id, p.members.contains(from), ack.info.nodeID == from.id else { return }
+    guard case .frozen(let frozenReceived, var p?) = agreement, ack.proposal == p.id, p.members.contains(from),
+      ack.info.nodeID == from.id
+    else { return }
     p.acks[from.id] = ack
-    proposal = p
+    agreement = .frozen(received: frozenReceived, proposal: p)
     completeProposalIfReady(&fx)
   }
 
   // MARK: ordered broadcast, sender side
 
   private mutating func pumpSendQueue(_ fx: inout [MembershipEffect]) {
-    guard started, !frozen, outgoing.hasFragment, unordered.count < config.limits.senderWindowMax else { return }
+    guard lifecycle != .notStarted, !frozen, outgoing.hasFragment, unordered.count < config.limits.senderWindowMax else {
+      return
+    }
     // The coordinator orders its own messages at once, so "one batch in flight" would mean one message per batch;
     // it waits instead until its previous batch is stable, which batches under load and costs nothing when idle.
     if coordinator != nil && ownOrderedUpTo > stableKnown { return }

@@ -4,6 +4,6 @@ import ArgumentParser
 // (conforming to `PcsCommand`, with `@OptionGroup var global: GlobalOptions`), listed here; the root command and the
 // status group splice these lists in.
 extension Pcs {
-  static let membershipCommands: [any ParsableCommand.Type] = [QuorumCommand.self]
+  static let membershipCommands: [any ParsableCommand.Type] = [QuorumCommand.self, QdeviceCommand.self]
   static let membershipStatusCommands: [any ParsableCommand.Type] = [StatusCorosync.self]
 }

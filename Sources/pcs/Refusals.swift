@@ -33,7 +33,11 @@ enum Refusals {
     "acl": .notImplemented(instead: nil),
     "alert": .notImplemented(instead: nil),
     "tag": .notImplemented(instead: nil),
-    "qdevice": .notImplemented(instead: nil),
+    "qdevice kill": .notImplemented(instead: "pcs qdevice stop net"),
+    "qdevice enable": .notImplemented(instead: nil),
+    "qdevice disable": .notImplemented(instead: nil),
+    "qdevice sign-net-cert-request": .noMeaning("vigil-arbiter authenticates with each cluster's authkey, not certificates"),
+    "qdevice net-client": .noMeaning("vigil-arbiter authenticates with each cluster's authkey, not certificates"),
     // cluster
     "cluster config": .notImplemented(instead: nil),
     "cluster authkey": .notImplemented(instead: nil),

@@ -54,6 +54,26 @@ import Testing
     #expect(n.controller.isDC)
   }
 
+  /// The holder of the newest CIB of an earlier view sent it as that view ended, so it went out in this one: it
+  /// carries the earlier view's epoch and must not end this view's join (node2's newer CIB must be waited for).
+  @Test func aSyncSentForAnEarlierViewDoesNotEndThisViewsJoin() throws {
+    var n = core(withEpoch(try simulationCIB(), 3))
+    _ = n.handle(.viewInstalled(Self.view, at: Self.at))
+    _ = n.handle(.quorumChanged(quorate: true, view: Self.view.id, at: Self.at))
+    _ = n.handle(hello(1, epoch: 3))
+    _ = n.handle(hello(2, epoch: 9))
+    let stale = withEpoch(try simulationCIB(), 2)
+    _ = n.handle(.messageDelivered(.cib(xml: CIBXML.serialize(stale), sync: true, viewEpoch: 6, term: 0),
+                                   sender: Membership.NodeID(2), view: Self.view.id, at: Self.at))
+    #expect(!n.synced, "a sync for view epoch 6 ended the join of view epoch 7")
+    let newer = withEpoch(try simulationCIB(constraints: "<rsc_location id=\"l1\" rsc=\"grp\" node=\"node2\" score=\"50\"/>"), 9)
+    _ = n.handle(.messageDelivered(.cib(xml: CIBXML.serialize(newer), sync: true, viewEpoch: 7, term: 0),
+                                   sender: Membership.NodeID(2), view: Self.view.id, at: Self.at))
+    #expect(n.synced)
+    #expect(n.cib.firstElement(named: "configuration")?.firstElement(named: "constraints")
+      == newer.firstElement(named: "configuration")?.firstElement(named: "constraints"))
+  }
+
   @Test func theNewestHolderSendsItsCIB() throws {
     var n = core(withEpoch(try simulationCIB(), 12))
     _ = n.handle(.viewInstalled(Self.view, at: Self.at))

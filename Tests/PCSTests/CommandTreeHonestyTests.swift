@@ -32,7 +32,8 @@ import Testing
     "config show", "node maintenance", "node unmaintenance", "node standby", "node unstandby", "node attribute",
     "node utilization", "quorum", "quorum config", "quorum status", "quorum device add",
     "quorum device heuristics delete", "quorum device heuristics remove", "quorum device delete",
-    "quorum device remove", "quorum device update",
+    "quorum device remove", "quorum device update", "qdevice status", "qdevice setup", "qdevice destroy",
+    "qdevice start", "qdevice stop",
   ]
 
   static let refused: [String] = [
@@ -72,7 +73,7 @@ import Testing
     "config checkpoint restore", "config checkpoint diff", "pcsd deauth", "pcsd certkey", "pcsd status",
     "pcsd sync-certificates", "node pacemaker-status", "quorum expected-votes",
     "quorum device status", "quorum unblock", "quorum update",
-    "qdevice status", "qdevice setup", "qdevice destroy", "qdevice start", "qdevice stop", "qdevice kill",
+    "qdevice kill",
     "qdevice enable", "qdevice disable", "qdevice sign-net-cert-request", "qdevice net-client setup",
     "qdevice net-client import-certificate", "qdevice net-client destroy", "alert", "alert create", "alert update",
     "alert delete", "alert remove", "alert config", "alert show", "alert recipient add", "alert recipient update",

@@ -18,6 +18,7 @@ DOWN_S = 1.0
 WRITE_TIMEOUT_S = 30
 CONVERGE_BOUND_S = 60
 WRITES_BOUND_S = 900  # the client loop stops sending after this long (reported as writes_sent < WRITES)
+WRITE_BOUND_PER_WRITE_S = 2  # ... or after 2 s per write when that is longer (WRITES=1000: 2000 s)
 
 
 def disk_cib(n):
@@ -94,10 +95,11 @@ def run_writes(c, sampler, count, log, seed, started, attempts_path):
     killer.start()
     out = open(attempts_path, "w")
     t_begin = time.monotonic()
+    bound_s = max(WRITES_BOUND_S, WRITE_BOUND_PER_WRITE_S * count)
     try:
         for k in range(1, count + 1):
-            if time.monotonic() - t_begin > WRITES_BOUND_S:
-                log("  writes: stopped after %d s with %d sent" % (WRITES_BOUND_S, k - 1))
+            if time.monotonic() - t_begin > bound_s:
+                log("  writes: stopped after %d s with %d sent" % (bound_s, k - 1))
                 break
             live = [n for n in c.nodes if n.alive()] or c.nodes
             n = rng.choice(live)

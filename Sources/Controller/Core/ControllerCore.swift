@@ -162,18 +162,18 @@ public struct ControllerCore: Sendable {
     for c in unrecorded where !isRecorded(c) && isCurrentRecurring(c) { record(c, request: nil, at: at) }
     unrecorded.removeAll()
 
-    // Actions in flight on other nodes are given up at once, not after their timeout plus cluster-delay (an
-    // aborted transition waits for its in-flight actions before the DC may recompute): a node that left will never
-    // answer, and one that stayed may have answered in a view this DC was not in (it flapped through a view
-    // without this node; each view change is one such chance), where the answer was delivered and so lost here.
+    // Actions in flight are given up at once, not after their timeout plus cluster-delay (an aborted transition
+    // waits for its in-flight actions before the DC may recompute): a node that left will never answer, one that
+    // stayed may have answered in a view this DC was not in (it flapped through a view without this node; each view
+    // change is one such chance), where the answer was delivered and so lost here, and a view change may cut any
+    // broadcast still undelivered, this node's own results included (delivered to nobody).
     // An operation that changes what runs may have done so: its resource's history on that node is forgotten, so
     // the next transition probes it there before starting it anywhere (the probe runs after the operation in that
     // node's LRM, so it reports the outcome). A probe or monitor changes nothing: it is simply asked again.
     var reprobe: [(resource: String, nodeID: String)] = []
     if var t = transition {
       for i in t.actions.indices {
-        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind,
-              r.node.id != config.localNode.id else { continue }
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind else { continue }
         t.actions[i].state = .failed
         t.aborted = true
         if r.task != "monitor" && members.contains(where: { $0.id == r.node.id }) {

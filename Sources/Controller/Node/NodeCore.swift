@@ -275,9 +275,9 @@ public struct NodeCore: Sendable {
       for h in heard where h.ageMs >= 0 { heardAt[h.node] = max(heardAt[h.node] ?? Int64.min, now.monotonicMs - h.ageMs) }
       helloDelivered(node, Hello(version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n), term: term,
                                  shuttingDown: down, active: active, heardAtMs: heardAt), inView: inView)
-    case .cib(let xml, let sync, _, let term):
+    case .cib(let xml, let sync, let viewEpoch, let term):
       if sync {
-        syncDelivered(xml: xml, term: term, sender: sender, inView: inView)
+        syncDelivered(xml: xml, term: term, sender: sender, inView: inView && viewEpoch == view?.id.epoch)
       } else {
         guard synced, sender.rawValue != me, sender.rawValue == controller.dc?.id, let parsed = parse(xml) else { return }
         wholeCIBWanted = false

@@ -199,6 +199,10 @@ extension NodeCore {
     }
   }
 
+  /// `inView`: sent in this view, for this view. The holder of the newest CIB decides to send it when the last hello
+  /// of a view is delivered, which may be just as the next view installs: that sync then goes out in the next view,
+  /// where it would end that view's join with the previous view's choice (an older CIB than a member's of this view,
+  /// so acknowledged writes lost). Its view epoch tells it apart.
   mutating func syncDelivered(xml: String, term: UInt64, sender: Membership.NodeID, inView: Bool) {
     guard inView, case .joining(var join) = phase, join.adopted == nil else { return }
     var newest: CIBElement?

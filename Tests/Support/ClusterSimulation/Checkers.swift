@@ -43,13 +43,13 @@ extension ClusterSimulator {
   /// does), it has every write acknowledged so far. A DC that has not yet noticed it lost its view is not checked:
   /// it cannot act (nothing it broadcasts becomes stable without the members that moved on).
   mutating func checkWrites(_ i: Int) {
-    guard nodes[i].process != nil, nodes[i].process!.canWrite, let viewID = nodes[i].process!.core.view?.id else {
+    guard let p = nodes[i].process, p.canWrite, let viewID = p.viewID else {
       lastWriteCheck[i] = nil
       return
     }
     guard lastWriteCheck[i] != viewID else { return }
     lastWriteCheck[i] = viewID
-    checkAcked(in: nodes[i].process!.core.cib, "n\(i + 1) becomes DC of quorate view \(viewID)")
+    checkAcked(in: p.core.cib, "n\(i + 1) becomes DC of quorate view \(viewID)")
   }
 
   /// Every write acknowledged so far is in `cib` (except one no disk and no memory holds after disks were wiped).
@@ -126,6 +126,8 @@ extension ClusterSimulator {
     for i in 0..<n {
       guard let p = nodes[i].process else { continue }
       let c = p.core.controller
+      let m = p.membership
+      log("final n\(i + 1) membership: view \(m.view.id) frozen=\(m.frozen) received=\(m.received) delivered=\(m.delivered) pending=\(m.pendingBroadcasts) aborted=\(m.abortedBroadcasts) highestAcked=\(m.highestAcked.map { "\($0)" } ?? "none")")
       log("final n\(i + 1): agents \(nodes[i].agents.keys.sorted()) recurring \(p.lrm.recurringKeys) dc=\(c.dc?.name ?? "none") isDC=\(c.isDC) quorate=\(c.quorate) synced=\(p.core.synced) CIB \(Self.versionText(p.core.cib))")
       guard c.isDC, let status = p.core.cib.firstElement(named: "status") else { continue }
       if let t = c.transition {

@@ -44,15 +44,20 @@ public struct ClusterSimulator {
   final class ClusterdProcess {
     var membership: MembershipCore
     var core: NodeCore {
-      didSet { leaseFacts = core.leaseFacts }
+      didSet { refreshFacts() }
     }
     var lrm = SimulatedLRM()
     var watchdog: WatchdogCore
     let startedAtUs: Int64
     /// The membership's proof of contact last reported to the node core.
     var reportedContact: Duration?
-    /// The core's lease facts, kept current on each change of the core (the watchdog asks on every loop turn).
+    /// What the harness reads of the core on every event, kept current on each change of the core: its lease facts
+    /// (the watchdog asks on every loop turn), the DC it knows, and whether it acts as DC of a quorate view (the
+    /// role that writes the CIB and acknowledges writes) in which view.
     private(set) var leaseFacts: LeaseFacts
+    private(set) var dcID: UInt32?
+    private(set) var canWrite = false
+    private(set) var viewID: ViewID?
 
     init(membership: MembershipCore, core: NodeCore, watchdog: WatchdogCore, startedAtUs: Int64) {
       self.membership = membership
@@ -60,10 +65,15 @@ public struct ClusterSimulator {
       self.watchdog = watchdog
       self.startedAtUs = startedAtUs
       self.leaseFacts = core.leaseFacts
+      refreshFacts()
     }
 
-    /// DC of a quorate view: the role that writes the CIB and acknowledges writes.
-    var canWrite: Bool { core.controller.isDC && core.controller.quorate && core.synced }
+    private func refreshFacts() {
+      leaseFacts = core.leaseFacts
+      dcID = core.controller.dc?.id
+      canWrite = core.controller.isDC && core.controller.quorate && core.synced
+      viewID = core.view?.id
+    }
   }
 
   struct PendingWrite {

@@ -52,10 +52,10 @@ extension ClusterSimulator {
         for e in fx { membershipEffect(i, e, &work) }
         if nodes[i].process != nil { reportContact(i, force: false, &work) }
       case .node(let input):
-        let dcBefore = nodes[i].process!.core.controller.dc
-        let fx = nodes[i].process!.core.handle(input)
-        let dcAfter = nodes[i].process!.core.controller.dc
-        if dcAfter != dcBefore { mark(4, Int64(i), Int64(dcAfter?.id ?? 0)) }
+        let p = nodes[i].process!
+        let dcBefore = p.dcID
+        let fx = p.core.handle(input)
+        if p.dcID != dcBefore { mark(4, Int64(i), Int64(p.dcID ?? 0)) }
         for e in fx { nodeEffect(i, e, &work) }
       case .lrm(let input):
         lrm(i, input, &work)
