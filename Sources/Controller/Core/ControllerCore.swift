@@ -264,6 +264,17 @@ public struct ControllerCore: Sendable {
     inc.add("new-view", at.monotonicMs, "no quorum: members " + members.map(\.name).joined(separator: " "))
     let deadline = heardMs + config.lease.leaseMs
     for rid in active { effects += leaseStop(rid, at: at, deadline: deadline) }
+    // The lease stops cancel those resources' recurring operations here, and a cancelled one never reports: this
+    // node's transition gives them up now, or, quorate again in the same view, it would wait for their timeout.
+    if var t = transition {
+      for i in t.actions.indices {
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind, r.node == config.localNode,
+              r.intervalMs > 0, active.contains(r.resource) else { continue }
+        t.actions[i].state = .failed
+        t.aborted = true
+      }
+      transition = t
+    }
     inc.add("lease-stop", at.monotonicMs, active.isEmpty ? "nothing runs here" : "stopping " + active.joined(separator: " "))
     if active.isEmpty { inc.add("stop-complete", at.monotonicMs) }
     localLease = LocalLease(deadlineMs: deadline, pending: active, incident: inc.id)
