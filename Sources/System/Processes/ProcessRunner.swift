@@ -78,15 +78,12 @@ public enum ProcessRunner {
     let outcome = await withTaskGroup(of: ProcessOutcome?.self) { group in
       group.addTask {
         do {
-          let result = try await Subprocess.run(
-            executable, arguments: Arguments(arguments), platformOptions: options, input: .array(input),
-            output: .sequence, error: .sequence
-          ) { execution in
-            shared.leader.store(execution.processIdentifier.value, ordering: .releasing)
-            async let out = collect(execution.standardOutput, bytesMax: bytesMax)
-            let err = try await collect(execution.standardError, bytesMax: bytesMax)
-            return (try await out, err)
-          }
+          // Without input, no stdin writer at all: swift-subprocess traps in a writer's deinit when its
+          // descriptor was left open (seen when the program exited without reading an empty stdin).
+          let result =
+            input.isEmpty
+            ? try await spawn(executable, arguments, options, NoInput.none, shared, bytesMax)
+            : try await spawn(executable, arguments, options, ArrayInput.array(input), shared, bytesMax)
           let status: Int32 =
             switch result.terminationStatus {
             case .exited(let code): code
@@ -140,6 +137,22 @@ public enum ProcessRunner {
     }
     done.wait()
     return box.withLock { $0! }
+  }
+
+  private static func spawn<Input: InputProtocol>(
+    _ executable: Executable, _ arguments: [String], _ options: PlatformOptions, _ input: Input,
+    _ shared: RunState, _ bytesMax: Int
+  ) async throws -> (terminationStatus: TerminationStatus, closureResult: ([UInt8], [UInt8])) {
+    let result = try await Subprocess.run(
+      executable, arguments: Arguments(arguments), platformOptions: options, input: input,
+      output: .sequence, error: .sequence
+    ) { execution in
+      shared.leader.store(execution.processIdentifier.value, ordering: .releasing)
+      async let out = collect(execution.standardOutput, bytesMax: bytesMax)
+      let err = try await collect(execution.standardError, bytesMax: bytesMax)
+      return (try await out, err)
+    }
+    return (result.terminationStatus, result.closureResult)
   }
 
   /// Reads a stream to its end, keeping its first `bytesMax` bytes.
