@@ -48,4 +48,13 @@ import Testing
     let r = Self.run(seed)
     #expect(!r.violations.contains { $0.kind == .monitorSpurious }, "cluster-sim --seed \(seed) --trace: \(r.violations)")
   }
+
+  /// A partition's DC raised the epoch with a change no quorum stored; a client that read that copy sent an edit
+  /// "based on" the same epoch number to the DC of the quorate side, whose configuration at that epoch held another
+  /// acknowledged write: the epoch check passed and the edit dropped it.
+  @Test(arguments: [41, 89] as [UInt64]) func anEditOfAnotherHistorysEpochLosesNoWrite(seed: UInt64) {
+    let r = Self.run(seed)
+    #expect(!r.violations.contains { $0.kind == .lostWrite }, "cluster-sim --seed \(seed) --trace: \(r.violations)")
+    #expect(r.writesAcked > 0, "the client wrote")
+  }
 }
