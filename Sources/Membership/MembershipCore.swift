@@ -81,8 +81,10 @@ public struct MembershipCore: Sendable {
   /// When members with a quorum of votes last proved, in the current view, that they count this node in
   /// (`QuorumContact`; the shell's clock); nil: not since this view began. And when each peer was last heard at all.
   public var quorumContactSince: Duration? {
-    contact.since(members: view.members, me: me, votes: votequorum.config.votes(of:), quorum: votequorum.quorum,
-                  nowMs: now.wholeMilliseconds).map { .milliseconds($0) }
+    // A closure, not `votequorum.config.votes(of:)`: that partial application copies the configuration, and the
+    // shell asks after every input.
+    contact.since(members: view.members, me: me, votes: { votequorum.config.votes(of: $0) },
+                  quorum: votequorum.quorum, nowMs: now.wholeMilliseconds).map { .milliseconds($0) }
   }
   public var peerLastHeard: [NodeID: Duration] { peers.mapValues(\.lastHeard) }
 
@@ -227,11 +229,13 @@ public struct MembershipCore: Sendable {
   /// Who this node believes should form the view: itself plus every peer heard recently that also hears it.
   private func desiredMembers() -> [Member] {
     var out = [me]
+    out.reserveCapacity(config.nodes.count)
     for id in config.nodes where id != me.id {
       guard let p = peers[id], !p.left, p.hearsMe, now - p.lastHeard < config.timing.failTimeout else { continue }
       out.append(Member(id, incarnation: p.incarnation))
     }
-    return out.sorted()
+    out.sort()
+    return out
   }
 
   private mutating func evaluateMembership(_ fx: inout [MembershipEffect]) {

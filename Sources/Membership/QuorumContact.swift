@@ -42,8 +42,13 @@ struct QuorumContact: Sendable, Equatable {
   func since(members: [Member], me: Member, votes: (NodeID) -> Int, quorum: Int, nowMs: UInt64) -> UInt64? {
     var total = votes(me.id)
     if total >= quorum { return nowMs }
-    let echoed = members.filter { $0.id != me.id }.compactMap { m in echoedMs[m.id].map { (m.id, $0) } }
-      .sorted { $0.1 > $1.1 }
+    // One buffer (asked after every input of the shell): the other members' echoes, newest first.
+    var echoed: [(NodeID, UInt64)] = []
+    echoed.reserveCapacity(members.count)
+    for m in members where m.id != me.id {
+      if let t = echoedMs[m.id] { echoed.append((m.id, t)) }
+    }
+    echoed.sort { $0.1 > $1.1 }
     for (id, t) in echoed {
       total += votes(id)
       if total >= quorum { return t }

@@ -43,9 +43,8 @@ public struct ClusterSimulator {
   /// copied (every core's buffers retained and released) at each read of it.
   final class ClusterdProcess {
     var membership: MembershipCore
-    var core: NodeCore {
-      didSet { refreshFacts() }
-    }
+    /// Changed only through `handle` and `resumedAfterFreeze`, which refresh the cached facts.
+    private(set) var core: NodeCore
     var lrm = SimulatedLRM()
     var watchdog: WatchdogCore
     let startedAtUs: Int64
@@ -68,12 +67,37 @@ public struct ClusterSimulator {
       refreshFacts()
     }
 
-    private func refreshFacts() {
-      leaseFacts = core.leaseFacts
-      dcID = core.controller.dc?.id
-      canWrite = core.controller.isDC && core.controller.quorate && core.synced
-      viewID = core.view?.id
+    func handle(_ input: NodeInput) -> [NodeEffect] {
+      let fx = core.handle(input)
+      refreshFacts()
+      return fx
     }
+
+    func resumedAfterFreeze(gapMs: Int64, freezeGapMs: Int64, at time: ControllerTime) -> [NodeEffect] {
+      let fx = core.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: freezeGapMs, at: time)
+      refreshFacts()
+      return fx
+    }
+
+    /// The reads go through `inout` accesses: a plain read of a struct stored in a class copies it first (every
+    /// buffer of the core retained and released), which on every event cost more than the reads themselves.
+    private func refreshFacts() { Self.read(&core, into: self) }
+
+    private static func read(_ core: inout NodeCore, into p: ClusterdProcess) {
+      p.leaseFacts = core.leaseFacts
+      p.dcID = core.controller.dc?.id
+      p.canWrite = core.controller.isDC && core.controller.quorate && core.synced
+      p.viewID = core.view?.id
+    }
+
+    /// The membership's proof of contact (see `refreshFacts` for the `inout`).
+    func quorumContactSince() -> Duration? { Self.contactSince(&membership) }
+
+    private static func contactSince(_ m: inout MembershipCore) -> Duration? { m.quorumContactSince }
+
+    func peerLastHeard() -> [Membership.NodeID: Duration] { Self.peerLastHeard(&membership) }
+
+    private static func peerLastHeard(_ m: inout MembershipCore) -> [Membership.NodeID: Duration] { m.peerLastHeard }
   }
 
   struct PendingWrite {

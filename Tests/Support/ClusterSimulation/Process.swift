@@ -54,7 +54,7 @@ extension ClusterSimulator {
       case .node(let input):
         let p = nodes[i].process!
         let dcBefore = p.dcID
-        let fx = p.core.handle(input)
+        let fx = p.handle(input)
         if p.dcID != dcBefore { mark(4, Int64(i), Int64(p.dcID ?? 0)) }
         for e in fx { nodeEffect(i, e, &work) }
       case .lrm(let input):
@@ -134,14 +134,15 @@ extension ClusterSimulator {
   /// The membership's proof of contact, on the node core's clock, whenever it changed (and before each view), as
   /// clusterd's membership shell reports it.
   mutating func reportContact(_ i: Int, force: Bool, _ work: inout [Work]) {
-    let since = nodes[i].process!.membership.quorumContactSince
-    guard force || since != nodes[i].process!.reportedContact else { return }
-    nodes[i].process!.reportedContact = since
+    let p = nodes[i].process!
+    let since = p.quorumContactSince()
+    guard force || since != p.reportedContact else { return }
+    p.reportedContact = since
     let nowMs = time(i).monotonicMs
     let memNow = membershipNow(i)
     func onNodeClock(_ d: Duration) -> Int64 { nowMs - Self.wholeMs(memNow - d) }
     var heard: [UInt32: Int64] = [:]
-    for (id, d) in nodes[i].process!.membership.peerLastHeard { heard[id.rawValue] = onNodeClock(d) }
+    for (id, d) in p.peerLastHeard() { heard[id.rawValue] = onNodeClock(d) }
     let contact = MembershipContact(quorumSinceMs: since.map(onNodeClock), peerHeardMs: heard)
     work.append(.node(.membershipContact(contact, at: time(i))))
   }
@@ -167,7 +168,7 @@ extension ClusterSimulator {
         log("n\(i + 1) watchdog: keepalives resume")
       case .resumedAfterFreeze(let gapMs):
         let freezeGapMs = nodes[i].process!.watchdog.freezeGapMs
-        let effects = nodes[i].process!.core.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: freezeGapMs, at: time(i))
+        let effects = nodes[i].process!.resumedAfterFreeze(gapMs: gapMs, freezeGapMs: freezeGapMs, at: time(i))
         var work: [Work] = []
         for e in effects { nodeEffect(i, e, &work) }
         run(i, work)
