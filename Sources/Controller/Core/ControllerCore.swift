@@ -333,6 +333,18 @@ public struct ControllerCore: Sendable {
       localLease = l
       effects.append(contentsOf: leaseStop(c.resource, at: at, deadline: l.deadlineMs))
     }
+    // A stop ends every recurring operation of its resource on that node before it runs (the LRM's rule), whoever
+    // asked for it: the transition's in-flight ones there never report (a stop the node's lease decided alone
+    // cancels them), so they are given up now rather than at their timeout, which would hold the transition.
+    if c.task == "stop", var t = transition {
+      for i in t.actions.indices {
+        guard case .inFlight = t.actions[i].state, case .operation(let r) = t.actions[i].kind, r.node.name == c.node,
+              r.resource == c.resource, r.intervalMs > 0 else { continue }
+        t.actions[i].state = .failed
+        t.aborted = true
+      }
+      transition = t
+    }
     guard canCompute else {
       // A DC without quorum keeps its transition's bookkeeping (so it can complete) but writes nothing.
       if isDC, var t = transition, let i = t.match(c), case .operation(let req) = t.actions[i].kind {
