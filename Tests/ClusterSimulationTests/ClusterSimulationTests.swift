@@ -57,6 +57,13 @@ import Testing
     #expect(!r.violations.contains { $0.kind == .lostWrite }, "cluster-sim --seed \(seed) --trace: \(r.violations)")
     #expect(r.writesAcked > 0, "the client wrote")
   }
+
+  /// A node's lease lapsed for a moment and its local stop cancelled the recurring monitor the DC's transition had
+  /// just asked for there; the DC waited for that monitor's result (100 s) and placed nothing meanwhile.
+  @Test(arguments: [160] as [UInt64]) func aStopGivesUpTheTransitionsRecurringMonitorsThere(seed: UInt64) {
+    let r = Self.run(seed)
+    #expect(!r.violations.contains { $0.kind == .notSettled }, "cluster-sim --seed \(seed) --trace: \(r.violations)")
+  }
 }
 
 /// Seeds 90 and 128 (default options) ended with no DC after the heal: a member lost the coordinator's stable-point
