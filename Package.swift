@@ -207,7 +207,7 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
     .testTarget(name: "ProcessesTests", dependencies: ["Processes"]),
-    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),

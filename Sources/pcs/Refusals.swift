@@ -15,20 +15,22 @@ enum Refusals {
   }
 
   private static let noPcsd = "Vigil has no pcsd: nodes are reached over ssh"
+  private static let noBooth =
+    "Vigil has no booth ticket manager (multi-site clusters are not supported); run one Vigil cluster per site"
 
   /// Refused command paths, matched as the longest prefix of the command words.
   static let table: [String: Reason] = [
     // Groups with no meaning for Vigil.
-    "pcsd": .noMeaning(noPcsd),
-    "client": .noMeaning(noPcsd + ", so there is no pcsd token to authenticate with"),
+    "pcsd": .noMeaning(noPcsd + "; pcs talks to the local clusterd through its socket"),
+    "client": .noMeaning(noPcsd + ", so there is no pcsd token to authenticate with; pcs uses clusterd's local socket"),
     "host": .noMeaning(noPcsd + " (set up ssh keys to the nodes instead)"),
-    "booth": .noMeaning("Vigil has no booth ticket manager: multi-site clusters are not supported"),
-    "dr": .noMeaning("Vigil has no pcsd disaster-recovery site pairing"),
+    "booth": .noMeaning(noBooth),
+    "dr": .noMeaning("Vigil has no pcsd disaster-recovery site pairing; configure each site's cluster with pcs on that site"),
     "cluster auth": .noMeaning(noPcsd + " (set up ssh keys to the nodes instead)"),
     "cluster pcsd-status": .noMeaning(noPcsd),
     "cluster certkey": .noMeaning(noPcsd),
     "status pcsd": .noMeaning(noPcsd),
-    "status booth": .noMeaning("Vigil has no booth ticket manager: multi-site clusters are not supported"),
+    "status booth": .noMeaning(noBooth),
     // Groups not implemented.
     "acl": .notImplemented(instead: nil),
     "alert": .notImplemented(instead: nil),
