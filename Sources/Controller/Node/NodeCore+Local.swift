@@ -27,8 +27,12 @@ extension NodeCore {
       pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
     }
     if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
+    if Self.makesItRun.contains(request.task) { recordMayRun(request.resource) }
     out.append(.runLocally(call))
   }
+
+  /// The operations after which a resource may run here (recorded for a restart's clean-up before they run).
+  static let makesItRun: Set<String> = ["start", "promote", "migrate_from"]
 
   mutating func cancelLocally(resource: String, task: String, intervalMs: Int) {
     guard let verb = AgentAction(rawValue: task) else { return }
@@ -66,6 +70,8 @@ extension NodeCore {
   /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
   mutating func report(_ c: OperationCompletion) {
     let ok = c.status == .done && (c.rc == 0 || c.rc == 8)
+    // Found running here (a probe, or a monitor of something this life did not start): a restart must stop it too.
+    if ok && c.task == "monitor" { recordMayRun(c.resource) }
     if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))

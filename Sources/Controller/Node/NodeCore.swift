@@ -57,6 +57,8 @@ public struct NodeCore: Sendable {
   /// Resources this node's LRM runs (start or probe succeeded, no stop since), with the request that stops them, in
   /// start order: what a leaving node stops when no DC can move them.
   public internal(set) var localActive: [LocalResource] = []
+  /// What this boot's record of what may run here lists (`StartUpCleanup`), so each resource is recorded once.
+  var mayRunRecorded: Set<String> = []
   var timersAsked: Set<Int64> = []
 
   // Control requests.
@@ -104,9 +106,9 @@ public struct NodeCore: Sendable {
   public mutating func handle(_ input: NodeInput) -> [NodeEffect] {
     out = []
     switch input {
-    case .started(let at):
+    case .started(let at, let mayRunHere):
       now = at
-      startUp()
+      startUp(mayRunHere: mayRunHere)
     case .viewInstalled(let v, let at):
       now = at
       viewInstalled(v)
