@@ -78,6 +78,28 @@ import Testing
     #expect(!start(2).contains(.recordMayRun("D2")))
   }
 
+  /// A restarted node still stopping its leftovers whose view's contact lapses and returns: its controller must not
+  /// hear quorum (and act as DC on its unsynchronized CIB) before the join completes.
+  @Test func contactRegainedDuringTheStartUpStopsDoesNotMakeADC() throws {
+    var config = NodeCoreConfig(controller: ControllerConfig(localNode: Self.node1, controllerUUID: "uuid-1"),
+                                nodes: [Self.node1, ControllerNode(id: 2, name: "node2")], clusterName: "test",
+                                tokenMs: 400, membershipBackend: "test")
+    config.quorumContactBoundMs = 350
+    var n = NodeCore(config: config, storedCIB: try manyPrimitivesCIB(3))
+    func at(_ ms: Int64) -> ControllerTime { ControllerTime(monotonicMs: ms, wallSeconds: 1_700_000_000) }
+    #expect(localStops(n.handle(.started(at: at(0), mayRunHere: ["D1"]))) == ["D1"])
+    let view = ViewID(epoch: 3, coordinator: Membership.NodeID(1), coordinatorIncarnation: 1)
+    _ = n.handle(.viewInstalled(View(id: view, members: [Member(Membership.NodeID(1), incarnation: 1),
+                                                         Member(Membership.NodeID(2), incarnation: 1)]), at: at(10)))
+    _ = n.handle(.quorumChanged(quorate: true, view: view, at: at(10)))
+    _ = n.handle(.membershipContact(MembershipContact(quorumSinceMs: nil, peerHeardMs: [:]), at: at(700)))
+    #expect(!n.controller.quorate, "contact lapsed")
+    let regained = n.handle(.membershipContact(MembershipContact(quorumSinceMs: 750, peerHeardMs: [2: 750]), at: at(800)))
+    #expect(!n.controller.quorate, "the controller heard quorum before the join")
+    #expect(!regained.contains { if case .broadcast(.execute) = $0 { true } else { false } }, "\(regained)")
+    #expect(!n.synced)
+  }
+
   func node(_ cib: CIBElement) -> NodeCore {
     NodeCore(config: NodeCoreConfig(controller: ControllerConfig(localNode: Self.node1, controllerUUID: "uuid-1"),
                                     nodes: [Self.node1, ControllerNode(id: 2, name: "node2")], clusterName: "test",
