@@ -76,6 +76,13 @@ extension NodeCore {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))
       }
+    } else if c.task == "monitor" && c.intervalMs == 0 && c.status == .done && c.rc == 7 {
+      // A probe found it not running here: a recurring monitor still running for it here is left from an action
+      // a DC change cut (the failed resource's recovery stop, which would have ended it) and the new DC, which
+      // forgot this node's history and probed instead, never cancels it (cluster-sim: monitor-spurious).
+      for key in pendingOps.keys.sorted() where key.resource == c.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+      }
     } else if c.task == "stop" && c.status == .done && c.rc == 0 {
       localActive.removeAll { $0.resource == c.resource }
     }
