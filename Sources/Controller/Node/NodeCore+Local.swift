@@ -58,6 +58,9 @@ extension NodeCore {
     case .cancelled: status = .cancelled
     case .pending: status = .pending
     }
+    if key.action == .monitor && key.intervalMs == 0 && status == .done && r.result.ocf == .notRunning {
+      endRecurringOfStopped(key.resource)
+    }
     let ms = Int(r.result.runtime / .milliseconds(1))
     out.append(.alert(
       .resource(ResourceOperationAlert(
@@ -65,6 +68,18 @@ extension NodeCore {
       cib: controller.cib))
     report(OperationCompletion(request, rc: Int(r.result.ocf.exitCode), status: status,
                                exitReason: r.result.exitReason ?? "", execTimeMs: ms))
+  }
+
+  /// A probe found `resource` not running here: any recurring operation of it this LRM still runs is ended. One can
+  /// outlive its resource when its request was queued behind a stop this node decided alone (the lease's stop
+  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it.
+  /// No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
+  /// reports a recurring result only when it changes, so its steady "not running" is never heard.
+  mutating func endRecurringOfStopped(_ resource: String) {
+    for key in pendingOps.keys.sorted() where key.resource == resource && key.intervalMs > 0 {
+      log(.notice, "\(key) runs for \(resource), which a probe found not running here: cancelled")
+      cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+    }
   }
 
   /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
