@@ -45,9 +45,10 @@ enum CIBTarget {
     var attempt = 0
     while true {
       var (cib, fromFile) = try loadNoting(global)
+      let base = cib
       let result = try edit(&cib)
       do {
-        try store(cib, global: global, fileMustExist: fromFile)
+        try store(cib, base: base, global: global, fileMustExist: fromFile)
         return result
       } catch {
         attempt += 1
@@ -60,8 +61,10 @@ enum CIBTarget {
 
   /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since
   /// it was read, so a concurrent edit is never lost).
-  static func store(_ cib: CIBElement, global: GlobalOptions, fileMustExist: Bool = false) throws(PcsFailure) {
-    guard let path = global.file else { return try LiveCIB.replace(cib) }
+  static func store(
+    _ cib: CIBElement, base: CIBElement, global: GlobalOptions, fileMustExist: Bool = false
+  ) throws(PcsFailure) {
+    guard let path = global.file else { return try LiveCIB.replace(cib, base: base) }
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)
