@@ -37,8 +37,9 @@ enum CIBTarget {
   }
 
   /// Loads, applies `edit`, and writes the result back with epoch + 1. Nothing is written if `edit` throws.
+  /// `writeUnchanged: false`: an edit that changes nothing writes nothing (pcs's newer commands push only a diff).
   static func edit<Result>(
-    _ global: GlobalOptions, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
+    _ global: GlobalOptions, writeUnchanged: Bool = true, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
   ) throws(PcsFailure) -> Result {
     // Live: the DC refuses a write based on an older configuration (optimistic concurrency); the edit is then
     // re-applied to the newer CIB, a bounded number of times.
@@ -47,6 +48,7 @@ enum CIBTarget {
       var (cib, fromFile) = try loadNoting(global)
       let base = cib
       let result = try edit(&cib)
+      if !writeUnchanged && cib == base { return result }
       do {
         try store(cib, base: base, global: global, fileMustExist: fromFile)
         return result

@@ -64,7 +64,7 @@ enum Refusals {
     "config checkpoint": .notImplemented(instead: nil),
     // constraint
     "constraint ticket": .notImplemented(instead: nil),
-    "constraint rule": .notImplemented(instead: nil),
+    "constraint rule": .notImplemented(instead: "pcs constraint location RSC rule ..."),
     "constraint show": .notImplemented(instead: "pcs constraint config"),
     "constraint list": .notImplemented(instead: "pcs constraint config"),
     // node
@@ -89,10 +89,8 @@ enum Refusals {
     "status xml": .notImplemented(instead: nil),
     "status status": .notImplemented(instead: "pcs status"),
     // stonith
-    "stonith update": .notImplemented(instead: "pcs resource update"),
     "stonith update-scsi-devices": .notImplemented(instead: nil),
     "stonith show": .notImplemented(instead: "pcs stonith config or pcs stonith status"),
-    "stonith meta": .notImplemented(instead: "pcs resource meta"),
     "stonith op": .notImplemented(instead: "pcs resource op"),
     "stonith defaults": .notImplemented(instead: "pcs resource defaults"),
     "stonith level": .notImplemented(instead: nil),
@@ -102,8 +100,6 @@ enum Refusals {
     "stonith refresh": .notImplemented(instead: "pcs resource refresh"),
     "stonith confirm": .notImplemented(instead: nil),
     "stonith sbd": .notImplemented(instead: nil),
-    "stonith enable": .notImplemented(instead: "pcs resource enable"),
-    "stonith disable": .notImplemented(instead: "pcs resource disable"),
     "stonith history": .notImplemented(instead: nil),
   ]
 
