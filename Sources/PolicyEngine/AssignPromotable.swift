@@ -103,6 +103,12 @@ extension Assigner {
         sortIndex[inst] = weights[n] ?? si
       }
     }
+    // Without the ticket its promoted role needs, no instance may be promoted.
+    if lacksPromotionTicket(r) {
+      for inst in clone.children where state.resources[inst].managed && locationOf(inst) != nil {
+        sortIndex[inst] = ScoreMath.minusInfinity
+      }
+    }
     let ordered = stableSorted(sortInstances(clone.children, clone: r)) { a, b in
       let sa = sortIndex[a] ?? 0, sb = sortIndex[b] ?? 0
       if sa != sb { return sa > sb }

@@ -211,10 +211,10 @@ public func executedActions(_ state: ClusterState, _ g: TransitionGraph) -> [Str
   func line(_ a: Action) -> String? {
     guard let r = a.resource, let n = a.node, !a.optional, a.runnable else { return nil }
     let id = state.resources[r].id
-    if a.pseudo { return "  * Pseudo action:   \(id)_\(a.task.rawValue)_0" }
+    if a.pseudo || a.task == .start && a.migratable { return "  * Pseudo action:   \(id)_\(a.task.rawValue)_0" }
     return "  * Resource action: \(id.padding(toLength: max(15, id.count), withPad: " ", startingAt: 0)) \(a.task.rawValue) on \(state.nodes[n].name)"
   }
-  for phase in [[ActionTask.demote], [.stop], [.start], [.promote]] {
+  for phase in [[ActionTask.demote], [.migrateTo], [.migrateFrom], [.stop], [.start], [.promote]] {
     for a in g.actions where phase.contains(a.task) { if let l = line(a) { out.append(l) } }
   }
   return out

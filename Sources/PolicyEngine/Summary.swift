@@ -91,7 +91,9 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
 
   if role == nextRole {
     guard let n = next else { return [] }
-    _ = n
+    if current != nil, let migrateFrom = find(.migrateFrom, n), migrateFrom.runnable {
+      return [item("Migrate", current, next, start)]
+    }
     if g.reloads.contains(r) && (start == nil || start!.optional) {
       return [item("Reload", current, next, start)]
     }

@@ -79,6 +79,7 @@ public struct CIBReader {
         case "rsc_location": input.locations += location(c)
         case "rsc_colocation": input.colocations += colocation(c)
         case "rsc_order": input.orders += order(c)
+        case "rsc_ticket": input.ticketConstraints += ticket(c)
         default: continue
         }
       }
@@ -87,7 +88,10 @@ public struct CIBReader {
       for e in status.elements {
         if e.name == "tickets" {
           for t in e.elements(named: "ticket_state") {
-            if let id = t.id { input.tickets[id] = isTrue(t[attribute: "granted"] ?? "false") }
+            if let id = t.id {
+              input.tickets[id] = isTrue(t[attribute: "granted"] ?? "false")
+              if isTrue(t[attribute: "standby"] ?? "false") { input.standbyTickets.insert(id) }
+            }
           }
           continue
         }
@@ -268,6 +272,24 @@ public struct CIBReader {
     }
   }
 
+  private func ticket(_ c: CIBElement) -> [ExpandedTicket] {
+    let m = TicketConstraint(decoding: c)
+    guard let ticket = m.ticket?.rawValue else { return [] }
+    let id = c.id ?? "rsc_ticket"
+    if let rsc = m.rsc {
+      return [ExpandedTicket(id: id, resource: rsc.rawValue, ticket: ticket, role: m.rscRoleText, lossPolicy: m.lossPolicy)]
+    }
+    var out: [ExpandedTicket] = []
+    for set0 in m.resourceSets {
+      let set = resolved(set0)
+      for r in resourceRefs(set) {
+        out.append(ExpandedTicket(id: set.id ?? id, resource: r, ticket: ticket, role: set.roleText,
+                                  lossPolicy: m.lossPolicy))
+      }
+    }
+    return out
+  }
+
   private func colocation(_ c: CIBElement) -> [ExpandedColocation] {
     let m = ColocationConstraint(decoding: c)
     let id = c.id ?? "colocation"
@@ -392,6 +414,7 @@ public struct CIBReader {
       case 2: if name == "id" { id = a.value }
       case 7:
         if name == "call-id" { callID = a.value } else if name == "rc-code" { rc = a.value }
+        else if name == "on_node" { rec.onNode = a.value }
       case 8:
         if name == "interval" { interval = a.value } else if name == "last-run" { lastRun = a.value }
       case 9:
