@@ -71,6 +71,8 @@ public struct TransitionGraph: Sendable {
   public var byResource: [[Int]]
   /// Primitives whose changed parameters can be reloaded in place.
   public var reloads: Set<Int> = []
+  /// Nodes to unfence ("Fence (on)") before resources are probed or started there, with the reason.
+  public var unfencing: [(node: Int, reason: String)] = []
 }
 
 /// Stage 4: current state + assignment -> actions (start/stop/promote/demote, fencing, probes).
@@ -80,7 +82,7 @@ public func scheduleActions(_ state: ClusterState, _ assignment: Assignment) -> 
   b.build()
   b.propagate()
   return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource,
-                         reloads: b.reloads)
+                         reloads: b.reloads, unfencing: b.unfencing)
 }
 
 struct ActionBuilder {
@@ -92,6 +94,7 @@ struct ActionBuilder {
   var byResource: [[Int]]
   var fencedNodes: Set<Int> = []
   var reloads: Set<Int> = []
+  var unfencing: [(node: Int, reason: String)] = []
 
   init(state: ClusterState, assignment: Assignment) {
     self.state = state
@@ -150,6 +153,7 @@ struct ActionBuilder {
       }
     }
     for r in state.resources where r.isPrimitive { createPrimitiveActions(r.index) }
+    scheduleUnfencing()
     createInternalOrderings()
     createUserOrderings()
   }

@@ -208,6 +208,7 @@ func isInactive(_ state: ClusterState, _ snap: ClusterSnapshot, _ r: Int) -> Boo
 public func executedActions(_ state: ClusterState, _ g: TransitionGraph) -> [String] {
   var out: [String] = []
   for f in g.fencing { out.append("  * Fencing \(state.nodes[f.node].name) (\(state.options.stonithAction))") }
+  for u in g.unfencing { out.append("  * Fencing \(state.nodes[u.node].name) (on)") }
   func line(_ a: Action) -> String? {
     guard let r = a.resource, let n = a.node, !a.optional, a.runnable else { return nil }
     let id = state.resources[r].id

@@ -15,6 +15,9 @@ public func transitionSummary(_ state: ClusterState, _ a: Assignment, _ g: Trans
   for f in g.fencing {
     lines.append("Fence (\(state.options.stonithAction)) \(state.nodes[f.node].name) '\(f.reason)'")
   }
+  for u in g.unfencing {
+    lines.append("Fence (on) \(state.nodes[u.node].name) '\(u.reason)'")
+  }
   var items: [SummaryLine] = []
   for r in summaryOrder(state) { items += summarize(state, a, g, r) }
   let rscWidth = items.map { $0.resource.count }.max() ?? 0
