@@ -60,7 +60,7 @@ let package = Package(
     .target(
       name: "Membership",
       dependencies: [
-        "Arbiter", "Files",
+        "Arbiter", "Files", "Processes",
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -216,7 +216,7 @@ let package = Package(
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),
     // Real clusterd processes over real sockets.
-    .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB"]),
+    .testTarget(name: "ClusterdTests", dependencies: ["Daemon", "CIB", "TestKit"]),
     // The watchdog stand-in for tests and chaos runs: a FIFO device whose expiry does what a reboot does.
     .executableTarget(name: "vigil-watchdog", path: "Tests/Support/vigil-watchdog"),
 

@@ -52,7 +52,7 @@ public enum ArbiterEffect: Equatable, Sendable {
 ///
 /// Decision for a request from partition X: renew if X holds the vote; otherwise wait while any node heard within
 /// `nodeSilenceMs` reports a different view that overlaps X (it has not reported its side of the split yet);
-/// otherwise X must beat every other live partition by `ranks` (heuristics passes, then size, then resources, then
+/// otherwise X must beat every other live partition by `ranks` (size, then heuristics score, then resources, then
 /// the tie breaker); then X waits for disjoint grants to lapse, and gets the vote.
 public struct ArbiterCore: Sendable {
   public let config: ArbiterConfig
@@ -149,29 +149,32 @@ public struct ArbiterCore: Sendable {
     return .vote(leaseMs: UInt32(config.voteLeaseMs))
   }
 
-  /// What ranks a partition: its members' heuristics passes, its size, whether any member runs resources, and its
-  /// members (for the tie breaker).
+  /// What ranks a partition, as corosync-qnetd's ffsplit weighs it: its size, its heuristics score (members
+  /// reporting + those passing - those failing), whether any member runs resources (Vigil's counterpart of qnetd's
+  /// keep-active-partition tie breaker), and its members (for the tie breaker).
   struct Standing: Sendable, CustomStringConvertible {
-    var heuristicsPassed: Int
     var size: Int
+    var heuristicsScore: Int
     var runsResources: Bool
     var members: [UInt32]
-    var description: String { "nodes \(size), heuristics passed \(heuristicsPassed), runs resources \(runsResources)" }
+    var description: String { "nodes \(size), heuristics score \(heuristicsScore), runs resources \(runsResources)" }
   }
 
   static func standing(of view: PartitionView, reports: [UInt32: Report]) -> Standing {
-    let inView = reports.filter { $0.value.view == view }
+    let inView = reports.filter { $0.value.view == view }.values
+    let passed = inView.filter { $0.heuristics == .pass }.count
+    let failed = inView.filter { $0.heuristics == .fail }.count
     return Standing(
-      heuristicsPassed: inView.values.filter { $0.heuristics == .pass }.count, size: view.members.count,
-      runsResources: inView.values.contains { $0.runsResources }, members: view.members)
+      size: view.members.count, heuristicsScore: inView.count + passed - failed,
+      runsResources: inView.contains { $0.runsResources }, members: view.members)
   }
 
-  /// Strictly better for the vote: more nodes passing heuristics, then more nodes, then the side running resources,
+  /// Strictly better for the vote: more nodes, then a higher heuristics score, then the side running resources,
   /// then the tie breaker's side (lowest / highest node id of the two partitions, or the named node; a named node
   /// in neither partition falls back to lowest). Total on disjoint partitions, so both sides reach the same verdict.
   static func ranks(_ a: Standing, above b: Standing, tieBreaker: ArbiterTieBreaker) -> Bool {
-    if a.heuristicsPassed != b.heuristicsPassed { return a.heuristicsPassed > b.heuristicsPassed }
     if a.size != b.size { return a.size > b.size }
+    if a.heuristicsScore != b.heuristicsScore { return a.heuristicsScore > b.heuristicsScore }
     if a.runsResources != b.runsResources { return a.runsResources }
     let all = a.members + b.members
     switch tieBreaker {

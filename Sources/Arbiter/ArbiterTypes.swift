@@ -28,8 +28,9 @@ public struct PartitionView: Hashable, Sendable, CustomStringConvertible {
 
 /// corosync-qdevice's `algorithm` for model net.
 public enum ArbiterAlgorithm: UInt8, Sendable, CaseIterable, CustomStringConvertible {
-  /// fifty-fifty split: the vote goes to the partition with more nodes passing heuristics, then more nodes, then
-  /// the one running resources, then the tie breaker's side. Device votes 1 (`votes` = 1).
+  /// fifty-fifty split: the vote goes to the partition with more nodes, then the higher heuristics score (nodes
+  /// reporting + passing - failing, as corosync-qnetd counts it), then the one running resources, then the tie
+  /// breaker's side. Device votes 1 (`votes` = 1).
   case ffsplit = 1
   /// last man standing: the same order, device votes nodes - 1, so one node holding the vote is quorate alone.
   case lms = 2

@@ -8,8 +8,9 @@ import MembershipCorosync
 /// How long a new view may wait for the arbiter before it reports its quorum, added to the lease and the watchdog
 /// bound; 0 without `quorum.device` or on the corosync backend (corosync-qdevice's own timing applies there).
 func quorumDeviceDecisionMs(config: CorosyncConfig, tokenMs: Int64) -> Int64 {
-  guard config.quorum?.device != nil, (try? MembershipBackendChoice(config: config)) != .corosync else { return 0 }
-  return Int64(QuorumDeviceSettings.decisionMs(tokenMs: Int(tokenMs)))
+  guard let device = config.quorum?.device, (try? MembershipBackendChoice(config: config)) != .corosync else { return 0 }
+  let heuristics = QuorumDeviceHeuristics.from(device, tokenMs: Int(tokenMs))
+  return Int64(QuorumDeviceSettings.decisionMs(tokenMs: Int(tokenMs), heuristics: heuristics))
 }
 
 extension NodeRuntime {

@@ -194,11 +194,19 @@ public struct AgentRunner: Sendable {
         do {
           let status: TerminationStatus
           if let input = invocation.standardInput {
+            // Written here, not by swift-subprocess's own input task: that task leaves the pipe open when its
+            // write fails or is cancelled (an agent that exits without reading) and the library then traps on the
+            // unclosed descriptor. A failed write is the agent's choice; the writer is always finished.
             status = try await Subprocess.run(
-              configuration, input: .string(input),
+              configuration, input: .inputWriter,
               output: .fileDescriptor(output, closeAfterSpawningProcess: true),
               error: .fileDescriptor(error, closeAfterSpawningProcess: true)
-            ) { execution in shared.leader.store(execution.processIdentifier.value, ordering: .releasing) }.terminationStatus
+            ) { execution in
+              shared.leader.store(execution.processIdentifier.value, ordering: .releasing)
+              let writer = execution.standardInputWriter
+              _ = try? await writer.write(Array(input.utf8))
+              try? await writer.finish()
+            }.terminationStatus
           } else {
             status = try await Subprocess.run(
               configuration, input: .none,

@@ -16,10 +16,12 @@ public struct QuorumDeviceSettings: Equatable, Sendable {
   public var decisionTimeout: Duration
   /// Requests whose reply is still awaited; older ones are forgotten (their late replies are ignored).
   public var outstandingMax: Int
+  /// The commands whose result goes with each request; nil: heuristics off (requests say `undefined`).
+  public var heuristics: QuorumDeviceHeuristics?
 
   public init(
     cluster: String, node: NodeID, incarnation: UInt64, algorithm: ArbiterAlgorithm, tieBreaker: ArbiterTieBreaker,
-    tokenMs: Int, outstandingMax: Int = 16
+    tokenMs: Int, heuristics: QuorumDeviceHeuristics? = nil, outstandingMax: Int = 16
   ) {
     precondition(tokenMs >= 40 && outstandingMax > 0)
     self.cluster = cluster
@@ -28,12 +30,16 @@ public struct QuorumDeviceSettings: Equatable, Sendable {
     self.algorithm = algorithm
     self.tieBreaker = tieBreaker
     self.pollInterval = .milliseconds(tokenMs / 4)
-    self.decisionTimeout = .milliseconds(tokenMs)
+    self.decisionTimeout = .milliseconds(Self.decisionMs(tokenMs: tokenMs, heuristics: heuristics))
     self.outstandingMax = outstandingMax
+    self.heuristics = heuristics
   }
 
-  /// The extra time a quorum device adds to the lease and to the watchdog bound, for token T: T.
-  public static func decisionMs(tokenMs: Int) -> Int { tokenMs }
+  /// The extra time a quorum device adds to the lease and to the watchdog bound, for token T: T, plus the
+  /// heuristics' sync_timeout when they run (a new view's first request waits for their result).
+  public static func decisionMs(tokenMs: Int, heuristics: QuorumDeviceHeuristics?) -> Int {
+    tokenMs + Int((heuristics?.syncTimeout ?? .zero) / .milliseconds(1))
+  }
 }
 
 public enum QuorumDeviceInput: Sendable, Equatable {
@@ -44,6 +50,8 @@ public enum QuorumDeviceInput: Sendable, Equatable {
   case tick(now: Duration)
   /// Whether this node runs resources (the side running them keeps them on an even split).
   case runsResourcesChanged(Bool)
+  /// Heuristics run `run` ended: every command exited 0 in time (`passed`), or not.
+  case heuristicsFinished(run: UInt64, passed: Bool, now: Duration)
 }
 
 public enum QuorumDeviceEffect: Sendable, Equatable {
@@ -53,20 +61,25 @@ public enum QuorumDeviceEffect: Sendable, Equatable {
   case castVote(Bool, view: ViewID)
   /// Report this quorum state to the membership's owner.
   case report(QuorumStatus)
+  /// Run these commands in parallel, each killed at `timeout`, and feed back `.heuristicsFinished(run:...)`.
+  case runHeuristics(run: UInt64, commands: [[String]], timeout: Duration)
 }
 
 /// The node side of the quorum device (corosync-qdevice's role), as a value: it asks the arbiter for the vote on
 /// every new view and every poll period, casts the device's votes into votequorum while a grant for the current
 /// view is unexpired (counted from when the granted request was sent, so never longer than the arbiter counts it),
 /// and withholds a new view's "no quorum" from the owner until the arbiter answered or `decisionTimeout` passed,
-/// so the side that will get the vote does not stop its resources in between.
+/// so the side that will get the vote does not stop its resources in between. With heuristics, every new view
+/// runs them first and its first request carries that run's result (corosync-qdevice's membership heuristics);
+/// in mode `on` they also run every interval, and a changed result is sent at once.
 public struct QuorumDeviceClient: Sendable {
   public let settings: QuorumDeviceSettings
 
   enum Phase: Sendable {
     case starting
-    /// A new view waits for the arbiter; `held` is its latest quorum state without quorum, not yet reported.
-    case awaiting(View, deadline: Duration, held: QuorumStatus?)
+    /// A new view waits for the arbiter; `held` is its latest quorum state without quorum, not yet reported;
+    /// `heuristicsRun` is the run its first request waits for (nil: none, or it ended).
+    case awaiting(View, deadline: Duration, held: QuorumStatus?, heuristicsRun: UInt64?)
     case decided(View)
   }
   private var phase = Phase.starting
@@ -77,6 +90,12 @@ public struct QuorumDeviceClient: Sendable {
   private var lastPoll: Duration?
   private var runsResources = false
   public private(set) var lastAnswer: VoteAnswer?
+  /// The latest heuristics result (`undefined` until a run ended, and always without heuristics).
+  public private(set) var heuristicsResult = HeuristicsResult.undefined
+  /// The run whose result counts (a newer run supersedes an older one still in flight), and runs started so far.
+  private var heuristicsInFlight: UInt64?
+  private var heuristicsRuns: UInt64 = 0
+  private var nextRegularRun: Duration?
 
   public init(settings: QuorumDeviceSettings) { self.settings = settings }
 
@@ -89,13 +108,18 @@ public struct QuorumDeviceClient: Sendable {
       // votequorum drops the vote with the view (grants are per view).
       voteUntil = nil
       sent = [:]
-      phase = .awaiting(v, deadline: now + settings.decisionTimeout, held: nil)
+      var run: UInt64?
+      if let h = settings.heuristics {
+        run = startHeuristics(timeout: h.syncTimeout, &fx)
+        if nextRegularRun == nil { nextRegularRun = now + h.interval }
+      }
+      phase = .awaiting(v, deadline: now + settings.decisionTimeout, held: nil, heuristicsRun: run)
       poll(now, &fx)
     case .quorumComputed(let status, _):
       switch phase {
-      case .awaiting(let v, let deadline, _) where status.ringID == v.id && !status.quorate:
-        phase = .awaiting(v, deadline: deadline, held: status)
-      case .awaiting(let v, _, _) where status.ringID == v.id:
+      case .awaiting(let v, let deadline, _, let run) where status.ringID == v.id && !status.quorate:
+        phase = .awaiting(v, deadline: deadline, held: status, heuristicsRun: run)
+      case .awaiting(let v, _, _, _) where status.ringID == v.id:
         phase = .decided(v)
         fx.append(.report(status))
       default:
@@ -104,8 +128,12 @@ public struct QuorumDeviceClient: Sendable {
     case .replied(let reply, let now):
       answer(reply, now, &fx)
     case .tick(let now):
-      if case .awaiting(let v, let deadline, let held) = phase, now >= deadline {
+      if case .awaiting(let v, let deadline, let held, _) = phase, now >= deadline {
         decide(v, held: held, &fx)
+      }
+      if let h = settings.heuristics, h.mode == .on, let next = nextRegularRun, now >= next, heuristicsInFlight == nil {
+        nextRegularRun = now + h.interval
+        _ = startHeuristics(timeout: h.timeout, &fx)
       }
       if let until = voteUntil, now >= until, let v = currentView {
         voteUntil = nil
@@ -115,14 +143,34 @@ public struct QuorumDeviceClient: Sendable {
       poll(now, &fx)
     case .runsResourcesChanged(let runs):
       runsResources = runs
+    case .heuristicsFinished(let run, let passed, let now):
+      guard run == heuristicsInFlight else { break }
+      heuristicsInFlight = nil
+      let result: HeuristicsResult = passed ? .pass : .fail
+      let changed = result != heuristicsResult
+      heuristicsResult = result
+      if case .awaiting(let v, let deadline, let held, run?) = phase {
+        phase = .awaiting(v, deadline: deadline, held: held, heuristicsRun: nil)
+        poll(now, &fx)
+      } else if changed {
+        poll(now, &fx)
+      }
     }
     return fx
+  }
+
+  private mutating func startHeuristics(timeout: Duration, _ fx: inout [QuorumDeviceEffect]) -> UInt64? {
+    guard let h = settings.heuristics else { return nil }
+    heuristicsRuns += 1
+    heuristicsInFlight = heuristicsRuns
+    fx.append(.runHeuristics(run: heuristicsRuns, commands: h.commands, timeout: timeout))
+    return heuristicsRuns
   }
 
   private var currentView: View? {
     switch phase {
     case .starting: return nil
-    case .awaiting(let v, _, _), .decided(let v): return v
+    case .awaiting(let v, _, _, _), .decided(let v): return v
     }
   }
 
@@ -133,6 +181,8 @@ public struct QuorumDeviceClient: Sendable {
 
   private mutating func poll(_ now: Duration, _ fx: inout [QuorumDeviceEffect]) {
     guard let v = currentView else { return }
+    // A new view's first request waits for its heuristics (bounded by their sync_timeout and by the deadline).
+    if case .awaiting(_, _, _, _?) = phase { return }
     lastPoll = now
     sequence += 1
     if sent.count >= settings.outstandingMax, let oldest = sent.keys.min() { sent[oldest] = nil }
@@ -140,7 +190,7 @@ public struct QuorumDeviceClient: Sendable {
     fx.append(.send(VoteRequest(
       cluster: settings.cluster, node: settings.node.rawValue, incarnation: settings.incarnation, sequence: sequence,
       view: Self.partition(v), algorithm: settings.algorithm, tieBreaker: settings.tieBreaker,
-      heuristics: .undefined, runsResources: runsResources)))
+      heuristics: heuristicsResult, runsResources: runsResources)))
   }
 
   private mutating func answer(_ reply: VoteReply, _ now: Duration, _ fx: inout [QuorumDeviceEffect]) {
@@ -163,7 +213,7 @@ public struct QuorumDeviceClient: Sendable {
         voteUntil = nil
         fx.append(.castVote(false, view: v.id))
       }
-      if case .awaiting(let v, _, let held) = phase { decide(v, held: held, &fx) }
+      if case .awaiting(let v, _, let held, _) = phase { decide(v, held: held, &fx) }
     case .wait:
       break
     }

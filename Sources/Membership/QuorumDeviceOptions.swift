@@ -34,6 +34,10 @@ public struct QuorumDeviceOptions: Equatable, Sendable {
   public var heuristicsMode: String
   /// `heuristics.exec_NAME: command`, in file order.
   public var heuristicsCommands: [(name: String, command: String)]
+  /// `heuristics.interval`, `timeout` and `sync_timeout` in ms as written (QuorumDeviceHeuristics supplies defaults).
+  public var heuristicsIntervalMs: Int?
+  public var heuristicsTimeoutMs: Int?
+  public var heuristicsSyncTimeoutMs: Int?
 
   /// Equal when they render the same text (line numbers aside).
   public static func == (a: QuorumDeviceOptions, b: QuorumDeviceOptions) -> Bool {
@@ -84,10 +88,23 @@ public struct QuorumDeviceOptions: Equatable, Sendable {
     }
     var mode = "off"
     var commands: [(name: String, command: String)] = []
+    var hInterval: Int?, hTimeout: Int?, hSyncTimeout: Int?
     if let h = s.sections(named: "heuristics").last {
-      for case .pair(let key, let value, _) in h.entries where key.hasPrefix("exec_") {
+      for case .pair(let key, let value, let line) in h.entries where key.hasPrefix("exec_") {
+        guard key.count > 5, QuorumDeviceHeuristics.splitCommand(value) != nil else {
+          throw .invalidValue(
+            line: line, key: key, value: value,
+            expected: "a command (words split as sh does, at most \(QuorumDeviceHeuristics.argumentsMax))")
+        }
         commands.append((String(key.dropFirst(5)), value))
       }
+      guard commands.count <= QuorumDeviceHeuristics.commandsMax else {
+        throw .inconsistent(
+          line: h.line, message: "\(commands.count) heuristics commands (at most \(QuorumDeviceHeuristics.commandsMax))")
+      }
+      if let v = h.value("interval") { hInterval = try int(v, key: "interval", range: 1...3_600_000) }
+      if let v = h.value("timeout") { hTimeout = try int(v, key: "timeout", range: 1...3_600_000) }
+      if let v = h.value("sync_timeout") { hSyncTimeout = try int(v, key: "sync_timeout", range: 1...3_600_000) }
       mode = commands.isEmpty ? "off" : "on"
       if let m = h.value("mode") {
         guard ["off", "on", "sync"].contains(m.value) else {
@@ -98,7 +115,8 @@ public struct QuorumDeviceOptions: Equatable, Sendable {
     }
     return QuorumDeviceOptions(
       section: s, model: model.value, votes: votes, timeoutMs: timeout, syncTimeoutMs: syncTimeout, host: host.value,
-      port: port, algorithm: algorithm, tieBreaker: tieBreaker, heuristicsMode: mode, heuristicsCommands: commands)
+      port: port, algorithm: algorithm, tieBreaker: tieBreaker, heuristicsMode: mode, heuristicsCommands: commands,
+      heuristicsIntervalMs: hInterval, heuristicsTimeoutMs: hTimeout, heuristicsSyncTimeoutMs: hSyncTimeout)
   }
 
   private static func int(_ v: (value: String, line: Int), key: String, range: ClosedRange<Int>)

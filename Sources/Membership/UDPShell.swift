@@ -1,6 +1,7 @@
 import Arbiter
 import NIOCore
 import NIOPosix
+import Processes
 
 /// What the UDP shell reports to its owner (the daemon, a test node), on the shell's event loop.
 public enum MembershipEvent: Sendable {
@@ -48,6 +49,10 @@ public final class MembershipShell: @unchecked Sendable {
   /// The quorum device client and its connection, when corosync.conf configures `quorum.device`.
   private var device: QuorumDeviceClient?
   private var deviceLink: QuorumDeviceLink?
+  /// Heuristics runs still executing (a newer run supersedes an older one without killing it, each ends by its
+  /// timeout); past `heuristicsRunsMax`, a run fails at once instead of spawning more.
+  private var heuristicsRunning = 0
+  private static let heuristicsRunsMax = 4
   public private(set) var datagramsDropped = 0
 
   private init(
@@ -93,7 +98,8 @@ public final class MembershipShell: @unchecked Sendable {
       let cluster = config.totem.clusterName ?? "vigil"
       let settings = QuorumDeviceSettings(
         cluster: cluster, node: me, incarnation: incarnation, algorithm: d.algorithm, tieBreaker: d.tieBreaker,
-        tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1)))
+        tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1)),
+        heuristics: QuorumDeviceHeuristics.from(d, tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1))))
       shell.device = QuorumDeviceClient(settings: settings)
       shell.deviceLink = QuorumDeviceLink(
         loop: loop, host: d.host, port: d.port, key: ArbiterKey(authkey: key.bytes, cluster: cluster),
@@ -211,6 +217,34 @@ public final class MembershipShell: @unchecked Sendable {
       case .send(let request): if !isolated { deviceLink?.send(request) }
       case .castVote(let cast, let view): input(.quorumDeviceVoted(cast: cast, view: view, now: elapsed()))
       case .report(let status): onEvent(.quorumChanged(status))
+      case .runHeuristics(let run, let commands, let timeout): runHeuristics(run, commands, timeout)
+      }
+    }
+  }
+
+  /// Runs the heuristics commands in parallel through the process runner; passed when every one exited 0 in time.
+  private func runHeuristics(_ run: UInt64, _ commands: [[String]], _ timeout: Duration) {
+    guard heuristicsRunning < Self.heuristicsRunsMax else {
+      deviceInput(.heuristicsFinished(run: run, passed: false, now: elapsed()))
+      return
+    }
+    heuristicsRunning += 1
+    Task { [self] in
+      let passed = await withTaskGroup(of: Bool.self) { group in
+        for argv in commands {
+          group.addTask {
+            await ProcessRunner.run(
+              argv[0], Array(argv.dropFirst()), limits: ProcessLimits(timeout: timeout, outputBytesMax: 4096)
+            ).succeeded
+          }
+        }
+        var all = true
+        for await ok in group { all = all && ok }
+        return all
+      }
+      loop.execute {
+        self.heuristicsRunning -= 1
+        self.deviceInput(.heuristicsFinished(run: run, passed: passed, now: self.elapsed()))
       }
     }
   }

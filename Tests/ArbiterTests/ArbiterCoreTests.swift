@@ -94,6 +94,17 @@ extension VoteAnswer {
     #expect(h.ask(2, two, heuristics: .fail, runs: true).isNoVote)
   }
 
+  @Test func sizeComesBeforeHeuristics() {
+    var b = Bench()
+    let all = Bench.view(1, [1, 2, 3])
+    for n: UInt32 in 1...3 { _ = b.ask(n, all, heuristics: .pass) }
+    let pair = Bench.view(2, [1, 2]), single = Bench.view(3, [3])
+    _ = b.ask(1, pair, heuristics: .fail); _ = b.ask(2, pair, heuristics: .fail)
+    _ = b.ask(3, single, heuristics: .pass)
+    #expect(b.ask(1, pair, heuristics: .fail).isVote, "two failing nodes outnumber one passing node")
+    #expect(b.ask(3, single, heuristics: .pass).isNoVote)
+  }
+
   @Test func largerPartitionWins() {
     var b = Bench()
     let all = Bench.view(1, [1, 2, 3])

@@ -1,4 +1,5 @@
 import Foundation
+import TestKit
 import Testing
 
 #if canImport(Glibc)
@@ -6,8 +7,9 @@ import Testing
 #endif
 
 /// Two clusterd nodes and a vigil-arbiter, each in its own network namespace: the nodes' cluster link is a bridge
-/// (br0), their link to the arbiter a second one (br1), so each can be cut apart. Everything started is killed by
-/// pid and every namespace deleted in `stop()`.
+/// (br0), their link to the arbiter a second one (br1), their link to a gateway namespace (10.213.14.100, which
+/// heuristics ping) a third (br2), so each can be cut apart. The quorum device is added with pcs. Everything
+/// started is killed by pid and every namespace deleted in `stop()`.
 final class ArbiterPair: @unchecked Sendable {
   static let ip = "/usr/sbin/ip"
   static var available: Bool {
@@ -15,6 +17,7 @@ final class ArbiterPair: @unchecked Sendable {
       && FileManager.default.isExecutableFile(atPath: TestCluster.bin + "/vigil-arbiter")
       && FileManager.default.fileExists(atPath: "/usr/lib/ocf/resource.d/heartbeat/Dummy")
   }
+  static let gateway = "10.213.14.100"
 
   let dir: String
   let tag = "vat\(getpid() % 100_000)"
@@ -23,11 +26,12 @@ final class ArbiterPair: @unchecked Sendable {
   private var pids: [String: pid_t] = [:]
   private let lock = NSLock()
 
-  init() throws {
+  /// `heuristics`: what follows `heuristics` on `pcs quorum device add` (nil: none).
+  init(heuristics: [String]? = nil) throws {
     var template = Array("/tmp/vigil-arbiter-test-XXXXXX".utf8CString)
     guard let p = mkdtemp(&template) else { throw HarnessError("mkdtemp failed") }
     dir = String(cString: p)
-    do { try build() } catch {
+    do { try build(heuristics: heuristics) } catch {
       stop()
       throw error
     }
@@ -38,26 +42,18 @@ final class ArbiterPair: @unchecked Sendable {
 
   @discardableResult
   func sh(_ args: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: args[0])
-    p.arguments = Array(args.dropFirst())
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw HarnessError("\(args.joined(separator: " ")): \(text)") }
-    return text
+    let r = try TestProcess.run(args[0], Array(args.dropFirst()), timeoutMs: 30_000)
+    guard r.status == 0 else { throw HarnessError("\(args.joined(separator: " ")): \(r.stdout)\(r.stderr)") }
+    return r.stdout
   }
 
-  private func build() throws {
+  private func build(heuristics: [String]?) throws {
     let hub = tag + "hub"
-    for n in [hub, ns("node1"), ns("node2"), ns("arb")] {
+    for n in [hub, ns("node1"), ns("node2"), ns("arb"), ns("gw")] {
       try sh([Self.ip, "netns", "add", n])
       namespaces.append(n)
     }
-    for br in ["br0", "br1"] {
+    for br in ["br0", "br1", "br2"] {
       try sh([Self.ip, "-n", hub, "link", "add", br, "type", "bridge"])
       try sh([Self.ip, "-n", hub, "link", "set", br, "up"])
     }
@@ -66,6 +62,8 @@ final class ArbiterPair: @unchecked Sendable {
       (ns("node1"), "c1", "10.213.12.1", "eth0", "br0"), (ns("node2"), "c2", "10.213.12.2", "eth0", "br0"),
       (ns("node1"), "a1", "10.213.13.1", "eth1", "br1"), (ns("node2"), "a2", "10.213.13.2", "eth1", "br1"),
       (ns("arb"), "a0", "10.213.13.100", "eth0", "br1"),
+      (ns("node1"), "g1", "10.213.14.1", "eth2", "br2"), (ns("node2"), "g2", "10.213.14.2", "eth2", "br2"),
+      (ns("gw"), "g0", Self.gateway, "eth0", "br2"),
     ]
     for (n, hubEnd, addr, dev, br) in ends {
       try sh([Self.ip, "-n", hub, "link", "add", hubEnd, "type", "veth", "peer", "name", dev, "netns", n])
@@ -78,24 +76,14 @@ final class ArbiterPair: @unchecked Sendable {
     for (i, n) in names.enumerated() {
       conf += "    node {\n        ring0_addr: 10.213.12.\(i + 1)\n        name: \(n)\n        nodeid: \(i + 1)\n    }\n"
     }
-    conf += """
-      }
-      quorum {
-          provider: corosync_votequorum
-
-          device {
-              model: net
-              votes: 1
-
-              net {
-                  algorithm: ffsplit
-                  host: 10.213.13.100
-              }
-          }
-      }
-
-      """
+    conf += "}\nquorum {\n    provider: corosync_votequorum\n}\n"
     try conf.write(toFile: dir + "/corosync.conf", atomically: true, encoding: .utf8)
+    var add = [
+      TestCluster.bin + "/pcs", "--corosync_conf", dir + "/corosync.conf", "quorum", "device", "add", "model", "net",
+      "host=10.213.13.100", "algorithm=ffsplit",
+    ]
+    if let heuristics { add += ["heuristics"] + heuristics }
+    try sh(add)
     var key = [UInt8](repeating: 0, count: 256)
     for i in key.indices { key[i] = UInt8.random(in: 0...255) }
     try FileManager.default.createDirectory(atPath: dir + "/keys", withIntermediateDirectories: true)
@@ -139,7 +127,7 @@ final class ArbiterPair: @unchecked Sendable {
     waitpid(pid, &status, 0)
   }
 
-  /// Cuts (or restores) a node's cluster link ("c") or arbiter link ("a").
+  /// Cuts (or restores) a node's cluster link ("c"), arbiter link ("a") or gateway link ("g").
   func setLink(_ kind: String, _ node: String, up: Bool) throws {
     try sh([Self.ip, "-n", tag + "hub", "link", "set", kind + String(node.last!), up ? "up" : "down"])
   }
@@ -153,21 +141,28 @@ final class ArbiterPair: @unchecked Sendable {
 
   func pcs(_ node: String, _ args: [String]) async -> TestCluster.Run {
     let socket = socket(node)
-    return (try? await blocking {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: TestCluster.bin + "/pcs")
-      p.arguments = args
-      var env = ProcessInfo.processInfo.environment
-      env["VIGIL_SOCKET"] = socket
-      p.environment = env
-      let out = Pipe()
-      p.standardOutput = out
-      p.standardError = FileHandle.nullDevice
-      try p.run()
-      let o = out.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      return TestCluster.Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: "")
-    }) ?? TestCluster.Run(status: -1, stdout: "", stderr: "")
+    return (try? await blocking { try TestCluster.runTool("pcs", socket: socket, args) })
+      ?? TestCluster.Run(status: -1, stdout: "", stderr: "")
+  }
+
+  /// Starts the arbiter and both nodes, waits until both count the arbiter's vote, and creates the group web
+  /// (VIP, service: Dummy) with stonith off and stickiness 1; returns when it runs on one node.
+  func startWithGroup() async throws {
+    try startArbiter()
+    for n in names { try start(n) }
+    #expect(await eventually(timeoutS: 60) {
+      for n in names where !(await countsDeviceVote(n)) { return false }
+      return true
+    }, "both nodes join and count the arbiter's vote")
+    for args in [
+      ["property", "set", "stonith-enabled=false"], ["resource", "defaults", "update", "resource-stickiness=1"],
+      ["resource", "create", "VIP", "ocf:heartbeat:Dummy", "op", "monitor", "interval=1s", "--group", "web"],
+      ["resource", "create", "service", "ocf:heartbeat:Dummy", "op", "monitor", "interval=1s", "--group", "web"],
+    ] {
+      let r = await pcs("node1", args)
+      try #require(r.status == 0, "pcs \(args.joined(separator: " "))")
+    }
+    #expect(await eventually(timeoutS: 30) { running("VIP").count == 1 && running("service") == running("VIP") })
   }
 
   func isQuorate(_ node: String) async -> Bool { await pcs(node, ["status"]).stdout.contains("partition with quorum") }
@@ -182,12 +177,7 @@ final class ArbiterPair: @unchecked Sendable {
   }
 
   func eventually(timeoutS: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(timeoutS)
-    while Date() < deadline {
-      if await condition() { return true }
-      try? await Task.sleep(for: .milliseconds(100))
-    }
-    return await condition()
+    await TestCluster.eventually(timeoutS: timeoutS, condition)
   }
 }
 
@@ -236,21 +226,7 @@ final class OverlapSampler: @unchecked Sendable {
   func cutLeavesOneSideRunningAndTheArbitersDeathIsSurvived() async throws {
     let pair = try ArbiterPair()
     defer { pair.stop() }
-    try pair.startArbiter()
-    for n in pair.names { try pair.start(n) }
-    #expect(await pair.eventually(timeoutS: 60) {
-      for n in pair.names where !(await pair.countsDeviceVote(n)) { return false }
-      return true
-    }, "both nodes join and count the arbiter's vote")
-    for args in [
-      ["property", "set", "stonith-enabled=false"], ["resource", "defaults", "update", "resource-stickiness=1"],
-      ["resource", "create", "VIP", "ocf:heartbeat:Dummy", "op", "monitor", "interval=1s", "--group", "web"],
-      ["resource", "create", "service", "ocf:heartbeat:Dummy", "op", "monitor", "interval=1s", "--group", "web"],
-    ] {
-      let r = await pair.pcs("node1", args)
-      try #require(r.status == 0, "pcs \(args.joined(separator: " "))")
-    }
-    #expect(await pair.eventually(timeoutS: 30) { pair.running("VIP").count == 1 && pair.running("service") == pair.running("VIP") })
+    try await pair.startWithGroup()
     let owner = try #require(pair.running("VIP").first)
     let sampler = OverlapSampler(pair)
     sampler.start()
@@ -278,6 +254,36 @@ final class OverlapSampler: @unchecked Sendable {
     }, "the arbiter is back: both count its vote again")
     sampler.stop()
     print("arbiter_pair_cut double_run_ms_max=\(Int(sampler.overlapMsMax)) owner=\(owner)")
+    #expect(sampler.overlapMsMax == 0, "the group ran on both nodes for \(sampler.overlapMsMax) ms")
+  }
+
+  static var pingAvailable: Bool { ArbiterPair.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/ping") }
+
+  /// Heuristics (mode sync: run on each membership change) ping the gateway. The owner of the group loses its
+  /// gateway, then the cluster link: the even split goes to the other node, whose ping still passes, and the group
+  /// moves there without ever running on both.
+  @Test(.enabled(if: pingAvailable, "needs root, ip, ping (iputils-ping), resource-agents (Dummy) and vigil-arbiter"))
+  func theNodeThatLosesItsGatewayLosesTheTie() async throws {
+    let pair = try ArbiterPair(heuristics: ["mode=sync", "exec_ping=/usr/bin/ping -q -c 1 -W 1 \(ArbiterPair.gateway)"])
+    defer { pair.stop() }
+    let conf = try String(contentsOfFile: pair.dir + "/corosync.conf", encoding: .utf8)
+    #expect(conf.contains("        heuristics {\n            exec_ping: /usr/bin/ping -q -c 1 -W 1 \(ArbiterPair.gateway)\n            mode: sync\n"), "\(conf)")
+    try await pair.startWithGroup()
+    let owner = try #require(pair.running("VIP").first)
+    let other = pair.names.first { $0 != owner }!
+    let sampler = OverlapSampler(pair)
+    sampler.start()
+    defer { sampler.stop() }
+
+    try pair.setLink("g", owner, up: false)
+    try pair.setLink("c", "node2", up: false)
+    #expect(await pair.eventually(timeoutS: 20) {
+      pair.running("VIP") == [other] && pair.running("service") == [other]
+    }, "the group moves to \(other), which still reaches the gateway")
+    let quorate = await pair.names.asyncFilter { await pair.isQuorate($0) }
+    #expect(quorate == [other], "only the side passing its heuristics keeps quorum: \(quorate)")
+    sampler.stop()
+    print("arbiter_heuristics_cut double_run_ms_max=\(Int(sampler.overlapMsMax)) owner=\(owner) winner=\(other)")
     #expect(sampler.overlapMsMax == 0, "the group ran on both nodes for \(sampler.overlapMsMax) ms")
   }
 }

@@ -173,11 +173,16 @@ final class TestCluster: @unchecked Sendable {
   }
 
   func toolNow(_ name: String, _ node: String, _ args: [String]) throws -> Run {
+    try Self.runTool(name, socket: socket(node), args)
+  }
+
+  /// Runs one of our tools against the clusterd listening on `socket`.
+  static func runTool(_ name: String, socket: String, _ args: [String]) throws -> Run {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: Self.bin + "/" + name)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
-    env["VIGIL_SOCKET"] = socket(node)
+    env["VIGIL_SOCKET"] = socket
     p.environment = env
     let out = Pipe()
     let err = Pipe()
@@ -203,6 +208,10 @@ final class TestCluster: @unchecked Sendable {
   }
 
   func eventually(timeoutS: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    try await Self.eventually(timeoutS: timeoutS, condition)
+  }
+
+  static func eventually(timeoutS: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeoutS)
     while Date() < deadline {
       if try await condition() { return true }

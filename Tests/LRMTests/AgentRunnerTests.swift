@@ -36,6 +36,19 @@ import Testing
     #expect(after.code == .ocf(.notRunning))
   }
 
+  /// A fence agent that exits without reading its stdin (it failed early): the call ends with its exit code; the
+  /// daemon neither dies of SIGPIPE nor traps on the pipe. The input is larger than a pipe's buffer so the write
+  /// cannot complete before the program exits.
+  @Test func anAgentThatIgnoresItsStdinStillEndsCleanly() async {
+    let invocation = Invocation(
+      executable: "/bin/sh", arguments: ["-c", "exit 1"], environment: [],
+      standardInput: String(repeating: "x", count: 256 * 1024))
+    for _ in 0..<10 {
+      let result = await runner.execute(invocation, timeout: .seconds(120), bytesMax: 4096)
+      #expect(result.code?.ocf == .genericError, "\(result.summary)")
+    }
+  }
+
   @Test func ocfEnvironmentReachesTheAgent() async throws {
     let dir = TempDir("env")
     defer { dir.remove() }

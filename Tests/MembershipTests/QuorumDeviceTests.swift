@@ -3,7 +3,7 @@ import Testing
 
 @testable import Membership
 
-private let deviceConf = """
+let deviceConf = """
   totem {
       version: 2
       cluster_name: pair
@@ -36,18 +36,20 @@ private let deviceConf = """
 
 /// Feeds a Votequorum and a QuorumDeviceClient as the native shell does (the core's quorum states pass through the
 /// client; its votes go back into votequorum).
-private struct DeviceNode {
+struct DeviceNode {
   var vq: Votequorum
   var client: QuorumDeviceClient
   var reported: [QuorumStatus] = []
   var sent: [VoteRequest] = []
+  var heuristicsRuns: [(run: UInt64, timeout: Duration)] = []
 
   init(_ me: UInt32, config: CorosyncConfig) throws {
     let vc = try VotequorumConfig(nodes: config.nodes, options: config.quorum!)
     vq = Votequorum(config: vc, me: NodeID(me))
     let d = config.quorum!.device!
     client = QuorumDeviceClient(settings: QuorumDeviceSettings(
-      cluster: "pair", node: NodeID(me), incarnation: 1, algorithm: d.algorithm, tieBreaker: d.tieBreaker, tokenMs: 400))
+      cluster: "pair", node: NodeID(me), incarnation: 1, algorithm: d.algorithm, tieBreaker: d.tieBreaker, tokenMs: 400,
+      heuristics: QuorumDeviceHeuristics.from(d, tokenMs: 400)))
   }
 
   mutating func run(_ input: QuorumDeviceInput) {
@@ -55,6 +57,7 @@ private struct DeviceNode {
       switch e {
       case .send(let r): sent.append(r)
       case .report(let s): reported.append(s)
+      case .runHeuristics(let run, _, let timeout): heuristicsRuns.append((run, timeout))
       case .castVote(let cast, let view):
         if view == vq.ringID && vq.setDeviceVote(cast) { run(.quorumComputed(vq.status(), now: .zero)) }
       }

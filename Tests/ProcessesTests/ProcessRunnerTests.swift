@@ -22,6 +22,17 @@ import Testing
     #expect(outcome.stdout == "line\n")
   }
 
+  /// A program that exits without reading its stdin: the write fails (the pipe's reader is gone) or is cut short,
+  /// and the run still ends with the program's status, the pipe closed, nothing trapped. The input is larger than a
+  /// pipe's buffer so the write cannot complete before the program exits.
+  @Test func aProgramThatIgnoresItsInputStillEndsCleanly() async {
+    for _ in 0..<20 {
+      let outcome = await ProcessRunner.run(
+        "sh", ["-c", "exit 4"], input: [UInt8](repeating: 65, count: 256 * 1024), limits: limits)
+      #expect((outcome.status, outcome.timedOut) == (4, false))
+    }
+  }
+
   /// Killed by SIGKILL (status 137): the program did not run its 600 s.
   @Test func theDeadlineKillsAHungProgram() async {
     let outcome = await ProcessRunner.run("sleep", ["600"], limits: ProcessLimits(timeout: .milliseconds(300)))

@@ -78,12 +78,10 @@ public enum ProcessRunner {
     let outcome = await withTaskGroup(of: ProcessOutcome?.self) { group in
       group.addTask {
         do {
-          // Without input, no stdin writer at all: swift-subprocess traps in a writer's deinit when its
-          // descriptor was left open (seen when the program exited without reading an empty stdin).
           let result =
             input.isEmpty
-            ? try await spawn(executable, arguments, options, NoInput.none, shared, bytesMax)
-            : try await spawn(executable, arguments, options, ArrayInput.array(input), shared, bytesMax)
+            ? try await spawn(executable, arguments, options, shared, bytesMax)
+            : try await spawn(executable, arguments, options, feeding: input, shared, bytesMax)
           let status: Int32 =
             switch result.terminationStatus {
             case .exited(let code): code
@@ -139,12 +137,12 @@ public enum ProcessRunner {
     return box.withLock { $0! }
   }
 
-  private static func spawn<Input: InputProtocol>(
-    _ executable: Executable, _ arguments: [String], _ options: PlatformOptions, _ input: Input,
-    _ shared: RunState, _ bytesMax: Int
+  /// A run without stdin (it reads end of file at once).
+  private static func spawn(
+    _ executable: Executable, _ arguments: [String], _ options: PlatformOptions, _ shared: RunState, _ bytesMax: Int
   ) async throws -> (terminationStatus: TerminationStatus, closureResult: ([UInt8], [UInt8])) {
     let result = try await Subprocess.run(
-      executable, arguments: Arguments(arguments), platformOptions: options, input: input,
+      executable, arguments: Arguments(arguments), platformOptions: options, input: .none,
       output: .sequence, error: .sequence
     ) { execution in
       shared.leader.store(execution.processIdentifier.value, ordering: .releasing)
@@ -154,6 +152,35 @@ public enum ProcessRunner {
     }
     return (result.terminationStatus, result.closureResult)
   }
+
+  /// A run fed `input` on stdin, written here rather than by swift-subprocess's own input task: that task skips
+  /// closing the pipe when its write fails or is cancelled (the program exited without reading), and the library
+  /// traps on the unclosed descriptor ("FileDescriptor ... was not closed"). Here a failed write is the program's
+  /// business (it chose not to read), and the writer is always finished.
+  private static func spawn(
+    _ executable: Executable, _ arguments: [String], _ options: PlatformOptions, feeding input: [UInt8],
+    _ shared: RunState, _ bytesMax: Int
+  ) async throws -> (terminationStatus: TerminationStatus, closureResult: ([UInt8], [UInt8])) {
+    let result = try await Subprocess.run(
+      executable, arguments: Arguments(arguments), platformOptions: options, input: .inputWriter,
+      output: .sequence, error: .sequence
+    ) { execution in
+      shared.leader.store(execution.processIdentifier.value, ordering: .releasing)
+      ignoreBrokenPipes
+      let writer = execution.standardInputWriter
+      async let out = collect(execution.standardOutput, bytesMax: bytesMax)
+      async let err = collect(execution.standardError, bytesMax: bytesMax)
+      _ = try? await writer.write(input)
+      try? await writer.finish()
+      return (try await out, try await err)
+    }
+    return (result.terminationStatus, result.closureResult)
+  }
+
+  /// A write to a program that closed its stdin must fail with EPIPE, not kill this process with SIGPIPE. Process
+  /// wide, set once; harmless to the programs run here: swift-subprocess resets every signal to its default in the
+  /// child before exec.
+  private static let ignoreBrokenPipes: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
   /// Reads a stream to its end, keeping its first `bytesMax` bytes.
   static func collect(_ stream: SubprocessOutputSequence, bytesMax: Int) async throws -> [UInt8] {

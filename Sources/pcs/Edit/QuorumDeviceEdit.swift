@@ -125,6 +125,32 @@ enum QuorumDeviceEdit {
     return out
   }
 
+  /// A section's options in file order (a repeated key: its last value, at its first place).
+  static func pairs(_ s: ConfSection) -> [(String, String)] {
+    var out: [(String, String)] = []
+    for case .pair(let k, let v, _) in s.entries {
+      if let i = out.firstIndex(where: { $0.0 == k }) { out[i].1 = v } else { out.append((k, v)) }
+    }
+    return out
+  }
+
+  /// pcs's update of an option list: a given key keeps its place with its new value (an empty value removes it),
+  /// keys not there yet follow, sorted.
+  static func merged(_ current: [(String, String)], _ updates: [(String, String)]) -> [(String, String)] {
+    var values: [String: String] = [:]
+    for (k, v) in updates { values[k] = v }
+    var out: [(String, String)] = []
+    for (k, v) in current {
+      guard let new = values.removeValue(forKey: k) else {
+        out.append((k, v))
+        continue
+      }
+      if !new.isEmpty { out.append((k, new)) }
+    }
+    for k in values.keys.sorted() where !values[k]!.isEmpty { out.append((k, values[k]!)) }
+    return out
+  }
+
   static func add(_ root: ConfSection, _ a: Arguments, nodeCount: Int) throws(PcsFailure) -> ConfSection {
     if device(of: root) != nil { throw .legacy("quorum device is already defined") }
     var root = root
@@ -140,30 +166,29 @@ enum QuorumDeviceEdit {
     guard var d = device(of: root), let q = quorumIndex(root), case .section(var quorum) = root.entries[q] else {
       throw .legacy("no quorum device is defined in this cluster")
     }
-    var generic = options(d)
-    for (k, v) in a.generic { generic[k] = v.isEmpty ? nil : v }
-    let modelName = generic["model"] ?? "net"
-    var net = options(d.sections(named: modelName).last ?? ConfSection(name: modelName))
-    for (k, v) in a.modelOptions { net[k] = v.isEmpty ? nil : v }
-    if a.modelOptions.contains(where: { $0.0 == "algorithm" }) { generic["votes"] = net["algorithm"] == "ffsplit" ? "1" : nil }
-    var heuristics = d.sections(named: "heuristics").last.map(options)
+    var genericUpdates = a.generic
+    let modelName = options(d)["model"] ?? "net"
+    let oldNet = d.sections(named: modelName).last ?? ConfSection(name: modelName)
+    let net = merged(pairs(oldNet), a.modelOptions)
+    if a.modelOptions.contains(where: { $0.0 == "algorithm" }) {
+      genericUpdates.append(("votes", net.last { $0.0 == "algorithm" }?.1 == "ffsplit" ? "1" : ""))
+    }
+    var heuristics = d.sections(named: "heuristics").last.map(pairs)
     if let h = a.heuristics {
-      var cur = heuristics ?? [:]
-      for (k, v) in h { cur[k] = v.isEmpty ? nil : v }
+      let cur = merged(heuristics ?? [], h)
       heuristics = cur.isEmpty ? nil : cur
     }
-    d = ConfSection(name: "device")
-    for k in generic.keys.sorted() where k != "model" && k != "votes" { d.append(k, generic[k]!) }
-    d.append("model", modelName)
-    if let v = generic["votes"] { d.append("votes", v) }
+    var device = ConfSection(name: "device")
+    for (k, v) in merged(pairs(d), genericUpdates) { device.append(k, v) }
     var ns = ConfSection(name: modelName)
-    for k in net.keys.sorted() { ns.append(k, net[k]!) }
-    d.append(ns)
+    for (k, v) in net { ns.append(k, v) }
+    device.append(ns)
     if let heuristics {
       var hs = ConfSection(name: "heuristics")
-      for k in heuristics.keys.sorted() { hs.append(k, heuristics[k]!) }
-      d.append(hs)
+      for (k, v) in heuristics { hs.append(k, v) }
+      device.append(hs)
     }
+    d = device
     quorum.entries = quorum.entries.map { if case .section(let s) = $0, s.name == "device" { return .section(d) } else { return $0 } }
     var root = root
     root.entries[q] = .section(quorum)
