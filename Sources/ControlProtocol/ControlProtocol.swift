@@ -9,8 +9,10 @@ public enum ControlRequest: Codable, Sendable, Equatable {
   /// The whole live CIB (configuration + status) as XML.
   case getCIB
   /// Replaces the CIB with `xml`, written by the DC. `baseEpoch` is the `admin_epoch.epoch` the edit started
-  /// from: if the configuration changed meanwhile, the request is refused (never a lost update).
-  case replaceCIB(xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
+  /// from: if the configuration changed meanwhile, the request is refused (never a lost update). `baseDigest`
+  /// (`ConfigurationDigest`) of the configuration the edit started from, when the client gives it: the DC refuses
+  /// the edit unless its live configuration is that one (an equal epoch can hide a different configuration).
+  case replaceCIB(xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64, baseDigest: String? = nil)
   /// What `pcs status` needs besides the CIB: DC, quorum, daemons, cluster name.
   case status
   /// Forgets failures (`cleanup`) or the whole operation history (`refresh`) of a resource (nil = all).

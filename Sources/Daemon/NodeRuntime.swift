@@ -131,7 +131,7 @@ final class NodeRuntime {
     case .timer(let atMs): feed(.timerFired(atMs: atMs, at: now()))
     case .fenced(let node, let success): feed(.fencingCompleted(node: node, success: success, at: now()))
     case .shutdownRequested: feed(.shutdownRequested(at: now()))
-    case .stopOrphans: feed(.started(at: now()))
+    case .stopOrphans: started()
     }
   }
 
@@ -209,6 +209,10 @@ final class NodeRuntime {
       backend?.broadcast(WireFraming.encode(message))
     case .runLocally(let call):
       if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(OperationKey(call)) dropped") }
+    case .recordMayRun(let resource):
+      recordMayRun(resource)
+    case .rewriteMayRun(let resources):
+      rewriteMayRun(resources)
     case .cancelLocally(let key):
       if case .dropped = lrmRequests.yield(.cancel(key)) { logger.error("LRM request queue full: cancel of \(key) dropped") }
     case .persist(let cib, let term):

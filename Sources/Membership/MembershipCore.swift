@@ -10,7 +10,7 @@ public struct MembershipCore: Sendable {
   public let me: Member
   public private(set) var view: View
   public private(set) var votequorum: Votequorum
-  private var now: Duration = .zero
+  var now: Duration = .zero
 
   private var lifecycle = Lifecycle.notStarted
   /// The node left: every later input is ignored.
@@ -30,6 +30,8 @@ public struct MembershipCore: Sendable {
   /// This node's own proposal, while it collects acknowledgements.
   private var proposal: ProposalState? { if case .frozen(_, let p) = agreement { p } else { nil } }
   private var changeNeededSince: Duration?
+  /// Per peer this node still hears both ways, its refusals to leave it out of a view (`mayExclude`).
+  private var refusals: [NodeID: Refusal] = [:]
   private var lastInstall: Install?
   private var lastInstallResent: [NodeID: Duration] = [:]
   /// When this node, as coordinator, installed `lastInstall`.
@@ -44,24 +46,28 @@ public struct MembershipCore: Sendable {
   private var buffer: [UInt64: OrderedEntry] = [:]
   public private(set) var received: UInt64 = 0
   public private(set) var delivered: UInt64 = 0
-  private var stableKnown: UInt64 = 0
+  var stableKnown: UInt64 = 0
   private var lastReported: UInt64 = 0
   // As a sender
   private var outgoing = OutgoingMessages()
   private var reassembly: Reassembly
-  private var unordered: [(seq: UInt64, payload: [UInt8])] = []
+  var unordered: [(seq: UInt64, payload: [UInt8])] = []
   private var nextSenderSequence: UInt64 = 1
   private var lastDataSent: Duration = .zero
   private var lastDataProgress: Duration = .zero
+  /// When this member's receipt or delivery point last advanced, and when it last asked the coordinator for the
+  /// stable point (`askForStablePoint`).
+  private var lastOrderedProgress: Duration = .zero
+  private var lastStableQuery: Duration = .zero
   /// The highest sequence number the coordinator gave one of its own messages.
-  private var ownOrderedUpTo: UInt64 = 0
+  var ownOrderedUpTo: UInt64 = 0
   /// Messages handed to the coordinator in a view that ended before they were ordered and delivered.
   public private(set) var abortedBroadcasts = 0
   /// Install messages ignored because they contradicted this node's own acknowledgement (never seen in simulation).
   public private(set) var inconsistentInstalls = 0
 
   // As the view's coordinator (sequencer)
-  private var coordinator: Coordinator?
+  var coordinator: Coordinator?
 
   public init(config: MembershipConfig) {
     self.config = config
@@ -168,9 +174,24 @@ public struct MembershipCore: Sendable {
     if coordinator != nil {
       retransmitInstall(&fx)
       coordinatorRetransmit(&fx)
+    } else {
+      askForStablePoint(&fx)
     }
     if unordered.isEmpty { pumpSendQueue(&fx) }
     fx.append(.scheduleTick(after: timing.tickInterval))
+  }
+
+  /// The coordinator announces a new stable point once, when it advances; a member that lost that packet holds
+  /// messages it may not deliver until the next message is ordered, and when nothing else is sent (the last
+  /// messages before a quiet period: a join's hellos) it would wait forever. A member that has waited a
+  /// retransmit interval with undelivered messages asks again: an acknowledgement marked as a gap, which the
+  /// coordinator answers with what the member lacks or, if it lacks nothing, with the stable point.
+  private mutating func askForStablePoint(_ fx: inout [MembershipEffect]) {
+    let wait = config.timing.dataRetransmit
+    guard !frozen, delivered < received, now - lastOrderedProgress >= wait, now - lastStableQuery >= wait else { return }
+    lastStableQuery = now
+    let ack = OrderedAck(view: view.id, received: received, gap: true)
+    fx.append(.send(Packet(from: me, message: .orderedAck(ack)), to: [view.id.coordinator]))
   }
 
   private var reportableReceived: UInt64 { if case .frozen(let r, _) = agreement { r } else { received } }
@@ -192,8 +213,41 @@ public struct MembershipCore: Sendable {
   }
 
   /// A member showed (by a packet naming the view) that it installed the coordinator's current view.
-  private mutating func noteInstalled(_ from: Member, view id: ViewID) {
+  mutating func noteInstalled(_ from: Member, view id: ViewID) {
     if coordinator != nil, id == view.id, view.contains(from) { installConfirmed.insert(from.id) }
+  }
+
+  /// Whether this node agrees to a view of `members` that leaves out peers it still hears both ways (they are in
+  /// its `mutualMembers`). Totem's rule: a processor that still receives another's messages does not agree to a
+  /// ring without it; only a failed set everyone reached, by its consensus timeout, is left out. Here: such a peer
+  /// may be left out only once this node has refused to for a consensus timeout AND the heartbeats show a link
+  /// broken (one way suffices) between that peer and a proposed member with a lower id. The first condition keeps
+  /// live nodes in through the moments where the proposer has not heard them yet (a node restarting hears the
+  /// cluster one peer at a time); the second settles a persistent one-way cut on one view, the same everywhere,
+  /// instead of alternating between the two sides of the cut. A peer out of every quorate view keeps no lease
+  /// either way: the proof of contact it needs (`QuorumContact`) comes only from heartbeats naming its own view.
+  private mutating func mayExclude(from members: [Member]) -> Bool {
+    let kept = Set(members.map(\.id))
+    let heard = mutualMembers().map(\.id).filter { $0 != me.id && !kept.contains($0) }
+    var agree = true
+    for id in heard {
+      var r = refusals[id] ?? Refusal(since: now, last: now)
+      if now - r.last > config.timing.consensusTimeout { r.since = now }
+      r.last = now
+      refusals[id] = r
+      let brokenWithLower = kept.contains { $0 < id && !linked($0, id) }
+      if now - r.since < config.timing.consensusTimeout || !brokenWithLower { agree = false }
+    }
+    return agree
+  }
+
+  /// Both `a` and `b` say, in their latest heartbeats heard here, that they hear the other.
+  private func linked(_ a: NodeID, _ b: NodeID) -> Bool {
+    func hears(_ x: NodeID, _ y: NodeID) -> Bool {
+      if x == me.id { return heardPeers().contains(y) }
+      return peers[x]?.hears.contains(y) ?? false
+    }
+    return hears(a, b) && hears(b, a)
   }
 
   private func heardPeers() -> [NodeID] {
@@ -205,14 +259,23 @@ public struct MembershipCore: Sendable {
 
   // MARK: membership
 
-  /// Who this node believes should form the view: itself plus every peer heard recently that also hears it.
-  private func desiredMembers() -> [Member] {
+  /// Itself plus every peer heard recently that also hears it.
+  private func mutualMembers() -> [Member] {
     var out = [me]
     for id in config.nodes where id != me.id {
       guard let p = peers[id], !p.left, p.hearsMe, now - p.lastHeard < config.timing.failTimeout else { continue }
       out.append(Member(id, incarnation: p.incarnation))
     }
     return out.sorted()
+  }
+
+  /// Who this node believes should form the view: the mutual members, less each one whose link (either way, as
+  /// the heartbeats tell) with a lower member kept is broken. Under a one-way cut every node that hears both sides
+  /// then wants the same view: the lower side's (`mayExclude` agrees to leave the higher side out).
+  private func desiredMembers() -> [Member] {
+    var kept: [Member] = []
+    for m in mutualMembers() where m.id == me.id || kept.allSatisfy({ linked($0.id, m.id) }) { kept.append(m) }
+    return kept
   }
 
   private mutating func evaluateMembership(_ fx: inout [MembershipEffect]) {
@@ -228,8 +291,16 @@ public struct MembershipCore: Sendable {
     // (the lowest node may see the cluster differently).
     let lowest = desired[0].id == me.id
     let waitedTooLong = now - changeNeededSince! >= config.timing.consensusTimeout
-    guard lowest || waitedTooLong else { return }
+    guard lowest || waitedTooLong else {
+      // This node's own proposal no longer matches whom it hears, and another node now proposes: stop pressing
+      // the members to leave out peers they hear (`mayExclude`).
+      if case .frozen(let frozenReceived, let p?) = agreement, p.members != desired {
+        agreement = .frozen(received: frozenReceived, proposal: nil)
+      }
+      return
+    }
     if let p = proposal, p.members == desired { return }
+    guard mayExclude(from: desired) else { return }  // it holds its own proposals to the rule it applies to others'
     if waitedTooLong { changeNeededSince = now }
     startProposal(desired, &fx)
   }
@@ -306,7 +377,9 @@ public struct MembershipCore: Sendable {
     unordered = []
     nextSenderSequence = 1
     ownOrderedUpTo = 0
+    lastOrderedProgress = now
     changeNeededSince = nil
+    refusals = [:]
     coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
     votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
     contact.viewInstalled(v.members)
@@ -348,6 +421,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func onHeartbeat(_ from: Member, _ hb: Heartbeat, _ fx: inout [MembershipEffect]) {
     peers[from.id]?.hearsMe = hb.hears.contains(me.id)
+    peers[from.id]?.hears = hb.hears
     contact.received(hb, from: from, me: me, view: view.id, nowMs: now.wholeMilliseconds)
     peers[from.id]?.reportedView = hb.view
     peers[from.id]?.reportedAcked = hb.acked
@@ -373,6 +447,7 @@ public struct MembershipCore: Sendable {
     else { return }
     if let h = highestAcked, prop.view < h { return }
     if highestAcked != prop.view {
+      guard mayExclude(from: prop.members) else { return }
       if case .frozen(let frozenReceived, let mine?) = agreement, mine.id < prop.view {
         agreement = .frozen(received: frozenReceived, proposal: nil)
       }
@@ -393,7 +468,7 @@ public struct MembershipCore: Sendable {
 
   // MARK: ordered broadcast, sender side
 
-  private mutating func pumpSendQueue(_ fx: inout [MembershipEffect]) {
+  mutating func pumpSendQueue(_ fx: inout [MembershipEffect]) {
     guard lifecycle != .notStarted, !frozen, outgoing.hasFragment, unordered.count < config.limits.senderWindowMax else {
       return
     }
@@ -434,114 +509,9 @@ public struct MembershipCore: Sendable {
     }
   }
 
-  // MARK: ordered broadcast, coordinator side
-
-  private mutating func onData(_ from: Member, _ d: DataBatch, _ fx: inout [MembershipEffect]) {
-    noteInstalled(from, view: d.view)
-    guard var c = coordinator, d.view == view.id, !frozen, view.contains(from) else { return }
-    coordinator = nil  // edit a unique copy: the log must not be copied on every append
-    var expected = c.expectedSender[from.id] ?? 1
-    var fresh: [OrderedEntry] = []
-    // Members that had everything start their "no progress" clock now.
-    for m in view.members where (c.memberReceived[m.id] ?? 0) >= c.nextSequence - 1 { c.lastProgress[m.id] = now }
-    for (i, payload) in d.payloads.enumerated() {
-      let seq = d.firstSequence + UInt64(i)
-      if seq < expected { continue }
-      if seq > expected { break }  // a gap: the sender retransmits from its oldest unordered message
-      if c.log.count >= config.limits.coordinatorLogMax { break }
-      let entry = OrderedEntry(sequence: c.nextSequence, sender: from.id, senderSequence: seq, payload: payload)
-      c.nextSequence += 1
-      if from.id == me.id { ownOrderedUpTo = entry.sequence }
-      c.log.append(entry)
-      fresh.append(entry)
-      expected += 1
-    }
-    c.expectedSender[from.id] = expected
-    coordinator = c
-    guard !fresh.isEmpty else { return }
-    broadcastOrdered(fresh, to: view.nodeIDs.filter { $0 != me.id }, &fx)
-    onOrdered(OrderedBatch(view: view.id, stable: c.stable, entries: fresh), &fx)
-  }
-
-  private mutating func broadcastOrdered(_ entries: [OrderedEntry], to targets: [NodeID], _ fx: inout [MembershipEffect]) {
-    guard !targets.isEmpty, let c = coordinator else { return }
-    var i = 0
-    while i < entries.count {
-      var bytes = 0
-      var chunk: [OrderedEntry] = []
-      while i < entries.count && (chunk.isEmpty || bytes + entries[i].payload.count <= config.limits.packetPayloadBytesMax) {
-        bytes += entries[i].payload.count + 24
-        chunk.append(entries[i])
-        i += 1
-      }
-      fx.append(.send(Packet(from: me, message: .ordered(OrderedBatch(view: view.id, stable: c.stable, entries: chunk))), to: targets))
-    }
-  }
-
-  private mutating func noteMemberReceived(_ id: NodeID, _ r: UInt64, _ fx: inout [MembershipEffect]) {
-    guard var c = coordinator else { return }
-    coordinator = nil  // edit a unique copy (see onData)
-    if r > c.memberReceived[id] ?? 0 {
-      c.memberReceived[id] = r
-      c.lastProgress[id] = now
-    }
-    var stable = c.nextSequence - 1
-    for m in view.members { stable = min(stable, m.id == me.id ? received : c.memberReceived[m.id] ?? 0) }
-    guard stable > c.stable else {
-      coordinator = c
-      return
-    }
-    c.stable = stable
-    // Everyone has the messages up to `stable`: the log no longer needs them.
-    let drop = Int(stable + 1 - c.logBase)
-    if drop > 0 && (drop >= 1024 || drop * 2 >= c.log.count) {
-      c.log.removeFirst(min(drop, c.log.count))
-      c.logBase += UInt64(drop)
-    }
-    coordinator = c
-    let others = view.nodeIDs.filter { $0 != me.id }
-    if !others.isEmpty {
-      fx.append(.send(Packet(from: me, message: .ordered(OrderedBatch(view: view.id, stable: stable, entries: []))), to: others))
-    }
-    stableKnown = max(stableKnown, stable)
-    deliver(upTo: min(received, stableKnown), &fx)
-    if unordered.isEmpty { pumpSendQueue(&fx) }
-  }
-
-  private mutating func onOrderedAck(_ from: Member, _ a: OrderedAck, _ fx: inout [MembershipEffect]) {
-    guard coordinator != nil, a.view == view.id, view.contains(from) else { return }
-    noteInstalled(from, view: a.view)
-    noteMemberReceived(from.id, a.received, &fx)
-    if a.gap { retransmit(to: from.id, after: a.received, minInterval: config.timing.dataRetransmit / 2, &fx) }
-  }
-
-  private mutating func coordinatorRetransmit(_ fx: inout [MembershipEffect]) {
-    guard let c = coordinator else { return }
-    for m in view.members where m.id != me.id {
-      let r = c.memberReceived[m.id] ?? 0
-      let stuckSince = c.lastProgress[m.id] ?? .zero
-      if r < c.nextSequence - 1 && now - stuckSince >= config.timing.dataRetransmit {
-        retransmit(to: m.id, after: r, minInterval: config.timing.dataRetransmit, &fx)
-      }
-    }
-  }
-
-  private mutating func retransmit(to id: NodeID, after r: UInt64, minInterval: Duration, _ fx: inout [MembershipEffect]) {
-    guard coordinator != nil else { return }
-    if let last = coordinator!.lastRetransmit[id], now - last < minInterval { return }
-    coordinator!.lastRetransmit[id] = now
-    let c = coordinator!
-    let from = max(r + 1, c.logBase)
-    guard from < c.nextSequence else { return }
-    let startIndex = Int(from - c.logBase)
-    let endIndex = min(c.log.count, startIndex + 2048)
-    guard startIndex < endIndex else { return }
-    broadcastOrdered(Array(c.log[startIndex..<endIndex]), to: [id], &fx)
-  }
-
   // MARK: ordered broadcast, member side
 
-  private mutating func onOrdered(_ o: OrderedBatch, _ fx: inout [MembershipEffect]) {
+  mutating func onOrdered(_ o: OrderedBatch, _ fx: inout [MembershipEffect]) {
     guard o.view == view.id else { return }
     var gap = false
     for e in o.entries where e.sequence > received {
@@ -560,7 +530,9 @@ public struct MembershipCore: Sendable {
       lastDataProgress = now
     }
     if o.stable > stableKnown { stableKnown = o.stable }
+    let deliveredBefore = delivered
     deliver(upTo: min(received, stableKnown), &fx)
+    if received > before || delivered > deliveredBefore { lastOrderedProgress = now }
     if received > before || gap {
       if coordinator != nil {
         noteMemberReceived(me.id, received, &fx)
@@ -572,7 +544,7 @@ public struct MembershipCore: Sendable {
     if unordered.isEmpty { pumpSendQueue(&fx) }
   }
 
-  private mutating func deliver(upTo limit: UInt64, _ fx: inout [MembershipEffect]) {
+  mutating func deliver(upTo limit: UInt64, _ fx: inout [MembershipEffect]) {
     while delivered < limit {
       let seq = delivered + 1
       guard let e = buffer.removeValue(forKey: seq) else {

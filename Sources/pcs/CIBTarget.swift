@@ -39,9 +39,10 @@ enum CIBTarget {
     var attempt = 0
     while true {
       var cib = try load(global)
+      let base = cib
       let result = try edit(&cib)
       do {
-        try store(cib, global: global)
+        try store(cib, base: base, global: global)
         return result
       } catch {
         attempt += 1
@@ -54,8 +55,8 @@ enum CIBTarget {
 
   /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since
   /// it was read, so a concurrent edit is never lost).
-  static func store(_ cib: CIBElement, global: GlobalOptions) throws(PcsFailure) {
-    guard let path = global.file else { return try LiveCIB.replace(cib) }
+  static func store(_ cib: CIBElement, base: CIBElement, global: GlobalOptions) throws(PcsFailure) {
+    guard let path = global.file else { return try LiveCIB.replace(cib, base: base) }
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)

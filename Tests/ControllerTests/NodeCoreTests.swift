@@ -112,4 +112,30 @@ import Testing
     #expect(sim.holders("ip") == ["node3"])
     #expect(sim.overlaps.isEmpty, "\(sim.overlaps)")
   }
+
+  /// The same epoch reached along another history (a lost partition's unacknowledged change) is not the base the
+  /// live configuration grew from: an edit of it is refused, or it would drop the live configuration's changes.
+  @Test func aReplaceIsRefusedWhenItsBaseConfigurationDiffersAtTheSameEpoch() throws {
+    var sim = NodeSimulation(nodeCount: 3, cib: try simulationCIB())
+    for i in 0..<3 { sim.start(i) }
+    sim.installView([0, 1, 2])
+    sim.run(forMs: 3_000)
+    let live = try #require(sim.machines[0].core).cib
+    let v = try CIBVersion(of: live)
+    // What a client read and edited: the live CIB as getCIB serves it, parsed back (its digest is the live one's).
+    let read = try CIBXML.parse(CIBXML.serialize(live))
+    #expect(ConfigurationDigest.of(read) == ConfigurationDigest.of(live))
+
+    let otherBase = try simulationCIB(constraints: "<rsc_location id=\"l0\" rsc=\"grp\" node=\"node2\" score=\"50\"/>")
+    let edited = try simulationCIB(constraints: "<rsc_location id=\"l1\" rsc=\"grp\" node=\"node3\" score=\"50\"/>")
+    let stale = sim.control(1, .replaceCIB(xml: CIBXML.serialize(edited), baseAdminEpoch: v.adminEpoch, baseEpoch: v.epoch,
+                                           baseDigest: ConfigurationDigest.of(otherBase)))
+    sim.run(forMs: 200)
+    #expect(try #require(sim.replies[stale]).error?.contains("the CIB changed while this command ran") == true)
+
+    let ok = sim.control(1, .replaceCIB(xml: CIBXML.serialize(edited), baseAdminEpoch: v.adminEpoch, baseEpoch: v.epoch,
+                                        baseDigest: ConfigurationDigest.of(read)))
+    sim.run(forMs: 2_000)
+    #expect(try #require(sim.replies[ok]).error == nil)
+  }
 }

@@ -27,8 +27,12 @@ extension NodeCore {
       pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
     }
     if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
+    if Self.makesItRun.contains(request.task) { recordMayRun(request.resource) }
     out.append(.runLocally(call))
   }
+
+  /// The operations after which a resource may run here (recorded for a restart's clean-up before they run).
+  static let makesItRun: Set<String> = ["start", "promote", "migrate_from"]
 
   mutating func cancelLocally(resource: String, task: String, intervalMs: Int) {
     guard let verb = AgentAction(rawValue: task) else { return }
@@ -54,6 +58,9 @@ extension NodeCore {
     case .cancelled: status = .cancelled
     case .pending: status = .pending
     }
+    if key.action == .monitor && key.intervalMs == 0 && status == .done && r.result.ocf == .notRunning {
+      endRecurringOfStopped(key.resource)
+    }
     let ms = Int(r.result.runtime / .milliseconds(1))
     out.append(.alert(
       .resource(ResourceOperationAlert(
@@ -63,12 +70,33 @@ extension NodeCore {
                                exitReason: r.result.exitReason ?? "", execTimeMs: ms))
   }
 
+  /// A probe found `resource` not running here: any recurring operation of it this LRM still runs is ended. One can
+  /// outlive its resource when its request was queued behind a stop this node decided alone (the lease's stop
+  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it.
+  /// No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
+  /// reports a recurring result only when it changes, so its steady "not running" is never heard.
+  mutating func endRecurringOfStopped(_ resource: String) {
+    for key in pendingOps.keys.sorted() where key.resource == resource && key.intervalMs > 0 {
+      log(.notice, "\(key) runs for \(resource), which a probe found not running here: cancelled")
+      cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
+    }
+  }
+
   /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
   mutating func report(_ c: OperationCompletion) {
     let ok = c.status == .done && (c.rc == 0 || c.rc == 8)
+    // Found running here (a probe, or a monitor of something this life did not start): a restart must stop it too.
+    if ok && c.task == "monitor" { recordMayRun(c.resource) }
     if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))
+      }
+    } else if c.task == "monitor" && c.intervalMs == 0 && c.status == .done && c.rc == 7 {
+      // A probe found it not running here: a recurring monitor still running for it here is left from an action
+      // a DC change cut (the failed resource's recovery stop, which would have ended it) and the new DC, which
+      // forgot this node's history and probed instead, never cancels it (cluster-sim: monitor-spurious).
+      for key in pendingOps.keys.sorted() where key.resource == c.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
       }
     } else if c.task == "stop" && c.status == .done && c.rc == 0 {
       localActive.removeAll { $0.resource == c.resource }

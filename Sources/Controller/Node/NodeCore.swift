@@ -57,6 +57,8 @@ public struct NodeCore: Sendable {
   /// Resources this node's LRM runs (start or probe succeeded, no stop since), with the request that stops them, in
   /// start order: what a leaving node stops when no DC can move them.
   public internal(set) var localActive: [LocalResource] = []
+  /// What this boot's record of what may run here lists (`StartUpCleanup`), so each resource is recorded once.
+  var mayRunRecorded: Set<String> = []
   var timersAsked: Set<Int64> = []
 
   // Control requests.
@@ -104,9 +106,9 @@ public struct NodeCore: Sendable {
   public mutating func handle(_ input: NodeInput) -> [NodeEffect] {
     out = []
     switch input {
-    case .started(let at):
+    case .started(let at, let mayRunHere):
       now = at
-      startUp()
+      startUp(mayRunHere: mayRunHere)
     case .viewInstalled(let v, let at):
       now = at
       viewInstalled(v)
@@ -290,11 +292,12 @@ public struct NodeCore: Sendable {
       diffDelivered(diff, baseTerm: baseTerm, term: term)
     case .cibWanted(let node):
       wholeCIBRequested(by: node)
-    case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch):
+    case .replaceRequest(let origin, let id, let xml, let baseAdmin, let baseEpoch, let baseDigest):
       guard controller.isDC else { return }
       guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
       let before = version
-      let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch)
+      let error = applyReplace(origin: origin, xml: xml, baseAdminEpoch: baseAdmin, baseEpoch: baseEpoch,
+                               baseDigest: baseDigest)
       broadcastCIBIfNewer()
       answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
     case .cleanupRequest(let origin, let id, let resource, let node, let refresh):
@@ -357,7 +360,8 @@ public struct NodeCore: Sendable {
   }
 
   /// A configuration replacement from pcs/cibadmin (on the DC): checked, then handed to the controller as a CIB edit.
-  mutating func applyReplace(origin: UInt32, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64) -> String? {
+  mutating func applyReplace(origin: UInt32, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64,
+                             baseDigest: String?) -> String? {
     let proposed: CIBElement
     do { proposed = try CIBXML.parse(xml) } catch { return "the new CIB is not valid XML: \(error)" }
     guard proposed.name == "cib", let newConf = proposed.firstElement(named: "configuration") else {
@@ -372,6 +376,11 @@ public struct NodeCore: Sendable {
     }
     guard v.adminEpoch == baseAdminEpoch && v.epoch == baseEpoch else {
       return "the CIB changed while this command ran (epoch \(baseAdminEpoch).\(baseEpoch), now \(v.adminEpoch).\(v.epoch)); nothing was changed, run the command again"
+    }
+    // The same epoch reached along another history (a partition's DC whose change was never stored on a quorum):
+    // applying the edit would drop what the live configuration has that its base lacks.
+    if let baseDigest, baseDigest != ConfigurationDigest.of(controller.cib) {
+      return "the CIB changed while this command ran (epoch \(baseAdminEpoch).\(baseEpoch) holds another configuration now); nothing was changed, run the command again"
     }
     var next = controller.cib
     guard let ci = next.childIndex(named: "configuration") else { return "the live CIB has no configuration" }

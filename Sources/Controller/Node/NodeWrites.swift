@@ -48,8 +48,8 @@ extension NodeCore {
     pendingReplies[id] = deadlineMs
     pendingRequests[id] = PendingRequest(request: request, deadlineMs: deadlineMs, resent: resent)
     switch request {
-    case .replaceCIB(let xml, let a, let e):
-      send(.replaceRequest(origin: me, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e))
+    case .replaceCIB(let xml, let a, let e, let digest):
+      send(.replaceRequest(origin: me, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e, baseDigest: digest))
     case .cleanup(let resource, let node, let refresh):
       send(.cleanupRequest(origin: me, requestID: id, resource: resource, node: node, refresh: refresh))
     default:

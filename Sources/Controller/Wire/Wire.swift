@@ -28,7 +28,8 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   /// acknowledges a write once a quorum of nodes stored it.
   case cibStored(node: UInt32, term: UInt64, adminEpoch: UInt64, epoch: UInt64, numUpdates: UInt64)
   /// A node asks the DC to replace the CIB (from pcs on that node). Answered by `replaceDone`.
-  case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64)
+  case replaceRequest(origin: UInt32, requestID: UInt64, xml: String, baseAdminEpoch: UInt64, baseEpoch: UInt64,
+                      baseDigest: String? = nil)
   case replaceDone(origin: UInt32, requestID: UInt64, error: String?)
   /// The DC cannot take a write now (its view is synchronizing, or it has no quorum): nothing was changed; the
   /// origin sends it again once a synchronized view has a DC, within the request's deadline.

@@ -123,7 +123,8 @@ enum Backend {
       let adminEpoch = UInt64(base[attribute: "admin_epoch"] ?? "0") ?? 0
       let epoch = UInt64(base[attribute: "epoch"] ?? "0") ?? 0
       _ = try Backend.live(
-        client, .replaceCIB(xml: CIBXML.serialize(root), baseAdminEpoch: adminEpoch, baseEpoch: epoch))
+        client, .replaceCIB(xml: CIBXML.serialize(root), baseAdminEpoch: adminEpoch, baseEpoch: epoch,
+                            baseDigest: ConfigurationDigest.of(base)))
       return
     }
     do {

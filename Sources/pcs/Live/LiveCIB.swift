@@ -32,12 +32,13 @@ enum LiveCIB {
     return try CIBCodec.parse(Array(xml.utf8))
   }
 
-  static func replace(_ cib: CIBElement) throws(PcsFailure) {
+  /// `base`: the CIB the edit started from (its configuration must still be the live one).
+  static func replace(_ cib: CIBElement, base: CIBElement) throws(PcsFailure) {
     let admin = UInt64(cib[attribute: "admin_epoch"] ?? "0") ?? 0
     let epoch = UInt64(cib[attribute: "epoch"] ?? "0") ?? 0
     let xml = CIBXML.serialize(cib)
     _ = try send(
-      .replaceCIB(xml: xml, baseAdminEpoch: admin, baseEpoch: epoch),
+      .replaceCIB(xml: xml, baseAdminEpoch: admin, baseEpoch: epoch, baseDigest: ConfigurationDigest.of(base)),
       notRunning: .legacy("Unable to push to the CIB: the cluster is not running"))
   }
 }

@@ -61,6 +61,7 @@ enum LiveCommands {
     }
     let target = words.dropFirst().first { !$0.contains("=") }
     var cib = try LiveCIB.load()
+    let base = cib
     guard Resources.find(rsc, in: cib) != nil else {
       throw .library("bundle/clone/group/resource '\(rsc)' does not exist")
     }
@@ -80,16 +81,17 @@ enum LiveCommands {
     e.children.removeAll { if case .element(let l) = $0 { l.id == id } else { false } }
     e.append(constraint)
     cib[path: cons] = e
-    try LiveCIB.replace(cib)
+    try LiveCIB.replace(cib, base: base)
     Console.err("Location constraint to move resource '\(rsc)' has been created")
     Console.err("Waiting for the cluster to apply configuration changes...")
     try waitSettled(timeoutS: 60)
     var after = try LiveCIB.load()
+    let afterBase = after
     let afterCons = ConstraintEdits.constraintsPath(&after)
     var e2 = after[path: afterCons]
     e2.children.removeAll { if case .element(let l) = $0 { l.id == id } else { false } }
     after[path: afterCons] = e2
-    try LiveCIB.replace(after)
+    try LiveCIB.replace(after, base: afterBase)
     Console.err("Location constraint created to move resource '\(rsc)' has been removed")
     Console.err("Waiting for the cluster to apply configuration changes...")
     let settled = try waitSettled(timeoutS: 60)

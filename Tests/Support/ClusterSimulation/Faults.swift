@@ -59,6 +59,7 @@ extension ClusterSimulator {
     nodes[v].machineUp = false
     nodes[v].boot += 1
     nodes[v].agents = [:]
+    nodes[v].mayRun = []
     agentsChanged = true
     nodes[v].watchdogDeadlineMs = nil
   }
@@ -120,7 +121,7 @@ extension ClusterSimulator {
     mark(8, Int64(i), Int64(writeCounter))
     after(ms: Self.clientTimeoutMs, .clientTimeout(requestID: nextRequestID))
     processEvent(i, .control(nextRequestID, .replaceCIB(xml: CIBXML.serialize(next), baseAdminEpoch: v.adminEpoch,
-                                                          baseEpoch: v.epoch)))
+                                                          baseEpoch: v.epoch, baseDigest: ConfigurationDigest.of(base))))
   }
 
   mutating func clientReply(_ id: UInt64, error: String?) {

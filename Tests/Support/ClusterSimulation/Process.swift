@@ -104,6 +104,10 @@ extension ClusterSimulator {
       work.append(.membership(.broadcastRequested(payload: payload, now: membershipNow(i))))
     case .runLocally(let call):
       work.append(.lrm(.operationRequested(call)))
+    case .recordMayRun(let resource):
+      if !nodes[i].mayRun.contains(resource) { nodes[i].mayRun.append(resource) }
+    case .rewriteMayRun(let resources):
+      nodes[i].mayRun = resources
     case .cancelLocally(let key):
       log("n\(i + 1) LRM cancels \(key)")
       work.append(.lrm(.cancelRequested(key)))
@@ -185,7 +189,7 @@ extension ClusterSimulator {
     switch m {
     case .hello(let node, let a, let e, let u, let term, _, _, _): "hello from \(node) CIB \(a).\(e).\(u) term \(term)"
     case .cib(_, let sync, let epoch, let term): sync ? "cib sync for view epoch \(epoch) term \(term)" : "cib update term \(term)"
-    case .replaceRequest(let origin, let id, _, let a, let e): "replace request \(id) from \(origin) base \(a).\(e)"
+    case .replaceRequest(let origin, let id, _, let a, let e, _): "replace request \(id) from \(origin) base \(a).\(e)"
     case .replaceDone(let origin, let id, let error): "replace done \(id) for \(origin): \(error ?? "ok")"
     case .execute(let r): "execute \(r.resource)_\(r.task)_\(r.intervalMs) on \(r.nodeName)"
     case .cancel(let node, let r, let t, let iv): "cancel \(r)_\(t)_\(iv) on \(node)"
