@@ -94,10 +94,17 @@ public struct LiveQuorumInfo: Codable, Sendable, Equatable {
   /// `corosync-quorumtool -s` and `pcs status corosync` as Membership's QuorumStatusText renders them.
   public var quorumtoolText: String
   public var membershipText: String
+  /// `corosync-qdevice-tool -s` of the node's quorum device client; nil without a device (or on the corosync backend).
+  public var qdeviceText: String?
   public init(status: QuorumStatus, quorumtoolText: String, membershipText: String) {
+    self.init(status: status, quorumtoolText: quorumtoolText, membershipText: membershipText, qdeviceText: nil)
+  }
+
+  public init(status: QuorumStatus, quorumtoolText: String, membershipText: String, qdeviceText: String?) {
     self.status = status
     self.quorumtoolText = quorumtoolText
     self.membershipText = membershipText
+    self.qdeviceText = qdeviceText
   }
 }
 

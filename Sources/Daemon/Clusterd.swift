@@ -152,6 +152,9 @@ public final class ClusterdService: Service, @unchecked Sendable {
     } else {
       logger.warning("NO WATCHDOG (no --watchdog-device): split-brain protection is the lease only; a node frozen longer than the \(controller.config.lease.leaseMs) ms lease may run resources alongside the survivors until it resumes")
     }
+    if TwoNodeWarning.applies(to: runtime.config) {
+      logger.warning("\(TwoNodeWarning.text) (unless stonith-enabled is true with a stonith device)")
+    }
     logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])
 
     let reports = Task {
