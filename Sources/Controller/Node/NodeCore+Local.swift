@@ -27,8 +27,12 @@ extension NodeCore {
       pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
     }
     if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
+    if Self.makesItRun.contains(request.task) { recordMayRun(request.resource) }
     out.append(.runLocally(call))
   }
+
+  /// The operations after which a resource may run here (recorded for a restart's clean-up before they run).
+  static let makesItRun: Set<String> = ["start", "promote", "migrate_from"]
 
   mutating func cancelLocally(resource: String, task: String, intervalMs: Int) {
     guard let verb = AgentAction(rawValue: task) else { return }
@@ -81,9 +85,18 @@ extension NodeCore {
   /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
   mutating func report(_ c: OperationCompletion) {
     let ok = c.status == .done && (c.rc == 0 || c.rc == 8)
+    // Found running here (a probe, or a monitor of something this life did not start): a restart must stop it too.
+    if ok && c.task == "monitor" { recordMayRun(c.resource) }
     if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))
+      }
+    } else if c.task == "monitor" && c.intervalMs == 0 && c.status == .done && c.rc == 7 {
+      // A probe found it not running here: a recurring monitor still running for it here is left from an action
+      // a DC change cut (the failed resource's recovery stop, which would have ended it) and the new DC, which
+      // forgot this node's history and probed instead, never cancels it (cluster-sim: monitor-spurious).
+      for key in pendingOps.keys.sorted() where key.resource == c.resource && key.intervalMs > 0 {
+        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
       }
     } else if c.task == "stop" && c.status == .done && c.rc == 0 {
       localActive.removeAll { $0.resource == c.resource }
@@ -194,6 +207,10 @@ extension NodeCore {
     case .shutdown:
       out.append(.reply(id, ControlResponse()))
       beginShutdown()
+    case .updateAttribute(let update):
+      attributeUpdateRequested(id, update)
+    case .queryAttribute(let name, let node, let all):
+      attributeQueried(id, name: name, node: node, all: all)
     case .quorum, .setIsolated:
       // Questions to the membership backend: the shell answers them without the core.
       out.append(.reply(id, .failure("this request is answered by the membership backend, not the node core")))
