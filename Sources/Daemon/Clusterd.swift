@@ -68,6 +68,8 @@ public final class ClusterdService: Service, @unchecked Sendable {
     var roots = AgentRoots.system
     if options.privateAgentDirs { roots.ocfRoot = try preparePrivateOCFRoot(stateDir: options.stateDir) }
     roots.fenceDirectory = options.fenceAgentDir
+    roots.toolDirectory = options.toolsDir
+    roots.controlSocket = options.socketPath
 
     let (inputs, sink) = AsyncStream<DaemonInput>.makeStream(bufferingPolicy: .bufferingOldest(Self.inputsBufferedMax))
     let logger = self.logger
