@@ -170,9 +170,14 @@ final class NodeRuntime {
       guard let backend else { return reply(.failure("membership is not running")) }
       do {
         let q = try await backend.currentQuorumStatus()
+        let device = try await (backend as? MembershipShell)?.deviceState().get()
+        let votes = config.quorum?.device?.deviceVotes(nodeCount: config.nodes.count) ?? 0
         let info = LiveQuorumInfo(
-          status: q, quorumtoolText: QuorumStatusText.quorumtool(q, nodes: config.nodes, date: Self.ctime(nowS())),
-          membershipText: QuorumStatusText.membership(q, nodes: config.nodes))
+          status: q,
+          quorumtoolText: QuorumStatusText.quorumtool(
+            q, nodes: config.nodes, date: Self.ctime(nowS()), device: device, deviceVotes: votes),
+          membershipText: QuorumStatusText.membership(q, nodes: config.nodes, device: device, deviceVotes: votes),
+          qdeviceText: device.map(QuorumStatusText.qdeviceTool))
         reply(ControlResponse(quorum: info))
       } catch {
         reply(.failure("cannot read quorum status: \(error)"))

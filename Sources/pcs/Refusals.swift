@@ -69,7 +69,6 @@ enum Refusals {
     "node pacemaker-status": .notImplemented(instead: "pcs status nodes"),
     // quorum
     "quorum expected-votes": .notImplemented(instead: nil),
-    "quorum device status": .notImplemented(instead: "pcs quorum status"),
     "quorum unblock": .notImplemented(instead: nil),
     "quorum update": .notImplemented(instead: nil),
     // resource
@@ -82,7 +81,6 @@ enum Refusals {
     "resource defaults set": .notImplemented(instead: "pcs resource defaults update"),
     "resource op defaults set": .notImplemented(instead: "pcs resource op defaults update"),
     // status
-    "status quorum": .notImplemented(instead: "pcs quorum status"),
     "status qdevice": .notImplemented(instead: nil),
     "status xml": .notImplemented(instead: nil),
     "status status": .notImplemented(instead: "pcs status"),

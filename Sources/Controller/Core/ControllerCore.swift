@@ -33,6 +33,8 @@ public struct ControllerCore: Sendable {
   var fenceAttempts: [String: Int] = [:]
   var timersAsked: Set<Int64> = []
   var shutdownAnnounced: Set<String> = []
+  /// On the DC: when the scheduler's answer may change by the clock alone (`RecheckTimer`), monotonic ms.
+  public internal(set) var recheckAtMs: Int64?
   /// Results this node saw while another node was DC that no CIB from that DC carries yet, oldest first. If that
   /// DC dies between a result's delivery and its CIB update, the next DC records them, so it never schedules a
   /// start of something that already runs (or forgets a failure).
@@ -91,6 +93,7 @@ public struct ControllerCore: Sendable {
     case .tick(let at):
       now = at
       onTick(at, effects: &effects)
+      recheckIfDue(at)
     }
     timersAsked = timersAsked.filter { $0 > now.monotonicMs }
     if canCompute { step(at: now, effects: &effects) }
@@ -491,6 +494,7 @@ public struct ControllerCore: Sendable {
       reconcileRecurring(at: at, requestMissing: false, effects: &effects)
       guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return }
       let result = schedule(input)
+      armRecheck(input, at: at, effects: &effects)
       transitionCounter += 1
       // While any lease runs, every start waits for it: the lost node may have been starting something this DC
       // never heard of (an action of a DC that was itself lost), so knowing what was active there is not enough.

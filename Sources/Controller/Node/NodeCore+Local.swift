@@ -200,6 +200,10 @@ extension NodeCore {
     case .shutdown:
       out.append(.reply(id, ControlResponse()))
       beginShutdown()
+    case .updateAttribute(let update):
+      attributeUpdateRequested(id, update)
+    case .queryAttribute(let name, let node, let all):
+      attributeQueried(id, name: name, node: node, all: all)
     case .quorum, .setIsolated:
       // Questions to the membership backend: the shell answers them without the core.
       out.append(.reply(id, .failure("this request is answered by the membership backend, not the node core")))

@@ -90,19 +90,29 @@ enum ConstraintEdits {
       rest = rest.dropFirst()
     }
     let expression = Array(rest)
-    var expr: [(String, String)]
-    if expression.count == 2, ["defined", "not_defined"].contains(expression[0]) {
-      expr = [("operation", expression[0]), ("attribute", expression[1])]
-    } else if expression.count == 3 {
-      expr = [("operation", expression[1]), ("attribute", expression[0]), ("value", expression[2])]
-    } else {
-      throw .legacy("'\(expression.joined(separator: " "))' is not a valid rule expression")
+    // A flat chain of expressions joined by one of `and`/`or` (pcs writes it as one rule with boolean-op); mixing
+    // both needs nested rules, which this pcs does not write yet.
+    let parts = expression.split { $0 == "and" || $0 == "or" }.map(Array.init)
+    let joiners = Set(expression.filter { $0 == "and" || $0 == "or" })
+    guard joiners.count <= 1, parts.count == expression.filter({ $0 == "and" || $0 == "or" }).count + 1 else {
+      throw .legacy("'\(expression.joined(separator: " "))' is not a valid rule expression (mixing 'and' and 'or' is not supported)")
+    }
+    var exprs: [[(String, String)]] = []
+    for part in parts {
+      if part.count == 2, ["defined", "not_defined"].contains(part[0]) {
+        exprs.append([("operation", part[0]), ("attribute", part[1])])
+      } else if part.count == 3 {
+        exprs.append([("operation", part[1]), ("attribute", part[0]), ("value", part[2])])
+      } else {
+        throw .legacy("'\(expression.joined(separator: " "))' is not a valid rule expression")
+      }
     }
     let consId = options.first { $0.0 == "constraint-id" }?.1 ?? ids.allocate(Ids.sanitize("location-\(rsc)"))
     ids.book(consId)
     let ruleId = options.first { $0.0 == "id" }?.1 ?? ids.subelementId(consId, "rule")
     ids.book(ruleId)
     var rule = CIBElement("rule", ["id": ruleId])
+    if let op = joiners.first { rule[attribute: "boolean-op"] = op }
     if let role = options.first(where: { $0.0 == "role" })?.1 { rule[attribute: "role"] = Operations.normalizeRole(role) }
     if let attr = options.first(where: { $0.0 == "score-attribute" })?.1 {
       rule[attribute: "score-attribute"] = attr
@@ -111,9 +121,11 @@ enum ConstraintEdits {
       try checkScore(score)
       rule[attribute: "score"] = score
     }
-    var exprElement = CIBElement("expression", ["id": ids.subelementId(ruleId, "expr")])
-    for (k, v) in expr { exprElement[attribute: k] = v }
-    rule.append(exprElement)
+    for expr in exprs {
+      var exprElement = CIBElement("expression", ["id": ids.subelementId(ruleId, "expr")])
+      for (k, v) in expr { exprElement[attribute: k] = v }
+      rule.append(exprElement)
+    }
     var location = CIBElement("rsc_location", ["id": consId, "rsc": rsc])
     if let d = options.first(where: { $0.0 == "resource-discovery" })?.1 { location[attribute: "resource-discovery"] = d }
     location.append(rule)
