@@ -5,9 +5,11 @@ import CIB
 /// Why it exists: the DC computes a transition only when something happens; a failure-timeout that expires, a
 /// constraint whose `lifetime=` ends (`pcs resource ban ... lifetime=`, a `date_expression operation="lt"`), or a
 /// date rule that starts or ends would otherwise take effect only at the next unrelated event. Pacemaker's scheduler
-/// computes the same "recheck-by" time while unpacking; the earliest candidate, or `cluster-recheck-interval` after
-/// now (default 15 min, 0 = off), is when the DC runs the scheduler again. `date_spec` boundaries are not computed
-/// (neither does Pacemaker 2.1.5): the interval covers them.
+/// computes the same "recheck-by" time while unpacking; the earliest candidate is when the DC runs the scheduler
+/// again. `date_spec` boundaries are not computed (neither does Pacemaker 2.1.5): `cluster-recheck-interval` after now
+/// (default 15 min, 0 = off) covers them. Unlike Pacemaker, the interval is armed only when it is set explicitly or a
+/// `date_spec` exists: every other boundary is computed exactly, and a timer re-armed forever would replan an idle
+/// cluster for nothing (and a cluster never becomes quiet, which the controller's simulations rely on).
 public enum RecheckTimer {
   /// Pacemaker's default cluster-recheck-interval.
   public static let defaultIntervalS: Int64 = 15 * 60
@@ -16,12 +18,19 @@ public enum RecheckTimer {
   /// nil when nothing is due and the interval is 0.
   public static func next(cib: CIBElement, input: SchedulerInput, state: ClusterState, now: Int64) -> Int64? {
     var candidates: [Int64] = []
-    if let interval = intervalS(input.clusterOptions["cluster-recheck-interval"]), interval > 0 {
+    let conf = cib.firstElement(named: "configuration")
+    let explicit = input.clusterOptions["cluster-recheck-interval"]
+    if explicit != nil || conf.map(hasDateSpec) == true,
+       let interval = intervalS(explicit), interval > 0 {
       candidates.append(now + interval)
     }
     candidates += failureExpiries(state, now: now)
-    if let conf = cib.firstElement(named: "configuration") { candidates += dateBoundaries(in: conf, now: now) }
+    if let conf { candidates += dateBoundaries(in: conf, now: now) }
     return candidates.filter { $0 > now }.min()
+  }
+
+  static func hasDateSpec(_ e: CIBElement) -> Bool {
+    (e.name == "date_expression" && e[attribute: "operation"] == "date_spec") || e.elements.contains(where: hasDateSpec)
   }
 
   /// The interval in whole seconds (nil: unreadable, and then the default applies as Pacemaker does).

@@ -72,8 +72,8 @@ extension NodeCore {
 
   /// A probe found `resource` not running here: any recurring operation of it this LRM still runs is ended. One can
   /// outlive its resource when its request was queued behind a stop this node decided alone (the lease's stop
-  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it.
-  /// No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
+  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it;
+  /// or when a DC change cut the failed resource's recovery stop that would have ended it. No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
   /// reports a recurring result only when it changes, so its steady "not running" is never heard.
   mutating func endRecurringOfStopped(_ resource: String) {
     for key in pendingOps.keys.sorted() where key.resource == resource && key.intervalMs > 0 {
@@ -90,13 +90,6 @@ extension NodeCore {
     if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))
-      }
-    } else if c.task == "monitor" && c.intervalMs == 0 && c.status == .done && c.rc == 7 {
-      // A probe found it not running here: a recurring monitor still running for it here is left from an action
-      // a DC change cut (the failed resource's recovery stop, which would have ended it) and the new DC, which
-      // forgot this node's history and probed instead, never cancels it (cluster-sim: monitor-spurious).
-      for key in pendingOps.keys.sorted() where key.resource == c.resource && key.intervalMs > 0 {
-        cancelLocally(resource: key.resource, task: key.action.rawValue, intervalMs: Int(key.intervalMs))
       }
     } else if c.task == "stop" && c.status == .done && c.rc == 0 {
       localActive.removeAll { $0.resource == c.resource }
