@@ -227,6 +227,7 @@ endif
 # injected on the node that runs the group web (VIP + service, ocf:heartbeat:Dummy, monitor 2 s), judged by a
 # sampler of every node's own Dummy state files (every 5 ms). Root. See docs/BENCHMARKS.md.
 # make chaos [FAULTS=kill9-clusterd,kill9-node,kill9-dc,kill-restart,sigstop,partition,graceful-restart,writes]
+#            (also one-way-cut: the owner's packets to the DC lost for 5 s, the other way kept)
 #            (two nodes + vigil-arbiter: two-node-cut,two-node-arbiter-cut,two-node-kill,two-node-arbiter-kill)
 #            [TRIALS=n] [WRITES=n] [WATCHDOG=none] [CHAOS_ARGS="--keep-on-failure DIR --log-dir DIR ..."]
 # prints per fault: fault=NAME double_run_ms_max=... double_run_trials=... failover_p50_ms=... failover_p99_ms=...

@@ -15,6 +15,9 @@ let package = Package(
     .executable(name: "crm_verify", targets: ["crm_verify"]),
     .executable(name: "clusterd", targets: ["clusterd"]),
     .executable(name: "vigil-arbiter", targets: ["vigil-arbiter"]),
+    .executable(name: "attrd_updater", targets: ["attrd_updater"]),
+    .executable(name: "crm_attribute", targets: ["crm_attribute"]),
+    .executable(name: "crm_node", targets: ["crm_node"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -130,6 +133,13 @@ let package = Package(
         "CIB", "ControlProtocol", "PolicyEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/Tools/crm_verify"),
+    // attrd_updater, crm_attribute and crm_node: their options, output and exit codes (the executables only print).
+    .target(
+      name: "AttributeTools", dependencies: ["CIB", "PolicyEngine", "ControlProtocol"],
+      path: "Sources/Tools/AttributeTools"),
+    .executableTarget(name: "attrd_updater", dependencies: ["AttributeTools", "ControlProtocol"], path: "Sources/Tools/attrd_updater"),
+    .executableTarget(name: "crm_attribute", dependencies: ["AttributeTools", "ControlProtocol"], path: "Sources/Tools/crm_attribute"),
+    .executableTarget(name: "crm_node", dependencies: ["AttributeTools", "ControlProtocol"], path: "Sources/Tools/crm_node"),
     // The arbiter daemon: a TCP server around ArbiterCore, one process for many clusters.
     .executableTarget(
       name: "vigil-arbiter",
@@ -207,11 +217,12 @@ let package = Package(
     .testTarget(name: "PolicyEngineTests", dependencies: ["PolicyEngine", "CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "LRMTests", dependencies: ["LRM", "CIB", "TestKit"], exclude: ["Agents"]),
     .testTarget(name: "ProcessesTests", dependencies: ["Processes"]),
-    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"]),
+    .testTarget(name: "PCSTests", dependencies: ["CIB", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(
       name: "ControllerTests",
       dependencies: ["Controller", "ControlProtocol", "PolicyEngine", "CIB", "LRM", "Membership", "TestKit"]),
     .testTarget(name: "ArbiterTests", dependencies: ["Arbiter"]),
+    .testTarget(name: "AttributeToolsTests", dependencies: ["AttributeTools", "ControlProtocol", "CIB"]),
     .testTarget(name: "ControlProtocolTests", dependencies: ["ControlProtocol", "Membership"]),
     .testTarget(
       name: "CorosyncTests", dependencies: ["MembershipCorosync", "CorosyncHarness", "MembershipNodeKit", "Membership"]),

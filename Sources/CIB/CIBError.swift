@@ -29,6 +29,18 @@ public enum CIBError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidRequest(String)
   /// The store holds no version that passes its digest check; `reasons` lists each rejected file and why.
   case noValidVersion(directory: String, reasons: [String])
+  /// The document has a DOCTYPE: DTDs and entities are refused unread, so an entity bomb costs nothing.
+  case doctypeRefused
+  /// An attribute value is longer than the caller's limit.
+  case attributeTooLarge(element: String, id: String?, attribute: String, bytes: Int, bytesMax: Int)
+  /// `validate-with` names no schema Pacemaker 2.1.5 knows (empty: the attribute is missing).
+  case unknownSchema(String)
+  /// Following the path's symlinks never reaches a file.
+  case symlinkLoop(path: String)
+  /// The file read at the start of the run was removed before it was written back.
+  case fileVanished(path: String)
+  /// The CIB fails validation, so no tool edits it; each reason names the element and the problem.
+  case invalidCIB([String])
 
   public var description: String {
     switch self {
@@ -51,6 +63,17 @@ public enum CIBError: Error, Equatable, Sendable, CustomStringConvertible {
     case .invalidRequest(let reason): reason
     case .noValidVersion(let directory, let reasons):
       "no valid CIB version in \(directory): " + reasons.joined(separator: "; ")
+    case .doctypeRefused: "the document has a DOCTYPE; DTDs and entities are refused, never expanded"
+    case .attributeTooLarge(let element, let id, let attribute, let bytes, let bytesMax):
+      "attribute \(attribute) of <\(element)\(id.map { " id=\"\($0)\"" } ?? "")> is \(bytes) bytes, more than the limit of "
+        + "\(bytesMax) bytes"
+    case .unknownSchema(let name):
+      name.isEmpty
+        ? "the <cib> element has no validate-with attribute"
+        : "validate-with=\"\(name)\" is not a known schema (pacemaker-1.0 to pacemaker-3.9, pacemaker-next or none)"
+    case .symlinkLoop(let path): "\(path): too many levels of symbolic links"
+    case .fileVanished(let path): "\(path) was removed while this command ran; nothing was written"
+    case .invalidCIB(let reasons): reasons.joined(separator: "; ")
     }
   }
 }

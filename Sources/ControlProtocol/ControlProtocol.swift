@@ -27,6 +27,11 @@ public enum ControlRequest: Codable, Sendable, Equatable {
   case stopNodes([String])
   /// Test only: drops all membership traffic of this node (MembershipShell's fault switch).
   case setIsolated(Bool)
+  /// Sets or removes a node attribute or cluster property (attrd_updater, crm_attribute, pcs node attribute).
+  case updateAttribute(AttributeUpdate)
+  /// The attribute manager's values of transient attribute `name` for `node` (nil: the answering node) or every
+  /// node (`all`), dampened ones not yet written included (attrd_updater -Q).
+  case queryAttribute(name: String, node: String?, all: Bool)
 }
 
 /// The answer to one `ControlRequest`. `error` set means the request failed and changed nothing.
@@ -36,6 +41,8 @@ public struct ControlResponse: Codable, Sendable, Equatable {
   public var status: LiveStatusInfo?
   public var quorum: LiveQuorumInfo?
   public var timeline: FailoverTimeline?
+  /// The answer to `queryAttribute`.
+  public var attributes: [AttributeValue]? = nil
   public init(
     error: String? = nil, cib: String? = nil, status: LiveStatusInfo? = nil, quorum: LiveQuorumInfo? = nil,
     timeline: FailoverTimeline? = nil
@@ -87,10 +94,17 @@ public struct LiveQuorumInfo: Codable, Sendable, Equatable {
   /// `corosync-quorumtool -s` and `pcs status corosync` as Membership's QuorumStatusText renders them.
   public var quorumtoolText: String
   public var membershipText: String
+  /// `corosync-qdevice-tool -s` of the node's quorum device client; nil without a device (or on the corosync backend).
+  public var qdeviceText: String?
   public init(status: QuorumStatus, quorumtoolText: String, membershipText: String) {
+    self.init(status: status, quorumtoolText: quorumtoolText, membershipText: membershipText, qdeviceText: nil)
+  }
+
+  public init(status: QuorumStatus, quorumtoolText: String, membershipText: String, qdeviceText: String?) {
     self.status = status
     self.quorumtoolText = quorumtoolText
     self.membershipText = membershipText
+    self.qdeviceText = qdeviceText
   }
 }
 

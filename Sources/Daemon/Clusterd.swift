@@ -68,6 +68,8 @@ public final class ClusterdService: Service, @unchecked Sendable {
     var roots = AgentRoots.system
     if options.privateAgentDirs { roots.ocfRoot = try preparePrivateOCFRoot(stateDir: options.stateDir) }
     roots.fenceDirectory = options.fenceAgentDir
+    roots.toolDirectory = options.toolsDir
+    roots.controlSocket = options.socketPath
 
     let (inputs, sink) = AsyncStream<DaemonInput>.makeStream(bufferingPolicy: .bufferingOldest(Self.inputsBufferedMax))
     let logger = self.logger
@@ -149,6 +151,9 @@ public final class ClusterdService: Service, @unchecked Sendable {
       logger.notice("watchdog armed: \(device.path), timeout \(device.timeoutS) s; a lost node's resources start \(controller.survivorWait.waitMs) ms after it was last heard")
     } else {
       logger.warning("NO WATCHDOG (no --watchdog-device): split-brain protection is the lease only; a node frozen longer than the \(controller.config.lease.leaseMs) ms lease may run resources alongside the survivors until it resumes")
+    }
+    if TwoNodeWarning.applies(to: runtime.config) {
+      logger.warning("\(TwoNodeWarning.text) (unless stonith-enabled is true with a stonith device)")
     }
     logger.info("clusterd started", metadata: ["node": "\(runtime.myName)", "id": "\(me.nodeID)"])
 

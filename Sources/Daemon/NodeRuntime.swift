@@ -131,7 +131,7 @@ final class NodeRuntime {
     case .timer(let atMs): feed(.timerFired(atMs: atMs, at: now()))
     case .fenced(let node, let success): feed(.fencingCompleted(node: node, success: success, at: now()))
     case .shutdownRequested: feed(.shutdownRequested(at: now()))
-    case .stopOrphans: feed(.started(at: now()))
+    case .stopOrphans: started()
     }
   }
 
@@ -170,9 +170,14 @@ final class NodeRuntime {
       guard let backend else { return reply(.failure("membership is not running")) }
       do {
         let q = try await backend.currentQuorumStatus()
+        let device = try await (backend as? MembershipShell)?.deviceState().get()
+        let votes = config.quorum?.device?.deviceVotes(nodeCount: config.nodes.count) ?? 0
         let info = LiveQuorumInfo(
-          status: q, quorumtoolText: QuorumStatusText.quorumtool(q, nodes: config.nodes, date: Self.ctime(nowS())),
-          membershipText: QuorumStatusText.membership(q, nodes: config.nodes))
+          status: q,
+          quorumtoolText: QuorumStatusText.quorumtool(
+            q, nodes: config.nodes, date: Self.ctime(nowS()), device: device, deviceVotes: votes),
+          membershipText: QuorumStatusText.membership(q, nodes: config.nodes, device: device, deviceVotes: votes),
+          qdeviceText: device.map(QuorumStatusText.qdeviceTool))
         reply(ControlResponse(quorum: info))
       } catch {
         reply(.failure("cannot read quorum status: \(error)"))
@@ -204,6 +209,10 @@ final class NodeRuntime {
       backend?.broadcast(WireFraming.encode(message))
     case .runLocally(let call):
       if case .dropped = lrmRequests.yield(.run(call)) { logger.error("LRM request queue full: \(OperationKey(call)) dropped") }
+    case .recordMayRun(let resource):
+      recordMayRun(resource)
+    case .rewriteMayRun(let resources):
+      rewriteMayRun(resources)
     case .cancelLocally(let key):
       if case .dropped = lrmRequests.yield(.cancel(key)) { logger.error("LRM request queue full: cancel of \(key) dropped") }
     case .persist(let cib, let term):

@@ -24,6 +24,10 @@ public struct DaemonOptions: Sendable {
   public var watchdogDevice: String? = nil
   /// The device's timeout in whole seconds.
   public var watchdogTimeoutS: Int = 1
+  /// Where Vigil's attrd_updater, crm_attribute and crm_node live: agents get it first on PATH and as HA_SBIN_DIR,
+  /// and VIGIL_SOCKET names this node's socket, so an agent's attribute updates reach this node's clusterd.
+  /// nil: agents get the system's PATH only.
+  public var toolsDir: String? = nil
   public init(
     corosyncConf: String = "/etc/corosync/corosync.conf", authkey: String = "/etc/corosync/authkey",
     stateDir: String = "/var/lib/vigil", node: String? = nil, socketPath: String = ControlClient.defaultSocketPath,
@@ -37,6 +41,14 @@ public struct DaemonOptions: Sendable {
     self.socketPath = socketPath
     self.leaseMs = leaseMs
     self.privateAgentDirs = privateAgentDirs
+  }
+}
+
+extension DaemonOptions {
+  /// The folder of the running executable (/proc/self/exe): the tools are built and installed beside clusterd.
+  public static func executableDirectory() -> String? {
+    guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+    return (exe as NSString).deletingLastPathComponent
   }
 }
 

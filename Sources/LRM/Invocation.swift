@@ -11,6 +11,11 @@ public struct AgentRoots: Sendable, Equatable {
   public var systemd: SystemdManager
   /// PATH given to every agent: agents call `ip`, `grep`, `sed`… and must not depend on the caller's PATH.
   public var path: String
+  /// Vigil's own tools (attrd_updater, crm_attribute, crm_node): first on PATH and HA_SBIN_DIR when set, so an agent
+  /// calling `attrd_updater` or `${HA_SBIN_DIR}/crm_attribute` reaches this cluster, not another installation's.
+  public var toolDirectory: String? = nil
+  /// This node's control socket, given to agents as VIGIL_SOCKET (the tools' way to their node's clusterd).
+  public var controlSocket: String? = nil
 
   public init(
     ocfRoot: String = "/usr/lib/ocf", initDirectory: String = "/etc/init.d", fenceDirectory: String = "/usr/sbin",
@@ -125,6 +130,11 @@ extension Duration {
 public func makeInvocation(_ call: AgentCall, roots: AgentRoots) throws(LRMError) -> Invocation {
   let executable = roots.executablePath(for: call.agent)
   var env: [String: String] = ["PATH": roots.path, "LC_ALL": "C"]
+  if let tools = roots.toolDirectory {
+    env["PATH"] = tools + ":" + roots.path
+    env["HA_SBIN_DIR"] = tools
+  }
+  if let socket = roots.controlSocket { env["VIGIL_SOCKET"] = socket }
   switch call.agent.standard {
   case .ocf:
     env["OCF_ROOT"] = roots.ocfRoot

@@ -30,6 +30,8 @@ public struct MembershipCore: Sendable {
   /// This node's own proposal, while it collects acknowledgements.
   private var proposal: ProposalState? { if case .frozen(_, let p) = agreement { p } else { nil } }
   private var changeNeededSince: Duration?
+  /// Per peer this node still hears both ways, its refusals to leave it out of a view (`mayExclude`).
+  private var refusals: [NodeID: Refusal] = [:]
   private var lastInstall: Install?
   private var lastInstallResent: [NodeID: Duration] = [:]
   /// When this node, as coordinator, installed `lastInstall`.
@@ -217,6 +219,39 @@ public struct MembershipCore: Sendable {
     if coordinator != nil, id == view.id, view.contains(from) { installConfirmed.insert(from.id) }
   }
 
+  /// Whether this node agrees to a view of `members` that leaves out peers it still hears both ways (they are in
+  /// its `mutualMembers`). Totem's rule: a processor that still receives another's messages does not agree to a
+  /// ring without it; only a failed set everyone reached, by its consensus timeout, is left out. Here: such a peer
+  /// may be left out only once this node has refused to for a consensus timeout AND the heartbeats show a link
+  /// broken (one way suffices) between that peer and a proposed member with a lower id. The first condition keeps
+  /// live nodes in through the moments where the proposer has not heard them yet (a node restarting hears the
+  /// cluster one peer at a time); the second settles a persistent one-way cut on one view, the same everywhere,
+  /// instead of alternating between the two sides of the cut. A peer out of every quorate view keeps no lease
+  /// either way: the proof of contact it needs (`QuorumContact`) comes only from heartbeats naming its own view.
+  private mutating func mayExclude(from members: [Member]) -> Bool {
+    let kept = Set(members.map(\.id))
+    let heard = mutualMembers().map(\.id).filter { $0 != me.id && !kept.contains($0) }
+    var agree = true
+    for id in heard {
+      var r = refusals[id] ?? Refusal(since: now, last: now)
+      if now - r.last > config.timing.consensusTimeout { r.since = now }
+      r.last = now
+      refusals[id] = r
+      let brokenWithLower = kept.contains { $0 < id && !linked($0, id) }
+      if now - r.since < config.timing.consensusTimeout || !brokenWithLower { agree = false }
+    }
+    return agree
+  }
+
+  /// Both `a` and `b` say, in their latest heartbeats heard here, that they hear the other.
+  private func linked(_ a: NodeID, _ b: NodeID) -> Bool {
+    func hears(_ x: NodeID, _ y: NodeID) -> Bool {
+      if x == me.id { return heardPeers().contains(y) }
+      return peers[x]?.hears.contains(y) ?? false
+    }
+    return hears(a, b) && hears(b, a)
+  }
+
   private func heardPeers() -> [NodeID] {
     config.nodes.filter { id in
       guard id != me.id, let p = peers[id] else { return false }
@@ -226,8 +261,8 @@ public struct MembershipCore: Sendable {
 
   // MARK: membership
 
-  /// Who this node believes should form the view: itself plus every peer heard recently that also hears it.
-  private func desiredMembers() -> [Member] {
+  /// Itself plus every peer heard recently that also hears it.
+  private func mutualMembers() -> [Member] {
     var out = [me]
     out.reserveCapacity(config.nodes.count)
     for id in config.nodes where id != me.id {
@@ -236,6 +271,15 @@ public struct MembershipCore: Sendable {
     }
     out.sort()
     return out
+  }
+
+  /// Who this node believes should form the view: the mutual members, less each one whose link (either way, as
+  /// the heartbeats tell) with a lower member kept is broken. Under a one-way cut every node that hears both sides
+  /// then wants the same view: the lower side's (`mayExclude` agrees to leave the higher side out).
+  private func desiredMembers() -> [Member] {
+    var kept: [Member] = []
+    for m in mutualMembers() where m.id == me.id || kept.allSatisfy({ linked($0.id, m.id) }) { kept.append(m) }
+    return kept
   }
 
   private mutating func evaluateMembership(_ fx: inout [MembershipEffect]) {
@@ -251,8 +295,16 @@ public struct MembershipCore: Sendable {
     // (the lowest node may see the cluster differently).
     let lowest = desired[0].id == me.id
     let waitedTooLong = now - changeNeededSince! >= config.timing.consensusTimeout
-    guard lowest || waitedTooLong else { return }
+    guard lowest || waitedTooLong else {
+      // This node's own proposal no longer matches whom it hears, and another node now proposes: stop pressing
+      // the members to leave out peers they hear (`mayExclude`).
+      if case .frozen(let frozenReceived, let p?) = agreement, p.members != desired {
+        agreement = .frozen(received: frozenReceived, proposal: nil)
+      }
+      return
+    }
     if let p = proposal, p.members == desired { return }
+    guard mayExclude(from: desired) else { return }  // it holds its own proposals to the rule it applies to others'
     if waitedTooLong { changeNeededSince = now }
     startProposal(desired, &fx)
   }
@@ -331,6 +383,7 @@ public struct MembershipCore: Sendable {
     ownOrderedUpTo = 0
     lastOrderedProgress = now
     changeNeededSince = nil
+    refusals = [:]
     coordinator = v.id.coordinator == me.id && v.id.coordinatorIncarnation == me.incarnation ? Coordinator() : nil
     votequorum.viewInstalled(ringID: v.id, members: v.nodeIDs, infos: infos, now: now)
     contact.viewInstalled(v.members)
@@ -372,6 +425,7 @@ public struct MembershipCore: Sendable {
 
   private mutating func onHeartbeat(_ from: Member, _ hb: Heartbeat, _ fx: inout [MembershipEffect]) {
     peers[from.id]?.hearsMe = hb.hears.contains(me.id)
+    peers[from.id]?.hears = hb.hears
     contact.received(hb, from: from, me: me, view: view.id, nowMs: now.wholeMilliseconds)
     peers[from.id]?.reportedView = hb.view
     peers[from.id]?.reportedAcked = hb.acked
@@ -397,6 +451,7 @@ public struct MembershipCore: Sendable {
     else { return }
     if let h = highestAcked, prop.view < h { return }
     if highestAcked != prop.view {
+      guard mayExclude(from: prop.members) else { return }
       if case .frozen(let frozenReceived, let mine?) = agreement, mine.id < prop.view {
         agreement = .frozen(received: frozenReceived, proposal: nil)
       }

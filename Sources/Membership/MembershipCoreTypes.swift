@@ -106,8 +106,16 @@ extension MembershipCore {
     var lastHeard: Duration
     var hearsMe: Bool
     var left: Bool
+    /// The peers its latest heartbeat says it hears (`MembershipCore.mayExclude`).
+    var hears: [NodeID] = []
     var reportedView: ViewID?
     var reportedAcked: ViewID?
+  }
+  /// This node refused proposals that leave out a peer it hears both ways (`MembershipCore.mayExclude`): since when,
+  /// and the latest such refusal (a pause longer than a consensus timeout starts a new episode).
+  struct Refusal: Sendable {
+    var since: Duration
+    var last: Duration
   }
   struct ProposalState: Sendable {
     var id: ViewID

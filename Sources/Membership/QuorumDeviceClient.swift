@@ -167,6 +167,9 @@ public struct QuorumDeviceClient: Sendable {
     return heuristicsRuns
   }
 
+  /// The members of the current view (the membership node list corosync-qdevice shows).
+  public var viewMembers: [NodeID] { currentView?.nodeIDs ?? [] }
+
   private var currentView: View? {
     switch phase {
     case .starting: return nil

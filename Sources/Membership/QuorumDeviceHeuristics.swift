@@ -1,3 +1,5 @@
+import Arbiter
+
 /// corosync-qdevice's heuristics: commands every node runs (in parallel; all must exit 0 before the timeout, or the
 /// heuristics fail) at startup, on each membership change and, in mode `on`, every `interval`. The result travels
 /// with each vote request; the arbiter weighs it on an even split (HeuristicsResult, ArbiterCore.ranks).
@@ -77,4 +79,23 @@ public struct QuorumDeviceHeuristics: Equatable, Sendable {
     guard !words.isEmpty && words.count <= argumentsMax else { return nil }
     return words
   }
+}
+
+/// A snapshot of a node's quorum device client, for `pcs quorum device status` and the device lines of
+/// `pcs quorum status`.
+public struct QuorumDeviceState: Equatable, Sendable {
+  public var node: NodeID
+  public var configuredNodes: [NodeID]
+  public var members: [NodeID]
+  public var cluster: String
+  /// `host:port`.
+  public var host: String
+  public var algorithm: ArbiterAlgorithm
+  public var tieBreaker: ArbiterTieBreaker
+  /// Connected, Connecting or Connect failed.
+  public var connection: String
+  /// The device's votes are cast for the current view.
+  public var castsVote: Bool
+  /// The latest heuristics result; nil when heuristics are off.
+  public var heuristics: HeuristicsResult?
 }

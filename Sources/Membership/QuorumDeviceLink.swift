@@ -32,6 +32,8 @@ final class QuorumDeviceLink: @unchecked Sendable {
   }
 
   var isConnected: Bool { channel != nil }
+  /// corosync-qdevice-tool's words for the connection: Connected, Connecting, or Connect failed.
+  var stateText: String { channel != nil ? "Connected" : connecting || connectFailures == 0 ? "Connecting" : "Connect failed" }
 
   func send(_ request: VoteRequest) {
     loop.preconditionInEventLoop()

@@ -2,7 +2,15 @@
 /// and `pcs status corosync`. Pure functions: the date is a parameter, names come from the nodelist.
 public enum QuorumStatusText {
   /// `corosync-quorumtool -s`. `date` is preformatted (ctime layout, e.g. "Sat Nov 21 22:00:00 2026").
+  /// With `device` (and its configured votes), the flags say Qdevice and the membership table gets the Qdevice
+  /// column and line, as corosync-quorumtool prints them with corosync-qdevice registered.
   public static func quorumtool(_ s: QuorumStatus, nodes: [NodeEntry], date: String) -> String {
+    quorumtool(s, nodes: nodes, date: date, device: nil, deviceVotes: 0)
+  }
+
+  public static func quorumtool(
+    _ s: QuorumStatus, nodes: [NodeEntry], date: String, device: QuorumDeviceState?, deviceVotes: Int
+  ) -> String {
     var out = ""
     out += "Quorum information\n"
     out += "------------------\n"
@@ -29,21 +37,61 @@ public enum QuorumStatusText {
     if s.waitForAll { flags += "WaitForAll " }
     if s.lastManStanding { flags += "LastManStanding " }
     if s.autoTieBreaker { flags += "AutoTieBreaker " }
+    if device != nil { flags += "Qdevice " }
     out += "Flags:            \(flags)\n"
     out += "\n"
-    out += membership(s, nodes: nodes)
+    out += membership(s, nodes: nodes, device: device, deviceVotes: deviceVotes)
     return out
   }
 
   /// `pcs status corosync`: the membership table.
+  /// With `device`: each member's qdevice flags (A alive, V/NV vote cast or not, NMW: no master-wins) and the
+  /// Qdevice line with its votes. The arbiter grants its vote per view, so every member of this node's view is
+  /// shown with this node's V/NV (Vigil's nodes do not exchange their device state).
   public static func membership(_ s: QuorumStatus, nodes: [NodeEntry]) -> String {
+    membership(s, nodes: nodes, device: nil, deviceVotes: 0)
+  }
+
+  public static func membership(
+    _ s: QuorumStatus, nodes: [NodeEntry], device: QuorumDeviceState?, deviceVotes: Int
+  ) -> String {
     var out = "Membership information\n"
     out += "----------------------\n"
-    out += "    Nodeid      Votes Name\n"
+    out += device == nil ? "    Nodeid      Votes Name\n" : "    Nodeid      Votes    Qdevice Name\n"
+    let flags = device.map { $0.castsVote ? "A,V,NMW" : "A,NV,NMW" }
     for m in s.members.sorted(by: { $0.nodeID < $1.nodeID }) {
       let name = nodes.first { $0.nodeID == m.nodeID }?.displayName ?? String(m.nodeID.rawValue)
       let local = m.nodeID == s.localNode ? " (local)" : ""
-      out += leftPad(String(m.nodeID.rawValue), 10) + " " + leftPad(String(m.votes), 10) + " " + name + local + "\n"
+      let column = flags.map { leftPad($0, 10) + " " } ?? ""
+      out += leftPad(String(m.nodeID.rawValue), 10) + " " + leftPad(String(m.votes), 10) + " " + column + name + local + "\n"
+    }
+    if device != nil { out += leftPad("0", 10) + " " + leftPad(String(deviceVotes), 10) + " " + leftPad("", 10) + " Qdevice\n" }
+    return out
+  }
+
+  /// `corosync-qdevice-tool -s` (what `pcs quorum device status` prints), tabs as the tool writes them.
+  public static func qdeviceTool(_ d: QuorumDeviceState) -> String {
+    var out = "Qdevice information\n-------------------\n"
+    out += "Model:\t\t\tNet\n"
+    out += "Node ID:\t\t\(d.node.rawValue)\n"
+    out += "Configured node list:\n"
+    for (i, n) in d.configuredNodes.enumerated() { out += "    \(i)\tNode ID = \(n.rawValue)\n" }
+    out += "Membership node list:\t" + d.members.map { String($0.rawValue) }.joined(separator: ", ") + "\n"
+    out += "\n"
+    out += "Qdevice-net information\n----------------------\n"
+    out += "Cluster name:\t\t\(d.cluster)\n"
+    out += "QNetd host:\t\t\(d.host)\n"
+    out += "Algorithm:\t\t\(d.algorithm == .ffsplit ? "Fifty-Fifty split" : "LMS")\n"
+    let tie: String
+    switch d.tieBreaker {
+    case .lowest: tie = "Node with lowest node ID"
+    case .highest: tie = "Node with highest node ID"
+    case .node(let id): tie = "Node with node ID \(id)"
+    }
+    out += "Tie-breaker:\t\t\(tie)\n"
+    out += "State:\t\t\t\(d.connection)\n"
+    if let h = d.heuristics {
+      out += "Heuristics result:\t" + (h == .pass ? "Pass" : h == .fail ? "Fail" : "Undefined") + "\n"
     }
     return out
   }

@@ -49,6 +49,8 @@ public final class MembershipShell: @unchecked Sendable {
   /// The quorum device client and its connection, when corosync.conf configures `quorum.device`.
   private var device: QuorumDeviceClient?
   private var deviceLink: QuorumDeviceLink?
+  /// `host:port` of the arbiter, as corosync-qdevice-tool shows it.
+  private var deviceHost = ""
   /// Heuristics runs still executing (a newer run supersedes an older one without killing it, each ends by its
   /// timeout); past `heuristicsRunsMax`, a run fails at once instead of spawning more.
   private var heuristicsRunning = 0
@@ -101,6 +103,7 @@ public final class MembershipShell: @unchecked Sendable {
         tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1)),
         heuristics: QuorumDeviceHeuristics.from(d, tokenMs: Int(cfg.timing.failTimeout / .milliseconds(1))))
       shell.device = QuorumDeviceClient(settings: settings)
+      shell.deviceHost = "\(d.host):\(d.port)"
       shell.deviceLink = QuorumDeviceLink(
         loop: loop, host: d.host, port: d.port, key: ArbiterKey(authkey: key.bytes, cluster: cluster),
         connectTimeout: settings.pollInterval * 2
@@ -258,6 +261,18 @@ public final class MembershipShell: @unchecked Sendable {
 
   /// Whether this node holds the quorum device's vote now (nil: no device configured).
   public func holdsDeviceVote() -> EventLoopFuture<Bool?> { loop.submit { self.device?.hasVote } }
+
+  /// What `pcs quorum device status` shows of the device client (nil: no device configured).
+  public func deviceState() -> EventLoopFuture<QuorumDeviceState?> {
+    loop.submit {
+      guard let d = self.device, let link = self.deviceLink else { return nil }
+      return QuorumDeviceState(
+        node: d.settings.node, configuredNodes: self.addresses.keys.sorted(), members: d.viewMembers,
+        cluster: d.settings.cluster, host: self.deviceHost, algorithm: d.settings.algorithm,
+        tieBreaker: d.settings.tieBreaker, connection: link.stateText, castsVote: d.hasVote,
+        heuristics: d.settings.heuristics == nil ? nil : d.heuristicsResult)
+    }
+  }
 
   public func broadcast(_ payload: [UInt8]) {
     loop.execute { self.input(.broadcastRequested(payload: payload, now: self.elapsed())) }

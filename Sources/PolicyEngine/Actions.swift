@@ -24,6 +24,9 @@ public struct Action: Sendable, Equatable {
   public var reason: String?
   public var intervalMs: Int = 0
   public var probe: Bool = false
+  /// Part of a live migration that can still go ahead (Pacemaker's pe_action_migrate_runnable); a start that
+  /// stays migratable is done by migrate_to/migrate_from and is only a pseudo action.
+  public var migratable: Bool = false
 }
 
 /// How an ordering binds its two actions (the subset of Pacemaker's pe_order flags the scheduler needs).
@@ -40,6 +43,10 @@ public struct OrderingFlags: OptionSet, Sendable, Equatable {
   public static let restart = OrderingFlags(rawValue: 1 << 3)
   /// Asymmetrical mandatory order.
   public static let asymmetrical = OrderingFlags(rawValue: 1 << 4)
+  /// Migration steps: 'then' not migratable and runnable -> 'first' unrunnable; 'then' required -> 'first' required.
+  public static let impliesFirstMigratable = OrderingFlags(rawValue: 1 << 5)
+  /// 'first' unrunnable -> 'then' no longer migratable (the start becomes a real start).
+  public static let pseudoLeft = OrderingFlags(rawValue: 1 << 6)
 }
 
 /// One end of an ordering: a resource (primitive or collective) and a task, or a concrete action.
@@ -64,6 +71,8 @@ public struct TransitionGraph: Sendable {
   public var byResource: [[Int]]
   /// Primitives whose changed parameters can be reloaded in place.
   public var reloads: Set<Int> = []
+  /// Nodes to unfence ("Fence (on)") before resources are probed or started there, with the reason.
+  public var unfencing: [(node: Int, reason: String)] = []
 }
 
 /// Stage 4: current state + assignment -> actions (start/stop/promote/demote, fencing, probes).
@@ -73,7 +82,7 @@ public func scheduleActions(_ state: ClusterState, _ assignment: Assignment) -> 
   b.build()
   b.propagate()
   return TransitionGraph(actions: b.actions, orderings: b.orderings, fencing: b.fencing, byResource: b.byResource,
-                         reloads: b.reloads)
+                         reloads: b.reloads, unfencing: b.unfencing)
 }
 
 struct ActionBuilder {
@@ -85,6 +94,7 @@ struct ActionBuilder {
   var byResource: [[Int]]
   var fencedNodes: Set<Int> = []
   var reloads: Set<Int> = []
+  var unfencing: [(node: Int, reason: String)] = []
 
   init(state: ClusterState, assignment: Assignment) {
     self.state = state
@@ -116,7 +126,7 @@ struct ActionBuilder {
     if !node.online && !fencedNodes.contains(n) { return false }
     if fencedNodes.contains(n) { return a.task == .stop || a.task == .demote }
     if node.pending { return false }
-    guard a.task == .start || a.task == .promote else { return true }
+    guard [.start, .promote, .migrateTo, .migrateFrom].contains(a.task) else { return true }
     if state.resources[r].requires == "nothing" { return true }
     var policy = state.options.noQuorumPolicy
     if state.options.haveQuorum { policy = .ignore }
@@ -143,6 +153,7 @@ struct ActionBuilder {
       }
     }
     for r in state.resources where r.isPrimitive { createPrimitiveActions(r.index) }
+    scheduleUnfencing()
     createInternalOrderings()
     createUserOrderings()
   }
@@ -152,9 +163,12 @@ struct ActionBuilder {
     let nextRole = assignment.nextRole[r]
     let current = state.resources[r].runningOn
     let managed = state.resources[r].managed && !(state.options.stonithEnabled && !state.options.haveStonithResource)
-    let multiple = current.filter { !fencedNodes.contains($0) }.count > 1
+    let migration = migrationPlan(r)
+    var multiple = current.filter { !fencedNodes.contains($0) }.count > 1
+    if case .continuePartial = migration { multiple = false }
     var needStop = false
     if multiple { needStop = true }
+    if case .abandonPartial = migration { needStop = true }
     if let n = next, let c = state.currentNode(r), c != n { needStop = true }
     if state.resources[r].failed && state.resources[r].stopOnFail { needStop = true }
     if next == nil && !current.isEmpty { needStop = true }
@@ -171,7 +185,10 @@ struct ActionBuilder {
 
     // Stops (and demotes) on current nodes.
     for c in current {
+      // A partial migration continues on its target: nothing to stop there.
+      if case .continuePartial(_, let target) = migration, c == target { continue }
       var stopRequired = needStop
+      if case .abandonPartial = migration { stopRequired = true }
       if let n = next, n == c, !multiple, !(state.resources[r].failed && state.resources[r].stopOnFail) { stopRequired = false }
       if !managed { stopRequired = false }
       let role = state.resources[r].rolePerNode[c] ?? state.resources[r].role
@@ -199,6 +216,15 @@ struct ActionBuilder {
       }
     } else if state.resources[r].role == .stopped && current.isEmpty && nextRole != .stopped {
       // Nothing to start anywhere; orderings will see a missing start as unrunnable.
+    }
+    for n in state.resources[r].danglingMigrations where !current.contains(n) && managed {
+      let s = add(r, .stop, n, optional: false)
+      if fencedNodes.contains(n) { actions[s].pseudo = true; actions[s].runnable = true }
+    }
+    switch migration {
+    case .migrate(let source, let target): createMigrationActions(r, source: source, target: target, partial: false)
+    case .continuePartial(let source, let target): createMigrationActions(r, source: source, target: target, partial: true)
+    case .none, .abandonPartial: break
     }
   }
 
@@ -332,7 +358,7 @@ struct ActionBuilder {
 
   // MARK: propagation
 
-  struct Flags { var optional: Bool; var runnable: Bool }
+  struct Flags { var optional: Bool; var runnable: Bool; var migratable = false }
 
   /// Flags of a handle: a primitive's action(s), or the summary of a collective's children.
   /// For a clone 'first', Pacemaker judges the clone by its instances on the 'then' action's node only.
@@ -370,7 +396,8 @@ struct ActionBuilder {
 
   func flags(_ h: ActionHandle) -> Flags? {
     switch h {
-    case .action(let id): return Flags(optional: actions[id].optional, runnable: actions[id].runnable)
+    case .action(let id):
+      return Flags(optional: actions[id].optional, runnable: actions[id].runnable, migratable: actions[id].migratable)
     case .resource(let r, let task):
       if state.resources[r].isPrimitive {
         let list = primitiveActions(r, task)
@@ -384,10 +411,11 @@ struct ActionBuilder {
           }
           return nil
         }
-        var f = Flags(optional: true, runnable: true)
+        var f = Flags(optional: true, runnable: true, migratable: true)
         for a in list {
           if !actions[a].optional { f.optional = false }
           if !actions[a].runnable { f.runnable = false }
+          if !actions[a].migratable { f.migratable = false }
         }
         return f
       }
@@ -491,7 +519,8 @@ struct ActionBuilder {
   mutating func apply(_ o: Ordering) -> Bool {
     guard !o.flags.isEmpty, let ff = flags(o.first, onNode: thenNode(o.then)) else { return false }
     var changed = false
-    if o.flags.contains(.impliesThen) && !ff.optional {
+    // A migratable 'first' (a migrating start or stop) does not force its dependents to restart.
+    if o.flags.contains(.impliesThen) && !ff.optional && !ff.migratable {
       for t in targets(o.then) where actions[t].optional {
         actions[t].optional = false
         changed = true
@@ -500,6 +529,7 @@ struct ActionBuilder {
     if o.flags.contains(.runnableLeft) && !ff.runnable {
       for t in targets(o.then) where actions[t].runnable && !actions[t].pseudo {
         actions[t].runnable = false
+        actions[t].migratable = false
         changed = true
       }
     }
@@ -520,8 +550,9 @@ struct ActionBuilder {
     // Requiring a clone's stop pseudo-action does not reach its instances (Pacemaker updates only 'then' children).
     let firstIsClone = resourceOf(o.first).map { state.resources[$0].variant == .clone } ?? false
     if o.flags.contains(.impliesFirst), !firstIsClone, let tf = flags(o.then), !tf.optional {
-      for f in targets(o.first) where actions[f].optional {
+      for f in targets(o.first) where actions[f].optional || (actions[f].migratable && !tf.migratable) {
         actions[f].optional = false
+        if !tf.migratable { actions[f].migratable = false }
         changed = true
       }
     }
@@ -534,6 +565,9 @@ struct ActionBuilder {
       }
     }
     if o.flags.contains(.restart), let tf = flags(o.then) {
+      if !tf.migratable {
+        for f in targets(o.first) where actions[f].migratable { actions[f].migratable = false; changed = true }
+      }
       let sameResource = resourceOf(o.first) == resourceOf(o.then)
       var reason = !tf.optional
       if !tf.runnable && sameResource, let r = resourceOf(o.then), state.resources[r].managed { reason = true }
@@ -549,6 +583,9 @@ struct ActionBuilder {
           changed = true
         }
       }
+    }
+    if !o.flags.intersection([.impliesFirstMigratable, .pseudoLeft]).isEmpty {
+      if applyMigrationFlags(o, first: ff) { changed = true }
     }
     return changed
   }

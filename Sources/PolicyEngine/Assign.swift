@@ -154,6 +154,8 @@ struct Assigner {
   var assigning: [Bool]
   var merging: [Bool]
   var nodeLoad: [Int]
+  /// Each node's utilization capacity left after the resources assigned so far.
+  var capacity: [[String: Int]]
   var thisWith: [[Colocation]]
   var withThis: [[Colocation]]
   var cloneNodeCount: [Int: [Int]] = [:]
@@ -172,6 +174,7 @@ struct Assigner {
   /// No two node names are equal ignoring case (then colocations by node name match each node only itself).
   let uniqueNames: Bool
   let minimalPlacement: Bool
+  let balancedPlacement: Bool
 
   init(state: ClusterState, scores: NodeScores) {
     self.state = state
@@ -199,7 +202,9 @@ struct Assigner {
     nodeNameRank = rank
     uniqueNames = Set(unameClasses).count == state.nodes.count
     minimalPlacement = state.options.placementStrategy == "minimal"
+    balancedPlacement = state.options.placementStrategy == "balanced"
     nodeLoad = [Int](repeating: 0, count: state.nodes.count)
+    capacity = state.nodes.map { $0.utilization }
     thisWith = [[Colocation]](repeating: [], count: n)
     withThis = [[Colocation]](repeating: [], count: n)
     priority = state.resources.map { $0.priority }
@@ -227,6 +232,10 @@ struct Assigner {
     let wa = weightForSort(r, a), wb = weightForSort(r, b)
     if wa != wb { return wa > wb }
     if !minimalPlacement {
+      if balancedPlacement {
+        let c = compareCapacities(a, b)
+        if c != 0 { return c < 0 }
+      }
       if nodeLoad[a] != nodeLoad[b] { return nodeLoad[a] < nodeLoad[b] }
       if let act = active {
         if a == act && b != act { return true }
@@ -264,7 +273,8 @@ struct Assigner {
   // MARK: driver
 
   mutating func run() {
-    let order = stableSorted(state.topLevel) { state.resources[$0].priority > state.resources[$1].priority }
+    let byPriority = stableSorted(state.topLevel) { state.resources[$0].priority > state.resources[$1].priority }
+    let order = checksUtilization ? utilizationOrder(byPriority) : byPriority
     for r in order { _ = assignResource(r, prefer: nil) }
     inhibitUnpairedInterleavedInstances()
     // Anything never reached (e.g. dependency loops) stays where it is if unmanaged, else stops.
@@ -289,6 +299,7 @@ struct Assigner {
         guard let n = locationOf(inst), !firstNodes.contains(n) else { continue }
         for x in subtree(inst) where assigned[x] != nil {
           nodeLoad[assigned[x]!] -= state.resources[x].isPrimitive ? 1 : 0
+          if state.resources[x].isPrimitive { consumeCapacity(assigned[x]!, x, release: true) }
           assigned[x] = nil
           nextRole[x] = .stopped
         }

@@ -149,17 +149,20 @@ extension Assigner {
     }
     let backup = allowed
     let backupLoad = nodeLoad
+    let backupCapacity = capacity
     let chosen = assignResource(inst, prefer: prefer)
     if let c = chosen, let p = prefer, c != p {
       // Not pre-assigning to the preferred node because another is better: undo.
       allowed = backup
       nodeLoad = backupLoad
+      capacity = backupCapacity
       for x in subtree(inst) { provisional[x] = true; assigned[x] = nil; nextRole[x] = initialNextRole(x) }
       return false
     }
     if prefer != nil && chosen == nil {
       allowed = backup
       nodeLoad = backupLoad
+      capacity = backupCapacity
       for x in subtree(inst) { provisional[x] = true; assigned[x] = nil; nextRole[x] = initialNextRole(x) }
       return false
     }

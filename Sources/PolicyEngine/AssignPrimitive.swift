@@ -42,6 +42,8 @@ extension Assigner {
   }
 
   mutating func assignBestNode(_ r: Int, prefer: Int?) {
+    let mostCapable = banInsufficientCapacity(r)
+    let prefer = prefer ?? mostCapable
     let running = currentNode(r)
     guard let best = bestNode(r, active: running) else { finalize(r, nil, force: false); return }
     var chosen: Int?
@@ -78,6 +80,7 @@ extension Assigner {
       nextRole[r] = state.isPromotableInstance(r) ? .unpromoted : .started
     }
     nodeLoad[n] += 1
+    consumeCapacity(n, r)
   }
 
   /// Records `r`'s scores, and for a collective its members' too (Pacemaker's pe__show_node_weights shows

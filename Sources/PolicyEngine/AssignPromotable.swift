@@ -95,6 +95,10 @@ extension Assigner {
       addColocatedNodeScores(c.dependent, into: &weights, attr: c.nodeAttribute, factor: factor, onlyPositive: true,
                              thisWithMode: false)
     }
+    // Without the ticket its promoted role needs, the clone is banned everywhere for promotion.
+    if lacksPromotionTicket(r) {
+      for n in 0..<nodeCount where weights[n] != nil { weights[n] = ScoreMath.minusInfinity }
+    }
     for inst in clone.children {
       let managed = state.resources[inst].managed
       if !managed && state.resources[inst].role == .promoted {
@@ -103,6 +107,7 @@ extension Assigner {
         sortIndex[inst] = weights[n] ?? si
       }
     }
+
     let ordered = stableSorted(sortInstances(clone.children, clone: r)) { a, b in
       let sa = sortIndex[a] ?? 0, sb = sortIndex[b] ?? 0
       if sa != sb { return sa > sb }

@@ -110,7 +110,8 @@ public struct ResourceState: Sendable, Equatable {
   public var pendingNode: Int?
   public var knownOn: Set<Int> = []
   public var failureIgnored = false
-  /// Location scores derived from the history (hard errors, failed stops, masked probes); node nil = everywhere.
+  /// Location scores derived from the status section (hard errors, failed stops, masked probes in the history;
+  /// revoked tickets); node nil = everywhere.
   public var historyLocations: [HistoryLocation] = []
   /// Fail count per node index.
   public var failCounts: [Int: Int] = [:]
@@ -120,6 +121,9 @@ public struct ResourceState: Sendable, Equatable {
   public var partialMigrationSource: Int?
   public var partialMigrationTarget: Int?
   public var migrateFromDoneOn: Int?
+  /// Sources of completed migrations whose stop was never recorded (Pacemaker's dangling migrations): the
+  /// resource is stopped there without affecting the target.
+  public var danglingMigrations: [Int] = []
   /// Nodes where the recorded definition digest no longer matches: true = reload suffices, false = restart.
   public var definitionChanged: [Int: Bool] = [:]
   /// instance_attributes, for definition digests.
@@ -178,6 +182,8 @@ public struct ClusterState: Sendable {
   /// The node a resource is considered active on: the first clean one if any (pe__find_active_on).
   public func currentNode(_ r: Int) -> Int? {
     let on = resources[r].runningOn
+    // A partially migrated resource is considered active on the migration's source.
+    if let source = resources[r].partialMigrationSource, on.contains(source) { return source }
     return on.first { nodes[$0].online && !nodes[$0].unclean } ?? on.first
   }
 

@@ -194,11 +194,13 @@ struct GraphBuilder {
     // Scheduler actions: starts, stops, promotes, demotes (and stops implied by fencing as pseudo events).
     for task in [ActionTask.stop, .demote, .start, .promote, .migrateTo, .migrateFrom] {
       for a in sched where a.task == task && inGraph(a) {
-        let kind: GraphAction.Kind = a.pseudo ? .pseudo : .rscOp
+        // A start done by live migration is only a pseudo event marking the migration's end.
+        let pseudo = a.pseudo || a.task == .start && a.migratable
+        let kind: GraphAction.Kind = pseudo ? .pseudo : .rscOp
         let g = add(GraphAction(id: 0, kind: kind, task: task.rawValue, key: "\(state.resources[r].id)_\(task.rawValue)_0",
-                                node: a.pseudo ? nil : a.node, resource: r))
+                                node: pseudo ? nil : a.node, resource: r))
         fromScheduler[a.id] = g
-        if a.pseudo { actions[g].node = a.node }
+        if pseudo { actions[g].node = a.node }
       }
     }
     buildMonitors(r, sched)

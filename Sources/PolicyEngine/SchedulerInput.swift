@@ -23,6 +23,10 @@ public struct SchedulerInput: Sendable, Equatable {
   public var fencingLevels: Int = 0
   /// Tickets granted in the status section (ticket id -> granted).
   public var tickets: [String: Bool] = [:]
+  /// Granted tickets in standby (ticket_state standby=true): treated as not granted by the resources needing them.
+  public var standbyTickets: Set<String> = []
+  /// `rsc_ticket` constraints, resource sets expanded into one entry per resource.
+  public var ticketConstraints: [ExpandedTicket] = []
   /// Evaluation time for date rules and failure timeouts, seconds since the epoch.
   public var now: Int64 = 0
 
@@ -134,6 +138,21 @@ public struct ExpandedColocation: Sendable, Equatable {
   }
 }
 
+/// One resource of an `rsc_ticket` (the CIB model's `TicketConstraint`): it may only run (or, with a role,
+/// only take that role) while the ticket is granted and not in standby.
+public struct ExpandedTicket: Sendable, Equatable {
+  public var id: String
+  public var resource: String
+  public var ticket: String
+  /// rsc-role; nil means any role (Started).
+  public var role: String?
+  /// loss-policy as configured (stop, demote, fence, freeze), nil when not set.
+  public var lossPolicy: String?
+  public init(id: String, resource: String, ticket: String, role: String?, lossPolicy: String?) {
+    self.id = id; self.resource = resource; self.ticket = ticket; self.role = role; self.lossPolicy = lossPolicy
+  }
+}
+
 /// How strongly an order constraint binds.
 public enum OrderKind: String, Sendable, Equatable { case mandatory, optional, serialize }
 
@@ -190,6 +209,8 @@ public struct OperationRecord: Sendable, Equatable {
   public var lastRCChange: Int64?
   public var migrateSource: String?
   public var migrateTarget: String?
+  /// `on_node`: the node the operation ran on (compares operations recorded on different nodes).
+  public var onNode: String?
   public var operationKey: String?
   public var opDigest: String?
   public var restartDigest: String?

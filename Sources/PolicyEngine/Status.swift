@@ -208,13 +208,14 @@ func isInactive(_ state: ClusterState, _ snap: ClusterSnapshot, _ r: Int) -> Boo
 public func executedActions(_ state: ClusterState, _ g: TransitionGraph) -> [String] {
   var out: [String] = []
   for f in g.fencing { out.append("  * Fencing \(state.nodes[f.node].name) (\(state.options.stonithAction))") }
+  for u in g.unfencing { out.append("  * Fencing \(state.nodes[u.node].name) (on)") }
   func line(_ a: Action) -> String? {
     guard let r = a.resource, let n = a.node, !a.optional, a.runnable else { return nil }
     let id = state.resources[r].id
-    if a.pseudo { return "  * Pseudo action:   \(id)_\(a.task.rawValue)_0" }
+    if a.pseudo || a.task == .start && a.migratable { return "  * Pseudo action:   \(id)_\(a.task.rawValue)_0" }
     return "  * Resource action: \(id.padding(toLength: max(15, id.count), withPad: " ", startingAt: 0)) \(a.task.rawValue) on \(state.nodes[n].name)"
   }
-  for phase in [[ActionTask.demote], [.stop], [.start], [.promote]] {
+  for phase in [[ActionTask.demote], [.migrateTo], [.migrateFrom], [.stop], [.start], [.promote]] {
     for a in g.actions where phase.contains(a.task) { if let l = line(a) { out.append(l) } }
   }
   return out

@@ -15,6 +15,9 @@ public func transitionSummary(_ state: ClusterState, _ a: Assignment, _ g: Trans
   for f in g.fencing {
     lines.append("Fence (\(state.options.stonithAction)) \(state.nodes[f.node].name) '\(f.reason)'")
   }
+  for u in g.unfencing {
+    lines.append("Fence (on) \(state.nodes[u.node].name) '\(u.reason)'")
+  }
   var items: [SummaryLine] = []
   for r in summaryOrder(state) { items += summarize(state, a, g, r) }
   let rscWidth = items.map { $0.resource.count }.max() ?? 0
@@ -91,7 +94,9 @@ func summarize(_ state: ClusterState, _ a: Assignment, _ g: TransitionGraph, _ r
 
   if role == nextRole {
     guard let n = next else { return [] }
-    _ = n
+    if current != nil, let migrateFrom = find(.migrateFrom, n), migrateFrom.runnable {
+      return [item("Migrate", current, next, start)]
+    }
     if g.reloads.contains(r) && (start == nil || start!.optional) {
       return [item("Reload", current, next, start)]
     }

@@ -14,7 +14,12 @@ public enum PolicyEngineError: Error, Equatable, Sendable {
 /// expands resource sets into pairwise constraints, so later stages see plain pairs. Unknown elements are
 /// skipped (a newer schema must degrade, not crash).
 public struct CIBReader {
-  private var byID = ElementIndex()
+  var byID = ElementIndex()
+  /// Tags and templates by id: the resources each stands for in constraints (tag obj_refs; primitives
+  /// derived from a template, in configuration order).
+  var tagMembers: [String: [String]] = [:]
+  /// Ids of configured resources, so a tag sharing no id with a resource is recognised.
+  var resourceIDs: Set<String> = []
   private let now: Int64
 
   public init(now: Int64) { self.now = now }
@@ -60,6 +65,7 @@ public struct CIBReader {
         if let r = resource(e) { input.resources.append(r) }
       }
     }
+    collectTagMembers(configuration)
     if let defaults = configuration.firstElement(named: "rsc_defaults") {
       for set in defaults.elements(named: "meta_attributes") where ruleAllows(set) {
         mergeFirstWins(&input.rscDefaults, nvpairs(of: set))
@@ -79,6 +85,7 @@ public struct CIBReader {
         case "rsc_location": input.locations += location(c)
         case "rsc_colocation": input.colocations += colocation(c)
         case "rsc_order": input.orders += order(c)
+        case "rsc_ticket": input.ticketConstraints += ticket(c)
         default: continue
         }
       }
@@ -87,7 +94,10 @@ public struct CIBReader {
       for e in status.elements {
         if e.name == "tickets" {
           for t in e.elements(named: "ticket_state") {
-            if let id = t.id { input.tickets[id] = isTrue(t[attribute: "granted"] ?? "false") }
+            if let id = t.id {
+              input.tickets[id] = isTrue(t[attribute: "granted"] ?? "false")
+              if isTrue(t[attribute: "standby"] ?? "false") { input.standbyTickets.insert(id) }
+            }
           }
           continue
         }
@@ -121,7 +131,7 @@ public struct CIBReader {
 
   // MARK: - attribute sets
 
-  private func resolved(_ e: CIBElement) -> CIBElement {
+  func resolved(_ e: CIBElement) -> CIBElement {
     if let ref = e[attribute: "id-ref"], let target = byID[ref] { return target }
     return e
   }
@@ -230,147 +240,6 @@ public struct CIBReader {
     return out
   }
 
-  // MARK: - constraints (read through the CIB model, expanded into the scheduler's pairs)
-
-  /// The set itself, or the set its `id-ref` names (itself when the reference is dangling).
-  private func resolved(_ set: ResourceSet) -> ResourceSet {
-    if let ref = set.idRef, let target = byID[ref] { return ResourceSet(decoding: target) }
-    return set
-  }
-
-  private func resourceRefs(_ set: ResourceSet) -> [String] {
-    resolved(set).resources.compactMap { $0.rawValue.isEmpty ? nil : $0.rawValue }
-  }
-
-  private func location(_ c: CIBElement) -> [ExpandedLocation] {
-    let m = LocationConstraint(decoding: c)
-    let id = c.id ?? "location"
-    let rules = m.rules.map { r in
-      let rr = r.idRef.flatMap { byID[$0] }.map(Rule.init(decoding:)) ?? r
-      return LocationRule(
-        score: rr.scoreText.map { ScoreMath.parseOrZero($0) }, scoreAttribute: rr.scoreAttribute,
-        role: rr.roleText, condition: rule(rr))
-    }
-    let score = ScoreMath.parseOrZero(m.scoreText)
-    var targets: [(String?, String?, String?)] = []  // (rsc, pattern, role)
-    if let rsc = m.rsc {
-      targets.append((rsc.rawValue, nil, m.roleText))
-    } else if let pattern = m.rscPattern {
-      targets.append((nil, pattern, m.roleText))
-    }
-    for set in m.resourceSets {
-      for r in resourceRefs(set) { targets.append((r, nil, set.roleText ?? m.roleText)) }
-    }
-    return targets.map { t in
-      ExpandedLocation(
-        id: id, resource: t.0, resourcePattern: t.1, role: t.2, node: m.node?.rawValue, score: score, rules: rules,
-        discovery: m.resourceDiscovery)
-    }
-  }
-
-  private func colocation(_ c: CIBElement) -> [ExpandedColocation] {
-    let m = ColocationConstraint(decoding: c)
-    let id = c.id ?? "colocation"
-    let score = ScoreMath.parseOrZero(m.scoreText)
-    let influence = isTrue(m.influence ?? "true")
-    if let dep = m.rsc, let pri = m.withRsc {
-      return [
-        ExpandedColocation(
-          id: id, dependent: dep.rawValue, primary: pri.rawValue, score: score, dependentRole: m.rscRoleText,
-          primaryRole: m.withRscRoleText, nodeAttribute: m.nodeAttribute, influence: influence)
-      ]
-    }
-    var out: [ExpandedColocation] = []
-    var last: ResourceSet?
-    for set0 in m.resourceSets {
-      let set = resolved(set0)
-      let setScore = set.scoreText.map { ScoreMath.parseOrZero($0) } ?? score
-      let role = set.roleText
-      let refs = resourceRefs(set)
-      let sequential = isTrue(set.sequential ?? "true")
-      if setScore != 0 && sequential {
-        if setScore > 0 {
-          for i in refs.indices.dropFirst() {
-            out.append(ExpandedColocation(id: id, dependent: refs[i], primary: refs[i - 1], score: setScore,
-                                          dependentRole: role, primaryRole: role, influence: influence))
-          }
-        } else {
-          for i in refs.indices {
-            for j in 0..<i {
-              out.append(ExpandedColocation(id: id, dependent: refs[i], primary: refs[j], score: setScore,
-                                            dependentRole: role, primaryRole: role, influence: influence))
-            }
-          }
-        }
-      }
-      if let prev = last, score != 0 {
-        let r1 = resourceRefs(prev), r2 = refs
-        let seq1 = isTrue(prev.sequential ?? "true"), seq2 = sequential
-        let role1 = prev.roleText, role2 = role
-        let deps = seq1 ? Array(r1.prefix(1)) : r1
-        let pris = seq2 ? Array(r2.suffix(1)) : r2
-        for d in deps {
-          for p in pris {
-            out.append(ExpandedColocation(id: id, dependent: d, primary: p, score: score, dependentRole: role1,
-                                          primaryRole: role2, influence: influence))
-          }
-        }
-      }
-      last = set
-    }
-    return out
-  }
-
-  private func order(_ c: CIBElement) -> [ExpandedOrder] {
-    let m = OrderConstraint(decoding: c)
-    let id = c.id ?? "order"
-    var kind: OrderKind = .mandatory
-    if let k = m.kindText {
-      switch k.lowercased() {
-      case "optional": kind = .optional
-      case "serialize": kind = .serialize
-      default: kind = .mandatory
-      }
-    } else if let s = m.scoreText, ScoreMath.parseOrZero(s) == 0 {
-      kind = .optional
-    }
-    let symmetricalDefault = kind != .serialize
-    let symmetrical = m.symmetrical.map(isTrue) ?? symmetricalDefault
-    if let first = m.first, let then = m.then {
-      var o = ExpandedOrder(
-        id: id, first: first.rawValue, firstAction: m.firstAction ?? "start", then: then.rawValue,
-        thenAction: m.thenAction ?? m.firstAction ?? "start", kind: kind, symmetrical: symmetrical)
-      o.requireAll = isTrue(m.requireAll ?? "true")
-      return [o]
-    }
-    var out: [ExpandedOrder] = []
-    var last: (refs: [String], action: String, sequential: Bool)?
-    for set0 in m.resourceSets {
-      let set = resolved(set0)
-      let refs = resourceRefs(set)
-      let action = set.action ?? "start"
-      let sequential = isTrue(set.sequential ?? "true")
-      if sequential {
-        for i in refs.indices.dropFirst() {
-          out.append(ExpandedOrder(id: id, first: refs[i - 1], firstAction: action, then: refs[i],
-                                   thenAction: action, kind: kind, symmetrical: symmetrical))
-        }
-      }
-      if let prev = last {
-        let firsts = prev.sequential ? Array(prev.refs.suffix(1)) : prev.refs
-        let thens = sequential ? Array(refs.prefix(1)) : refs
-        for f in firsts {
-          for t in thens {
-            out.append(ExpandedOrder(id: id, first: f, firstAction: prev.action, then: t, thenAction: action,
-                                     kind: kind, symmetrical: symmetrical))
-          }
-        }
-      }
-      last = (refs, action, sequential)
-    }
-    return out
-  }
-
   // MARK: - rules
 
   /// A rule element read through the CIB model, with its references followed.
@@ -392,6 +261,7 @@ public struct CIBReader {
       case 2: if name == "id" { id = a.value }
       case 7:
         if name == "call-id" { callID = a.value } else if name == "rc-code" { rc = a.value }
+        else if name == "on_node" { rec.onNode = a.value }
       case 8:
         if name == "interval" { interval = a.value } else if name == "last-run" { lastRun = a.value }
       case 9:

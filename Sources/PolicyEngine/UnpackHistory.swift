@@ -252,7 +252,7 @@ extension StatusInterpreter {
       if expired && rc != target && op.intervalMs == 0 { continue }
       if expired && rc != target { continue }
       if maskable {
-        updateState(r, op: op, rc: target, lastFailureKey: &lastFailureKey, onFail: &onFail)
+        updateState(r, node: node, historyID: h.id, op: op, rc: target, lastFailureKey: &lastFailureKey, onFail: &onFail)
         banNode(r, node, onParent: parentForBan)
         continue
       }
@@ -270,7 +270,7 @@ extension StatusInterpreter {
         if op.task != "monitor" || op.intervalMs != 0 { resources[r].pendingNode = node }
         continue
       case 0:
-        updateState(r, op: op, rc: rc, lastFailureKey: &lastFailureKey, onFail: &onFail)
+        updateState(r, node: node, historyID: h.id, op: op, rc: rc, lastFailureKey: &lastFailureKey, onFail: &onFail)
         continue
       case 1:
         continue
@@ -283,7 +283,7 @@ extension StatusInterpreter {
         banNode(r, node, onParent: parentForBan)
       }
       if strategy == .ignore && status != 7 {
-        updateState(r, op: op, rc: target, lastFailureKey: &lastFailureKey, onFail: &onFail)
+        updateState(r, node: node, historyID: h.id, op: op, rc: target, lastFailureKey: &lastFailureKey, onFail: &onFail)
         resources[r].failureIgnored = true
         continue
       }
@@ -306,7 +306,9 @@ extension StatusInterpreter {
           resources[r].role = .unpromoted
         }
       case "migrate_to":
-        resources[r].role = .started
+        unpackMigrateToFailure(r, node: node, history: h.id, op)
+      case "migrate_from":
+        unpackMigrateFromFailure(r, node: node, history: h.id, op)
       default: break
       }
       if isProbe && rc == 5 {
@@ -371,7 +373,8 @@ extension StatusInterpreter {
     }
   }
 
-  mutating func updateState(_ r: Int, op: OperationRecord, rc: Int, lastFailureKey: inout String?,
+  mutating func updateState(_ r: Int, node: Int, historyID: String, op: OperationRecord, rc: Int,
+                            lastFailureKey: inout String?,
                             onFail: inout FailureResponse) {
     var clear = false
     let isMaskedProbe = op.task == "monitor" && op.intervalMs == 0 && (op.rc == 5 || op.rc == 2 || op.opStatus == 7)
@@ -401,9 +404,7 @@ extension StatusInterpreter {
       resources[r].role = .started
       clear = true
     } else if op.task == "migrate_to" {
-      // Partial migration: still active here until the target's migrate_from and our stop are seen.
-      resources[r].role = .started
-      if let t = op.migrateTarget, let tn = nodeByName[t] { resources[r].partialMigrationTarget = tn }
+      unpackMigrateToSuccess(r, node: node, history: historyID, op)
     } else if resources[r].role < .started {
       setActive(r)
     }

@@ -32,6 +32,7 @@ struct StatusInterpreter {
     unpackHistories()
     readFailCounts()
     finishResources()
+    applyTicketConstraints()
     return ClusterState(
       options: options, nodes: nodes, resources: resources, topLevel: topLevel, input: input,
       nodeByName: nodeByName, resourceByID: resourceByID, dcNode: dcNode)

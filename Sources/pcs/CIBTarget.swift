@@ -19,30 +19,38 @@ enum CIBTarget {
 
   /// Reads the CIB the command works on: the file given with `-f`, else the live CIB from clusterd.
   static func load(_ global: GlobalOptions) throws(PcsFailure) -> CIBElement {
-    guard let path = global.file else { return try LiveCIB.load() }
-    guard let bytes = FileBytes.read(path) else {
-      if FileBytes.exists(path) { throw .legacy("unable to get cib") }
-      return emptyPcsCIB()
+    try loadNoting(global).cib
+  }
+
+  /// The CIB, and whether it came from an existing file (so writing it back must find that file still there).
+  /// A file the shared loader refuses (symlink loop, DOCTYPE, limits, unknown schema, failed validation) is
+  /// pcs's "unable to get cib" plus the reason; an empty file is pcs's bare "unable to get cib".
+  private static func loadNoting(_ global: GlobalOptions) throws(PcsFailure) -> (cib: CIBElement, fromFile: Bool) {
+    guard let path = global.file else { return (try LiveCIB.load(), false) }
+    do {
+      guard let root = try CIBFile.load(path, check: .editable) else { return (emptyPcsCIB(), false) }
+      return (root, true)
+    } catch {
+      if case .malformedXML(_, _, CIBFile.emptyFileMessage) = error { throw .legacy("unable to get cib") }
+      throw .legacy("unable to get cib, \(error)")
     }
-    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) {
-      throw .legacy("unable to get cib")
-    }
-    return try CIBCodec.parse(bytes)
   }
 
   /// Loads, applies `edit`, and writes the result back with epoch + 1. Nothing is written if `edit` throws.
+  /// `writeUnchanged: false`: an edit that changes nothing writes nothing (pcs's newer commands push only a diff).
   static func edit<Result>(
-    _ global: GlobalOptions, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
+    _ global: GlobalOptions, writeUnchanged: Bool = true, _ edit: (inout CIBElement) throws(PcsFailure) -> Result
   ) throws(PcsFailure) -> Result {
     // Live: the DC refuses a write based on an older configuration (optimistic concurrency); the edit is then
     // re-applied to the newer CIB, a bounded number of times.
     var attempt = 0
     while true {
-      var cib = try load(global)
+      var (cib, fromFile) = try loadNoting(global)
       let base = cib
       let result = try edit(&cib)
+      if !writeUnchanged && cib == base { return result }
       do {
-        try store(cib, base: base, global: global)
+        try store(cib, base: base, global: global, fileMustExist: fromFile)
         return result
       } catch {
         attempt += 1
@@ -55,13 +63,15 @@ enum CIBTarget {
 
   /// Writes `cib` with its epoch bumped by one (live: the DC writes it, refusing it if the CIB changed since
   /// it was read, so a concurrent edit is never lost).
-  static func store(_ cib: CIBElement, base: CIBElement, global: GlobalOptions) throws(PcsFailure) {
+  static func store(
+    _ cib: CIBElement, base: CIBElement, global: GlobalOptions, fileMustExist: Bool = false
+  ) throws(PcsFailure) {
     guard let path = global.file else { return try LiveCIB.replace(cib, base: base) }
     var cib = cib
     let epoch = Int(cib[attribute: "epoch"] ?? "0") ?? 0
     cib[attribute: "epoch"] = String(epoch + 1)
     do {
-      try CIBFile.write(cib, to: path)
+      try CIBFile.write(cib, to: path, mustExist: fileMustExist)
     } catch {
       throw .legacy("Unable to write to file '\(path)': \(error)")
     }

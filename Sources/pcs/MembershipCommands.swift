@@ -5,5 +5,5 @@ import ArgumentParser
 // status group splice these lists in.
 extension Pcs {
   static let membershipCommands: [any ParsableCommand.Type] = [QuorumCommand.self, QdeviceCommand.self]
-  static let membershipStatusCommands: [any ParsableCommand.Type] = [StatusCorosync.self]
+  static let membershipStatusCommands: [any ParsableCommand.Type] = [StatusCorosync.self, StatusQuorum.self]
 }

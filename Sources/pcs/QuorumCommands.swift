@@ -44,6 +44,18 @@ struct QuorumStatusCommand: PcsCommand {
   }
 }
 
+/// `pcs status quorum`: the same as `pcs quorum status`.
+struct StatusQuorum: PcsCommand {
+  static let configuration = CommandConfiguration(commandName: "quorum", abstract: "Show quorum runtime status.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(parsing: .allUnrecognized) var args: [String] = []
+
+  func execute() throws(PcsFailure) {
+    try rejectUnsupportedOptions(in: args)
+    try LiveQuorum.quorumStatus()
+  }
+}
+
 /// `pcs status corosync`: the membership table of the running node.
 struct StatusCorosync: PcsCommand {
   static let configuration = CommandConfiguration(commandName: "corosync", abstract: "Show corosync membership.")

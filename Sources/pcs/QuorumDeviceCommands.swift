@@ -14,8 +14,24 @@ struct QuorumDeviceCommand: ParsableCommand {
     commandName: "device", abstract: "Manage the quorum device (Vigil's vigil-arbiter).",
     subcommands: [
       QuorumDeviceAdd.self, QuorumDeviceUpdate.self, QuorumDeviceRemove.self, QuorumDeviceDelete.self,
-      QuorumDeviceHeuristics.self,
+      QuorumDeviceHeuristics.self, QuorumDeviceStatus.self,
     ])
+}
+
+/// `pcs quorum device status`: the running node's device client, as `corosync-qdevice-tool -s` prints it.
+struct QuorumDeviceStatus: PcsCommand {
+  static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the quorum device client's status.")
+  @OptionGroup var global: GlobalOptions
+  @Argument(parsing: .allUnrecognized) var args: [String] = []
+
+  func execute() throws(PcsFailure) {
+    if args.contains("--full") {
+      throw .legacy("--full is not supported: Vigil's device client does not keep corosync-qdevice-tool's verbose fields")
+    }
+    try rejectUnsupportedOptions(in: args)
+    guard args.isEmpty else { throw .legacy("Usage: pcs quorum device status [--full]") }
+    try LiveQuorum.deviceStatus()
+  }
 }
 
 enum QuorumDeviceFile {

@@ -15,20 +15,22 @@ enum Refusals {
   }
 
   private static let noPcsd = "Vigil has no pcsd: nodes are reached over ssh"
+  private static let noBooth =
+    "Vigil has no booth ticket manager (multi-site clusters are not supported); run one Vigil cluster per site"
 
   /// Refused command paths, matched as the longest prefix of the command words.
   static let table: [String: Reason] = [
     // Groups with no meaning for Vigil.
-    "pcsd": .noMeaning(noPcsd),
-    "client": .noMeaning(noPcsd + ", so there is no pcsd token to authenticate with"),
+    "pcsd": .noMeaning(noPcsd + "; pcs talks to the local clusterd through its socket"),
+    "client": .noMeaning(noPcsd + ", so there is no pcsd token to authenticate with; pcs uses clusterd's local socket"),
     "host": .noMeaning(noPcsd + " (set up ssh keys to the nodes instead)"),
-    "booth": .noMeaning("Vigil has no booth ticket manager: multi-site clusters are not supported"),
-    "dr": .noMeaning("Vigil has no pcsd disaster-recovery site pairing"),
+    "booth": .noMeaning(noBooth),
+    "dr": .noMeaning("Vigil has no pcsd disaster-recovery site pairing; configure each site's cluster with pcs on that site"),
     "cluster auth": .noMeaning(noPcsd + " (set up ssh keys to the nodes instead)"),
     "cluster pcsd-status": .noMeaning(noPcsd),
     "cluster certkey": .noMeaning(noPcsd),
     "status pcsd": .noMeaning(noPcsd),
-    "status booth": .noMeaning("Vigil has no booth ticket manager: multi-site clusters are not supported"),
+    "status booth": .noMeaning(noBooth),
     // Groups not implemented.
     "acl": .notImplemented(instead: nil),
     "alert": .notImplemented(instead: nil),
@@ -62,14 +64,13 @@ enum Refusals {
     "config checkpoint": .notImplemented(instead: nil),
     // constraint
     "constraint ticket": .notImplemented(instead: nil),
-    "constraint rule": .notImplemented(instead: nil),
+    "constraint rule": .notImplemented(instead: "pcs constraint location RSC rule ..."),
     "constraint show": .notImplemented(instead: "pcs constraint config"),
     "constraint list": .notImplemented(instead: "pcs constraint config"),
     // node
     "node pacemaker-status": .notImplemented(instead: "pcs status nodes"),
     // quorum
     "quorum expected-votes": .notImplemented(instead: nil),
-    "quorum device status": .notImplemented(instead: "pcs quorum status"),
     "quorum unblock": .notImplemented(instead: nil),
     "quorum update": .notImplemented(instead: nil),
     // resource
@@ -82,15 +83,12 @@ enum Refusals {
     "resource defaults set": .notImplemented(instead: "pcs resource defaults update"),
     "resource op defaults set": .notImplemented(instead: "pcs resource op defaults update"),
     // status
-    "status quorum": .notImplemented(instead: "pcs quorum status"),
     "status qdevice": .notImplemented(instead: nil),
     "status xml": .notImplemented(instead: nil),
     "status status": .notImplemented(instead: "pcs status"),
     // stonith
-    "stonith update": .notImplemented(instead: "pcs resource update"),
     "stonith update-scsi-devices": .notImplemented(instead: nil),
     "stonith show": .notImplemented(instead: "pcs stonith config or pcs stonith status"),
-    "stonith meta": .notImplemented(instead: "pcs resource meta"),
     "stonith op": .notImplemented(instead: "pcs resource op"),
     "stonith defaults": .notImplemented(instead: "pcs resource defaults"),
     "stonith level": .notImplemented(instead: nil),
@@ -100,8 +98,6 @@ enum Refusals {
     "stonith refresh": .notImplemented(instead: "pcs resource refresh"),
     "stonith confirm": .notImplemented(instead: nil),
     "stonith sbd": .notImplemented(instead: nil),
-    "stonith enable": .notImplemented(instead: "pcs resource enable"),
-    "stonith disable": .notImplemented(instead: "pcs resource disable"),
     "stonith history": .notImplemented(instead: nil),
   ]
 

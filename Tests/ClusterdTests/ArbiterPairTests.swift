@@ -228,6 +228,12 @@ final class OverlapSampler: @unchecked Sendable {
     defer { pair.stop() }
     try await pair.startWithGroup()
     let owner = try #require(pair.running("VIP").first)
+    let device = await pair.pcs("node2", ["quorum", "device", "status"])
+    #expect(device.status == 0 && device.stdout.hasPrefix("Qdevice information\n-------------------\nModel:\t\t\tNet\nNode ID:\t\t2\n"))
+    #expect(device.stdout.contains("Membership node list:\t1, 2\n") && device.stdout.contains("State:\t\t\tConnected\n"), "\(device.stdout)")
+    let quorum = await pair.pcs("node1", ["status", "quorum"]).stdout
+    #expect(quorum.contains("Flags:            Quorate Qdevice \n") && quorum.contains("         1          1    A,V,NMW node1 (local)\n")
+      && quorum.contains("         0          1            Qdevice\n"), "\(quorum)")
     let sampler = OverlapSampler(pair)
     sampler.start()
     defer { sampler.stop() }
@@ -271,6 +277,7 @@ final class OverlapSampler: @unchecked Sendable {
     try await pair.startWithGroup()
     let owner = try #require(pair.running("VIP").first)
     let other = pair.names.first { $0 != owner }!
+    #expect(await pair.pcs(owner, ["quorum", "device", "status"]).stdout.contains("Heuristics result:\tPass\n"))
     let sampler = OverlapSampler(pair)
     sampler.start()
     defer { sampler.stop() }

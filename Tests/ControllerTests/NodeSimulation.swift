@@ -30,6 +30,8 @@ struct NodeSimulation {
     var diskHistory: [(cib: CIBElement, term: UInt64)] = []
     /// Resources the agents run here (survive a clusterd crash).
     var running: Set<String> = []
+    /// This boot's record of what may run here (emptied with the agents: a reboot or watchdog reset).
+    var mayRun: [String] = []
     var left = false
     /// Bumped when the agents' processes die with clusterd (a reboot): their operations in flight do nothing.
     var agentsLife = 0
@@ -90,7 +92,7 @@ struct NodeSimulation {
       nodes: nodeList, clusterName: "sim", tokenMs: 400, membershipBackend: "sim")
     machines[i].core = NodeCore(config: config, storedCIB: machines[i].disk, storedTerm: machines[i].diskTerm)
     machines[i].view = nil
-    push(nowMs, .input(node: i, incarnation: machines[i].incarnation, { .started(at: $0) }))
+    push(nowMs, .input(node: i, incarnation: machines[i].incarnation, { [mayRun = machines[i].mayRun] in .started(at: $0, mayRunHere: mayRun) }))
   }
 
   /// kill -9 of clusterd on machine `i`: its disk keeps what was persisted; its resources keep running unless
@@ -104,6 +106,7 @@ struct NodeSimulation {
     machines[i].diskHistory = []
     if killAgents {
       machines[i].running = []
+      machines[i].mayRun = []
       machines[i].agentsLife += 1
     }
     machines[i].core = nil
@@ -194,6 +197,10 @@ struct NodeSimulation {
       if call.action == .start { machines[i].running.insert(call.resource); checkOverlap() }
       let latency = call.action == .start ? startLatencyMs : call.action == .stop ? stopLatencyMs : monitorLatencyMs
       push(nowMs + latency, .lrmDone(node: i, incarnation: machines[i].incarnation, agentsLife: machines[i].agentsLife, call))
+    case .recordMayRun(let resource):
+      if !machines[i].mayRun.contains(resource) { machines[i].mayRun.append(resource) }
+    case .rewriteMayRun(let resources):
+      machines[i].mayRun = resources
     case .cancelLocally, .alert, .fence:
       break
     case .persist(let cib, let term):

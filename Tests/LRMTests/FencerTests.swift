@@ -9,7 +9,7 @@ import Testing
   static let fenceScript = """
     #!/bin/sh
     # Vigil's test fence agent: key=value options on stdin, as fence-agents read them.
-    action=""; port=""; nodename=""; mode=ok; log=/dev/null; nodes=""
+    action=""; port=""; nodename=""; mode=ok; log=/dev/null; nodes=""; self=""; racedir=""
     while IFS= read -r line; do
       case "$line" in
         action=*) action=${line#action=} ;;
@@ -18,6 +18,8 @@ import Testing
         mode=*) mode=${line#mode=} ;;
         log=*) log=${line#log=} ;;
         nodes=*) nodes=${line#nodes=} ;;
+        self=*) self=${line#self=} ;;
+        racedir=*) racedir=${line#racedir=} ;;
       esac
     done
     case "$action" in
@@ -44,6 +46,12 @@ import Testing
       status) case ",$nodes," in *",$port,"*) exit 0 ;; *) echo "unknown port $port" >&2; exit 1 ;; esac ;;
       monitor) exit 0 ;;
       on|off|reboot)
+        # A fence race: a node already shot cannot shoot; otherwise its target is now dead.
+        if [ -n "$racedir" ]; then
+          if [ -e "$racedir/$self.dead" ]; then echo "$self is dead" >&2; exit 1; fi
+          sleep 1  # the power is cut a second after the request: a shot already fired still lands
+          touch "$racedir/$port.dead"
+        fi
         case "$mode" in
           fail) echo "failed to $action $port" >&2; exit 1 ;;
           hang) sleep 60; exit 1 ;;
@@ -134,6 +142,50 @@ import Testing
     let failed = await b.fencer.fence("node2", configuration: failing)
     #expect(failed.outcome == .failed(.allLevelsFailed(target: "node2", levels: [1])))
     #expect(failed.summary.contains("failed to reboot node2"))
+  }
+
+  @Test func delaysAreBasePlusARandomPartOfMaxAsPacemakerComputesThem() throws {
+    let b = try Bench()
+    defer { b.dir.remove() }
+    let config = try b.configuration(
+      b.device("d1", "fence_vigil_test", [("pcmk_delay_base", "1s"), ("pcmk_delay_max", "3s")])
+        + b.device("d2", "fence_vigil_test", [("pcmk_delay_base", "node1:2s;node2:0")])
+        + b.device("d3", "fence_vigil_test", [("pcmk_delay_max", "4s")]),
+      properties: "<nvpair id=\"pfd\" name=\"priority-fencing-delay\" value=\"10s\"/>")
+    let (d1, d2, d3) = (config.device("d1")!, config.device("d2")!, config.device("d3")!)
+    #expect(d1.delay(for: "node1", action: .reboot, fraction: 0) == .seconds(1))
+    #expect(d1.delay(for: "node1", action: .off, fraction: 0.5) == .seconds(2))
+    #expect(d1.delay(for: "node1", action: .on, fraction: 0.5) == .zero, "no delay for on")
+    #expect(d2.delay(for: "node1", action: .reboot, fraction: 0.9) == .seconds(2) && d2.delay(for: "node2", action: .reboot, fraction: 0.9) == .zero)
+    #expect(d2.delay(for: "node3", action: .reboot, fraction: 0) == .zero, "a node not in the map: no delay")
+    #expect(d3.delay(for: "node1", action: .reboot, fraction: 0.25) == .seconds(1))
+    #expect(config.priorityFencingDelay == .seconds(10))
+    #expect(throws: FencingConfigurationError.self) {
+      try b.configuration(b.device("bad", "fence_vigil_test", [("pcmk_delay_base", "soon")]))
+    }
+  }
+
+  /// Both nodes of a pair fence each other at once with fence agents that can only shoot while their node lives
+  /// (the power goes a second after the shot):
+  /// without delays both die; with pcmk_delay_base on the device that fences node1, node1 shoots first and is the
+  /// one survivor. The priority delay does the same for the side given it.
+  @Test func aDelayLeavesExactlyOneSurvivorOfAFenceRace() async throws {
+    func race(delayOnNode1Device: String?, priorityDelayFencingNode1: Duration = .zero) async throws -> Set<String> {
+      let b = try Bench()
+      defer { b.dir.remove() }
+      var fenceNode1 = [("pcmk_host_list", "node1"), ("self", "node2"), ("racedir", b.dir.path), ("pcmk_off_retries", "1")]
+      if let delayOnNode1Device { fenceNode1.append(("pcmk_delay_base", delayOnNode1Device)) }
+      let config = try b.configuration(
+        b.device("fence-node1", "fence_vigil_test", fenceNode1)
+          + b.device("fence-node2", "fence_vigil_test", [("pcmk_host_list", "node2"), ("self", "node1"), ("racedir", b.dir.path), ("pcmk_off_retries", "1")]))
+      async let byNode2 = b.fencer.fence("node1", action: .off, configuration: config, priorityDelay: priorityDelayFencingNode1)
+      async let byNode1 = b.fencer.fence("node2", action: .off, configuration: config)
+      _ = await (byNode1, byNode2)
+      return Set(["node1", "node2"].filter { !FileManager.default.fileExists(atPath: "\(b.dir.path)/\($0).dead") })
+    }
+    #expect(try await race(delayOnNode1Device: nil).isEmpty, "without a delay both shoot: no survivor")
+    #expect(try await race(delayOnNode1Device: "3s") == ["node1"])
+    #expect(try await race(delayOnNode1Device: nil, priorityDelayFencingNode1: .seconds(3)) == ["node1"])
   }
 
   @Test func hostMapRemapAndMultiDeviceReboot() async throws {

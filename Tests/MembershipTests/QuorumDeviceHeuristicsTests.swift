@@ -72,3 +72,32 @@ private func heuristicsConf(_ lines: String) -> String {
     #expect(n.client.heuristicsResult == .fail)
   }
 }
+
+@Suite struct QdeviceToolTextTests {
+  @Test func deviceStatusIsCorosyncQdeviceToolsLayout() {
+    let d = QuorumDeviceState(
+      node: NodeID(2), configuredNodes: [NodeID(1), NodeID(2)], members: [NodeID(1), NodeID(2)], cluster: "pair",
+      host: "10.0.0.9:5403", algorithm: .ffsplit, tieBreaker: .lowest, connection: "Connected", castsVote: true,
+      heuristics: .fail)
+    #expect(QuorumStatusText.qdeviceTool(d) == """
+      Qdevice information
+      -------------------
+      Model:\t\t\tNet
+      Node ID:\t\t2
+      Configured node list:
+          0\tNode ID = 1
+          1\tNode ID = 2
+      Membership node list:\t1, 2
+
+      Qdevice-net information
+      ----------------------
+      Cluster name:\t\tpair
+      QNetd host:\t\t10.0.0.9:5403
+      Algorithm:\t\tFifty-Fifty split
+      Tie-breaker:\t\tNode with lowest node ID
+      State:\t\t\tConnected
+      Heuristics result:\tFail
+
+      """)
+  }
+}

@@ -97,3 +97,17 @@ import Testing
   #expect(multi > 1000, "most deliveries were of several fragments")
   #expect(aborted > 0, "some view change cut a message in flight")
 }
+
+/// One-way cuts among the faults: no safety violation (including the lease's premise, `checkContact`), and the
+/// cluster converges once they heal.
+@Test func oneWayCutSeedsHaveNoViolations() {
+  var options = SimulationOptions()
+  options.oneWayCuts = true
+  var violations: [String] = []
+  for seed in UInt64(1)...20 {
+    let r = MembershipSimulator.run(seed: seed, options: options)
+    if let v = r.violation { violations.append("membership-sim --seed \(seed) --one-way-cuts [\(r.quorum)]: \(v)") }
+    if let c = r.notConverged { violations.append("membership-sim --seed \(seed) --one-way-cuts [\(r.quorum)] did not converge: \(c)") }
+  }
+  #expect(violations.isEmpty, "\(violations)")
+}

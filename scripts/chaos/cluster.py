@@ -345,6 +345,15 @@ class Cluster:
     def set_link(self, n, up):
         run([IP, "-n", self.hub, "link", "set", n.veth, "up" if up else "down"])
 
+    def set_one_way_cut(self, n, to, cut):
+        """n's packets to `to` are lost, silently (a permanent neighbour entry with a MAC no interface has: the bridge
+        floods the frames and every node drops them); `to`'s packets still reach n. No iptables needed."""
+        addr = "%s%d" % (SUBNET, to.index)
+        if cut:
+            run([IP, "-n", n.ns, "neigh", "replace", addr, "lladdr", "02:00:00:00:00:fe", "dev", "eth0", "nud", "permanent"])
+        else:
+            run([IP, "-n", n.ns, "neigh", "del", addr, "dev", "eth0"], check=False)
+
     def spawn_extra(self, args, env=None, log=None):
         out = open(log, "ab") if log else subprocess.DEVNULL
         p = subprocess.Popen(args, env=env, stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)

@@ -11,8 +11,10 @@ from sampler import group_on
 # Two nodes + vigil-arbiter: the cluster link cut (the arbiter still reaches both), the arbiter cut from the owner
 # only, a hard kill of the owner (whole node), the arbiter killed (the pair must keep running, and it rejoins).
 TWO_NODE_FAULTS = ["two-node-cut", "two-node-arbiter-cut", "two-node-kill", "two-node-arbiter-kill"]
+# one-way-cut: the owner's packets to the DC are lost for CUT_S, the DC's still reach the owner (and the third node
+# hears both). The membership leaves out the higher-numbered of the two; if that is the owner, the group fails over.
 FAULTS = ["kill9-clusterd", "kill9-node", "kill9-dc", "kill-restart", "sigstop", "partition",
-          "graceful-restart"] + TWO_NODE_FAULTS
+          "graceful-restart", "one-way-cut"] + TWO_NODE_FAULTS
 ARBITER_DOWN_S = 3.0
 FAILOVER_BOUND_S = 30
 SETTLE_BOUND_S = 90
@@ -128,6 +130,16 @@ def run_trial(c, sampler, fault, number, placement, log):
         c.set_link(owner, True)
         if failover is None:
             failover = wait_failover(sampler, owner_name, t.t0, FAILOVER_BOUND_S)
+    elif fault == "one-way-cut":
+        dc = c.node(t.dc)
+        c.set_one_way_cut(owner, dc, True)
+        failover = wait_failover(sampler, owner_name, t.t0, CUT_S)
+        sleep_until(t.t0 + CUT_S)
+        views = {v.name: ops.view(c, v) for v in c.nodes}
+        t.notes.append("views during the cut: %s" % "; ".join(
+            "%s [%s]%s" % (name, ",".join(v.online) if v else "?", " quorate" if v and v.quorate else "")
+            for name, v in sorted(views.items())))
+        c.set_one_way_cut(owner, dc, False)
     elif fault == "two-node-cut":
         c.set_link(owner, False)
         failover = wait_failover(sampler, owner_name, t.t0, CUT_S)

@@ -14,29 +14,40 @@ public enum CIBXML {
   public static let defaultInputBytesMax = 512 << 20
 
   /// Parses a complete XML document held in `text` and returns its root element.
-  public static func parse(_ text: String, inputBytesMax: Int = defaultInputBytesMax) throws(CIBError) -> CIBElement {
+  public static func parse(
+    _ text: String, inputBytesMax: Int = defaultInputBytesMax, doctype: DoctypePolicy = .allow
+  ) throws(CIBError) -> CIBElement {
     var text = text
     // withUTF8 rethrows untyped errors, so the typed result travels out in a Result.
     let result = text.withUTF8 { buffer in
-      Result { () throws(CIBError) in try parse(utf8: UnsafeRawBufferPointer(buffer), inputBytesMax: inputBytesMax) }
+      Result { () throws(CIBError) in
+        try parse(utf8: UnsafeRawBufferPointer(buffer), inputBytesMax: inputBytesMax, doctype: doctype)
+      }
     }
     return try result.get()
   }
 
   /// Parses the XML document in the file at `path` and returns its root element.
-  public static func parse(fileAt path: String, inputBytesMax: Int = defaultInputBytesMax) throws(CIBError)
-    -> CIBElement
-  {
+  public static func parse(
+    fileAt path: String, inputBytesMax: Int = defaultInputBytesMax, doctype: DoctypePolicy = .allow
+  ) throws(CIBError) -> CIBElement {
     let bytes = try CIBError.file(try FileIO.readAll(path: path, bytesMax: inputBytesMax))
     let result = bytes.withUnsafeBytes { buffer in
-      Result { () throws(CIBError) in try parse(utf8: buffer, inputBytesMax: inputBytesMax, sourceName: path) }
+      Result { () throws(CIBError) in
+        try parse(utf8: buffer, inputBytesMax: inputBytesMax, sourceName: path, doctype: doctype)
+      }
     }
     return try result.get()
   }
 
+  /// What a parse does with a DOCTYPE. Agent metadata carries one (`<!DOCTYPE resource-agent SYSTEM ...>`); a CIB
+  /// never needs one, so CIB files refuse it before libxml2 reads any declaration or expands any entity.
+  public enum DoctypePolicy: Sendable { case allow, refuse }
+
   /// Parses an XML document given as bytes (UTF-8 unless its declaration says otherwise).
   public static func parse(
-    utf8 buffer: UnsafeRawBufferPointer, inputBytesMax: Int = defaultInputBytesMax, sourceName: String = "input"
+    utf8 buffer: UnsafeRawBufferPointer, inputBytesMax: Int = defaultInputBytesMax, sourceName: String = "input",
+    doctype: DoctypePolicy = .allow
   ) throws(CIBError) -> CIBElement {
     guard buffer.count <= inputBytesMax, buffer.count <= Int(Int32.max) else {
       throw .documentTooLarge(bytes: buffer.count, bytesMax: min(inputBytesMax, Int(Int32.max)))
@@ -44,13 +55,16 @@ public enum CIBXML {
     guard let base = buffer.baseAddress, buffer.count > 0 else {
       throw .malformedXML(line: 1, column: 1, message: "Document is empty")
     }
-    if let root = try parseWithSAX(base, count: buffer.count, sourceName: sourceName) { return root }
+    if let root = try parseWithSAX(base, count: buffer.count, sourceName: sourceName, doctype: doctype) {
+      return root
+    }
     return try parseWithTree(base, count: buffer.count, sourceName: sourceName)
   }
 
   /// The fast path (see `SAXBuilder`). Returns nil when the document needs the tree path (it has a DOCTYPE).
-  private static func parseWithSAX(_ base: UnsafeRawPointer, count: Int, sourceName: String) throws(CIBError)
-    -> CIBElement?
+  private static func parseWithSAX(
+    _ base: UnsafeRawPointer, count: Int, sourceName: String, doctype: DoctypePolicy
+  ) throws(CIBError) -> CIBElement?
   {
     guard let ctxt = xmlNewParserCtxt() else {
       preconditionFailure("libxml2 could not allocate a parser context (out of memory)")
@@ -68,7 +82,11 @@ public enum CIBXML {
       }
     }
     if let doc { xmlFreeDoc(doc) }
-    if builder.sawDoctype { return nil }
+    if builder.sawDoctype {
+      // The SAX pass stopped at the DOCTYPE's name, before any declaration of its internal subset was read.
+      if doctype == .refuse { throw .doctypeRefused }
+      return nil
+    }
     if let failure = builder.failure { throw failure }
     guard ctxt.pointee.wellFormed != 0 else { throw error(from: ctxt) }
     guard let root = builder.root else { return nil }

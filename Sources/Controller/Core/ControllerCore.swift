@@ -33,6 +33,8 @@ public struct ControllerCore: Sendable {
   var fenceAttempts: [String: Int] = [:]
   var timersAsked: Set<Int64> = []
   var shutdownAnnounced: Set<String> = []
+  /// On the DC: when the scheduler's answer may change by the clock alone (`RecheckTimer`), monotonic ms.
+  public internal(set) var recheckAtMs: Int64?
   /// Results this node saw while another node was DC that no CIB from that DC carries yet, oldest first. If that
   /// DC dies between a result's delivery and its CIB update, the next DC records them, so it never schedules a
   /// start of something that already runs (or forgets a failure).
@@ -91,6 +93,7 @@ public struct ControllerCore: Sendable {
     case .tick(let at):
       now = at
       onTick(at, effects: &effects)
+      recheckIfDue(at)
     }
     timersAsked = timersAsked.filter { $0 > now.monotonicMs }
     if canCompute { step(at: now, effects: &effects) }
@@ -263,7 +266,7 @@ public struct ControllerCore: Sendable {
     var inc = openIncident(.quorumLost, subject: config.localNode.name)
     inc.add("new-view", at.monotonicMs, "no quorum: members " + members.map(\.name).joined(separator: " "))
     let deadline = heardMs + config.lease.leaseMs
-    for rid in active { effects += leaseStop(rid, at: at, deadline: deadline) }
+    for rid in active { effects += leaseStop(rid, input: input) }
     // The lease stops cancel those resources' recurring operations here, and a cancelled one never reports: this
     // node's transition gives them up now, or, quorate again in the same view, it would wait for their timeout.
     if var t = transition {
@@ -291,7 +294,7 @@ public struct ControllerCore: Sendable {
     guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return [] }
     let active = activeResources(on: config.localNode.name, interpretStatus(input))
     return active.reversed().flatMap { rid -> [ControllerEffect] in
-      var stops = leaseStop(rid, at: at, deadline: at.monotonicMs)
+      var stops = leaseStop(rid, input: input)
       // Recurring ops of an earlier life are unknown to this LRM: nothing to cancel.
       stops.removeAll { if case .cancel = $0 { true } else { false } }
       return stops
@@ -299,8 +302,14 @@ public struct ControllerCore: Sendable {
   }
 
   /// The stop of one local resource under the lease (after cancelling its recurring operations).
-  func leaseStop(_ rid: String, at: ControllerTime, deadline: Int64) -> [ControllerEffect] {
-    let input = try? CIBReader.read(cib, now: at.wallSeconds)
+  func leaseStop(_ rid: String, at: ControllerTime) -> [ControllerEffect] {
+    leaseStop(rid, input: try? CIBReader.read(cib, now: at.wallSeconds))
+  }
+
+  /// The same from the CIB as read once by the caller: reading the CIB costs as much as the CIB is large, so a
+  /// read per resource made stopping N resources cost N^2 (a start-up with 300 configured primitives kept the
+  /// daemon loop from turning for over a second, and the watchdog reset the node before it had stopped anything).
+  func leaseStop(_ rid: String, input: SchedulerInput?) -> [ControllerEffect] {
     let def = input.flatMap { OperationDefinition(input: $0, resource: rid, task: "stop") }
     let req = ActionRequest(
       node: config.localNode, resource: rid, agentClass: def?.agentClass ?? "", agentProvider: def?.agentProvider,
@@ -331,7 +340,7 @@ public struct ControllerCore: Sendable {
         if let inc = l.incident { addEvent(inc, "lease-stop", at.monotonicMs, "stopping late start " + c.resource) }
       }
       localLease = l
-      effects.append(contentsOf: leaseStop(c.resource, at: at, deadline: l.deadlineMs))
+      effects.append(contentsOf: leaseStop(c.resource, at: at))
     }
     // A stop ends every recurring operation of its resource on that node before it runs (the LRM's rule), whoever
     // asked for it: the transition's in-flight ones there never report (a stop the node's lease decided alone
@@ -497,6 +506,7 @@ public struct ControllerCore: Sendable {
       reconcileRecurring(at: at, requestMissing: false, effects: &effects)
       guard let input = try? CIBReader.read(cib, now: at.wallSeconds) else { return }
       let result = schedule(input)
+      armRecheck(input, at: at, effects: &effects)
       transitionCounter += 1
       // While any lease runs, every start waits for it: the lost node may have been starting something this DC
       // never heard of (an action of a DC that was itself lost), so knowing what was active there is not enough.

@@ -40,7 +40,10 @@ extension NodeCore {
     if fresh && contactLapsed {
       contactLapsed = false
       log(.notice, "a quorum of the view proved contact again: the lease is held")
-      feedMembership(newestCIB: nil, always: false)
+      // Only a synchronized view's controller hears quorum regained; during the join (a restarted node stopping
+      // its leftovers, or collecting hellos) the join's end tells it, or it would act as DC on an unsynchronized
+      // view and CIB (seen: a restarted node's transition of 190 probes while its start-up stops still ran).
+      if synced { feedMembership(newestCIB: nil, always: false) } else { finishJoinIfReady() }
     } else if !fresh && !contactLapsed
       && (localResourcesActive || now.monotonicMs - viewInstalledAtMs >= bound) {
       contactLapsed = true

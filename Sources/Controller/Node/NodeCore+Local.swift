@@ -27,8 +27,12 @@ extension NodeCore {
       pendingOps = pendingOps.filter { !($0.key.resource == request.resource && $0.key.intervalMs > 0) }
     }
     if request.intervalMs > 0 { pendingOps[key] = [request] } else { pendingOps[key, default: []].append(request) }
+    if Self.makesItRun.contains(request.task) { recordMayRun(request.resource) }
     out.append(.runLocally(call))
   }
+
+  /// The operations after which a resource may run here (recorded for a restart's clean-up before they run).
+  static let makesItRun: Set<String> = ["start", "promote", "migrate_from"]
 
   mutating func cancelLocally(resource: String, task: String, intervalMs: Int) {
     guard let verb = AgentAction(rawValue: task) else { return }
@@ -68,8 +72,8 @@ extension NodeCore {
 
   /// A probe found `resource` not running here: any recurring operation of it this LRM still runs is ended. One can
   /// outlive its resource when its request was queued behind a stop this node decided alone (the lease's stop
-  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it.
-  /// No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
+  /// while the DC's transition still asked for a monitor): the stop ends only the operations registered before it;
+  /// or when a DC change cut the failed resource's recovery stop that would have ended it. No DC can cancel it later: a rejoining node's history is rebuilt from probes, which do not show it, and the LRM
   /// reports a recurring result only when it changes, so its steady "not running" is never heard.
   mutating func endRecurringOfStopped(_ resource: String) {
     for key in pendingOps.keys.sorted() where key.resource == resource && key.intervalMs > 0 {
@@ -81,6 +85,8 @@ extension NodeCore {
   /// A local result: noted for a graceful leave, then broadcast to every controller of the partition.
   mutating func report(_ c: OperationCompletion) {
     let ok = c.status == .done && (c.rc == 0 || c.rc == 8)
+    // Found running here (a probe, or a monitor of something this life did not start): a restart must stop it too.
+    if ok && c.task == "monitor" { recordMayRun(c.resource) }
     if ok && ["start", "promote", "migrate_from"].contains(c.task) || ok && c.task == "monitor" && c.intervalMs == 0 {
       if !localActive.contains(where: { $0.resource == c.resource }), let stop = stopRequest(for: c) {
         localActive.append(LocalResource(resource: c.resource, stop: stop))
@@ -194,6 +200,10 @@ extension NodeCore {
     case .shutdown:
       out.append(.reply(id, ControlResponse()))
       beginShutdown()
+    case .updateAttribute(let update):
+      attributeUpdateRequested(id, update)
+    case .queryAttribute(let name, let node, let all):
+      attributeQueried(id, name: name, node: node, all: all)
     case .quorum, .setIsolated:
       // Questions to the membership backend: the shell answers them without the core.
       out.append(.reply(id, .failure("this request is answered by the membership backend, not the node core")))

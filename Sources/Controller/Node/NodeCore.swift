@@ -57,6 +57,8 @@ public struct NodeCore: Sendable {
   /// Resources this node's LRM runs (start or probe succeeded, no stop since), with the request that stops them, in
   /// start order: what a leaving node stops when no DC can move them.
   public internal(set) var localActive: [LocalResource] = []
+  /// What this boot's record of what may run here lists (`StartUpCleanup`), so each resource is recorded once.
+  var mayRunRecorded: Set<String> = []
   var timersAsked: Set<Int64> = []
 
   // Control requests.
@@ -66,6 +68,9 @@ public struct NodeCore: Sendable {
   var pendingRequests: [ControlRequestID: PendingRequest] = [:]
   /// Requests waiting for a synchronized view with a DC (reads, and writes not sent yet or to be sent again).
   var deferred: [DeferredRequest] = []
+  /// Transient node attributes set through attrd_updater, dampened before they are written.
+  public internal(set) var attributes = AttributeManager()
+  var nextInternalWriteID: ControlRequestID = NodeCore.internalWriteIDBase
 
   // Shutdown.
   var shutdownDeadlineMs: Int64?
@@ -104,9 +109,9 @@ public struct NodeCore: Sendable {
   public mutating func handle(_ input: NodeInput) -> [NodeEffect] {
     out = []
     switch input {
-    case .started(let at):
+    case .started(let at, let mayRunHere):
       now = at
-      startUp()
+      startUp(mayRunHere: mayRunHere)
     case .viewInstalled(let v, let at):
       now = at
       viewInstalled(v)
@@ -129,6 +134,7 @@ public struct NodeCore: Sendable {
       now = at
       checkQuorumContact()
       tick()
+      flushDueAttributes()
       if synced && controller.dc != nil && !deferred.isEmpty { replayDeferred() }
     case .timerFired(let atMs, let at):
       now = at
@@ -142,6 +148,7 @@ public struct NodeCore: Sendable {
       beginShutdown()
     }
     broadcastCIBIfNewer()
+    settleInternalReplies()
     let effects = out
     out = []
     return effects
@@ -312,6 +319,10 @@ public struct NodeCore: Sendable {
       let before = version
       broadcastCIBIfNewer()
       answerWhenStored(origin: origin, id: id, error: error, changed: version != before)
+    case .attributeRequest(let origin, let id, let update):
+      guard controller.isDC else { return }
+      guard synced, controller.canCompute else { return send(.writeNotNow(origin: origin, requestID: id)) }
+      applyAttribute(origin: origin, id: id, update: update)
     case .cibStored(let node, let term, let a, let e, let n):
       storedDelivered(node: node, term: term, version: CIBVersion(adminEpoch: a, epoch: e, numUpdates: n))
     case .replaceDone(let origin, let id, let error):

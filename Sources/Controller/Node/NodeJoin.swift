@@ -54,63 +54,6 @@ extension NodeCore {
   /// The term the DC of the current view writes with (0 before the first join).
   var writeTerm: UInt64 { if case .synced(_, let t) = phase { t } else { cibTerm } }
 
-  // MARK: start-up
-
-  /// Stops every primitive this node may have run in an earlier life (each configured one except fencing devices,
-  /// and each its stored status shows active here), newest first. An earlier life killed with -9 leaves its
-  /// resources' processes behind, and its stored status may lag what it ran; a stop of something not running is
-  /// a no-op for an OCF agent. The LRM runs a resource's operations in order, so any later probe sees the result.
-  mutating func startUp() {
-    guard let input = try? CIBReader.read(controller.cib, now: now.wallSeconds) else {
-      phase = .idle
-      return
-    }
-    let state = interpretStatus(input)
-    var ids: [String] = []
-    for r in state.resources where r.isPrimitive && r.agentClass != "stonith" {
-      var id = r.id
-      if let clone = state.isInClone(r.index), !state.resources[clone].unique { id = r.baseID }
-      if !ids.contains(id) { ids.append(id) }
-    }
-    for id in controller.activeResources(on: config.localNode.name, state) where !ids.contains(id) { ids.append(id) }
-    var pending: Set<String> = []
-    var stops: [ControllerEffect] = []
-    for rid in ids.reversed() {
-      let effects = controller.leaseStop(rid, at: now, deadline: now.monotonicMs).filter {
-        if case .execute = $0 { true } else { false }  // recurring ops of an earlier life are unknown to this LRM
-      }
-      guard !effects.isEmpty else { continue }
-      stops += effects
-      pending.insert(rid)
-    }
-    phase = pending.isEmpty ? .idle : .cleaningUp(stopsPending: pending, join: nil)
-    guard !stops.isEmpty else { return }
-    log(.notice, "stopping what an earlier life of this node may have left running: \(pending.count) resource(s)")
-    perform(stops)
-  }
-
-  /// A local stop completed: once every leftover is stopped the node joins (its hello goes out).
-  mutating func startUpStopDone(_ resource: String, rc: Int, done: Bool) {
-    guard case .cleaningUp(var pending, let join) = phase, pending.contains(resource) else { return }
-    pending.remove(resource)
-    // 5 (not installed) and 7 (not running): nothing of it runs here.
-    if !done || ![0, 5, 7].contains(rc) {
-      log(.error, "could not stop \(resource) left from an earlier life (rc=\(rc)); the DC's probe will find it")
-    }
-    guard pending.isEmpty else {
-      phase = .cleaningUp(stopsPending: pending, join: join)
-      return
-    }
-    log(.notice, "leftovers stopped; joining")
-    if let join, join.view == view?.id {
-      phase = .joining(join)
-      sendHello()
-      checkHellos()
-    } else {
-      phase = .idle
-    }
-  }
-
   // MARK: views
 
   mutating func viewInstalled(_ v: View) {

@@ -46,8 +46,10 @@ public typealias ControlRequestID = UInt64
 
 /// Facts fed to a `NodeCore` (past tense), each with the time it is handled at (monotonic ms + wall seconds).
 public enum NodeInput: Sendable {
-  /// The process started, before it joins any view: the previous life's leftovers are stopped.
-  case started(at: ControllerTime)
+  /// The process started, before it joins any view: the previous life's leftovers are stopped (`StartUpCleanup`).
+  /// `mayRunHere`: this boot's record (`.recordMayRun`), [] when there is none (the machine booted since: nothing
+  /// of an earlier life runs), nil when unknown (every configured primitive is stopped).
+  case started(at: ControllerTime, mayRunHere: [String]? = nil)
   /// The membership installed a view (this node is in it).
   case viewInstalled(View, at: ControllerTime)
   /// votequorum's verdict, for view `view` (its ring id; nil: the current view).
@@ -83,6 +85,12 @@ public enum NodeEffect: Sendable, Equatable {
   case broadcast(ClusterMessage)
   /// Hand an operation to the local LRM, behind every earlier `.runLocally`/`.cancelLocally` (one ordered queue).
   case runLocally(AgentCall)
+  /// Add `resource` to this boot's record of what may run here (a file under /run, which a reboot empties) BEFORE
+  /// performing any later effect: the `.runLocally` that follows may start it, and a restarted clusterd stops only
+  /// what the record (and its CIB's status) lists (`StartUpCleanup`). If the write fails, log it as critical.
+  case recordMayRun(String)
+  /// Replace that record with exactly these (after the start-up stops: what could not be stopped).
+  case rewriteMayRun([String])
   /// Cancel a recurring operation on the local LRM, in the same ordered queue.
   case cancelLocally(OperationKey)
   /// Write this CIB and its term to the state directory (atomically, fsync'd) BEFORE performing any later effect:

@@ -52,6 +52,9 @@ extension NodeCore {
       send(.replaceRequest(origin: me, requestID: id, xml: xml, baseAdminEpoch: a, baseEpoch: e, baseDigest: digest))
     case .cleanup(let resource, let node, let refresh):
       send(.cleanupRequest(origin: me, requestID: id, resource: resource, node: node, refresh: refresh))
+    case .updateAttribute(let update):
+      precondition(!update.managed, "a dampened update is held by the attribute manager, not sent")
+      send(.attributeRequest(origin: me, requestID: id, update: update))
     default:
       preconditionFailure("only writes go to the DC")
     }
@@ -76,7 +79,7 @@ extension NodeCore {
     deferred.removeAll { $0.notBeforeMs <= nowMs }
     for d in ready {
       switch d.request {
-      case .replaceCIB, .cleanup: submitWrite(d.id, d.request, deadlineMs: d.deadlineMs, resent: d.resent)
+      case .replaceCIB, .cleanup, .updateAttribute: submitWrite(d.id, d.request, deadlineMs: d.deadlineMs, resent: d.resent)
       default: control(d.id, d.request)
       }
     }

@@ -1,5 +1,6 @@
 import Foundation
 
+import ControlProtocol
 import PolicyEngine
 
 /// The messages clusterd nodes exchange over the membership layer's ordered broadcast.
@@ -36,6 +37,9 @@ public enum ClusterMessage: Codable, Sendable, Equatable {
   case writeNotNow(origin: UInt32, requestID: UInt64)
   /// A node asks the DC to forget failures or history of resources.
   case cleanupRequest(origin: UInt32, requestID: UInt64, resource: String?, node: String?, refresh: Bool)
+  /// A node asks the DC to set or remove a node attribute or cluster property (attrd_updater once its dampening ran
+  /// out, crm_attribute, pcs). Answered by `replaceDone`.
+  case attributeRequest(origin: UInt32, requestID: UInt64, update: AttributeUpdate)
   /// The DC asks a node's LRM to run an operation (`ControllerEffect.execute`).
   case execute(WireRequest)
   /// The DC asks `node` to stop a recurring operation.

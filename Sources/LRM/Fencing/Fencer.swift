@@ -61,6 +61,8 @@ public struct FencingResult: Sendable, Hashable {
   /// Every agent run, in order (host checks included).
   public var attempts: [FenceAttempt]
   public var runtime: Duration
+  /// The delay waited before the first device ran (pcmk_delay_base/max plus the priority delay).
+  public var delay: Duration = .zero
 
   public var succeeded: Bool {
     if case .fenced = outcome { true } else { false }
@@ -87,6 +89,9 @@ public struct FencingResult: Sendable, Hashable {
 /// can fence the target (pcmk_host_check), highest `priority` first, until one succeeds. Each device action has
 /// its timeout (pcmk_<action>_timeout, else stonith-timeout) and is tried up to pcmk_<action>_retries times
 /// within it. Whether an agent takes a port, and which actions it has, comes from its meta-data (cached).
+/// Before the first device action of a request, the fencer waits the request's delay: the priority delay given by
+/// the caller plus that device's pcmk_delay_base/pcmk_delay_max delay, so in a two-node fence race one side (the
+/// one fencing the more important node, or the one with the longer delay) is fenced before it can shoot.
 public struct Fencer: Sendable {
   public var runner: AgentRunner
   public var catalog: MetadataCatalog
@@ -103,15 +108,17 @@ public struct Fencer: Sendable {
     self.hostCheckTimeout = hostCheckTimeout
   }
 
-  /// Fences `target` with `action` (default: the configuration's stonith-action).
+  /// Fences `target` with `action` (default: the configuration's stonith-action). `priorityDelay` is added to the
+  /// first device's delay; `delayFraction` (0..<1) picks the random part of pcmk_delay_max (randomness is an input).
   public func fence(
     _ target: String, action: FenceAction? = nil, configuration: FencingConfiguration,
-    nodeAttributes: [String: String] = [:]
+    nodeAttributes: [String: String] = [:], priorityDelay: Duration = .zero, delayFraction: Double = 0
   ) async -> FencingResult {
     let clock = ContinuousClock()
     let started = clock.now
     let action = action ?? configuration.stonithAction
     var attempts: [FenceAttempt] = []
+    var delay = Delay.pending(priority: priorityDelay, fraction: delayFraction)
     let levels = configuration.levels(for: target, nodeAttributes: nodeAttributes)
     var outcome: FencingResult.Outcome
     if !levels.isEmpty {
@@ -132,7 +139,7 @@ public struct Fencer: Sendable {
         let steps: [FenceAction] = action == .reboot && devices.count > 1 ? [.off, .on] : [action]
         for step in steps {
           for d in devices {
-            let ok = await run(d, step, requested: action, target: target, level: level.index, configuration, &attempts)
+            let ok = await run(d, step, requested: action, target: target, level: level.index, configuration, &attempts, &delay)
             // An "on" after the offs is best effort: the node is already fenced when every "off" succeeded.
             if !ok && !(steps.count > 1 && step == .on) { continue levelLoop }
           }
@@ -153,13 +160,21 @@ public struct Fencer: Sendable {
         outcome = .failed(.noCapableDevice(target: target))
       } else {
         outcome = .failed(.allDevicesFailed(target: target, devices: capable.map(\.id)))
-        for d in capable where await run(d, action, requested: action, target: target, level: nil, configuration, &attempts) {
+        for d in capable where await run(d, action, requested: action, target: target, level: nil, configuration, &attempts, &delay) {
           outcome = .fenced(level: nil, devices: [d.id])
           break
         }
       }
     }
-    return FencingResult(target: target, action: action, outcome: outcome, attempts: attempts, runtime: clock.now - started)
+    var result = FencingResult(target: target, action: action, outcome: outcome, attempts: attempts, runtime: clock.now - started)
+    if case .waited(let d) = delay { result.delay = d }
+    return result
+  }
+
+  /// A request's delay: not yet waited (its inputs), or waited (how long).
+  enum Delay {
+    case pending(priority: Duration, fraction: Double)
+    case waited(Duration)
   }
 
   /// What the agent's meta-data says: its actions, and the parameter that names the port.
@@ -199,12 +214,17 @@ public struct Fencer: Sendable {
   /// Runs `step` on `device` with its timeout and retries; true on success.
   private func run(
     _ device: FenceDevice, _ step: FenceAction, requested: FenceAction, target: String, level: Int?,
-    _ configuration: FencingConfiguration, _ attempts: inout [FenceAttempt]
+    _ configuration: FencingConfiguration, _ attempts: inout [FenceAttempt], _ delay: inout Delay
   ) async -> Bool {
     let actionName = device.agentAction(for: step)
     guard let agentAction = AgentAction(rawValue: actionName), [.on, .off, .reboot].contains(agentAction) else {
       attempts.append(refusal(level: level, device: device, reason: "pcmk_\(step.rawValue)_action=\(actionName) is not on, off or reboot"))
       return false
+    }
+    if case .pending(let priority, let fraction) = delay {
+      let wait = priority + device.delay(for: target, action: requested, fraction: fraction)
+      delay = .waited(wait)
+      if wait > .zero { try? await Task.sleep(for: wait) }
     }
     let timeout = device.actionTimeout[step.rawValue] ?? device.actionTimeout[actionName] ?? configuration.stonithTimeout
     let tries = max(1, device.actionRetries[step.rawValue] ?? device.actionRetries[actionName] ?? 2)

@@ -62,12 +62,19 @@ public struct FenceDevice: Sendable, Hashable {
   public var actionRetries: [String: Int]
   /// `priority` meta attribute: without topology, devices are tried highest first.
   public var priority: Int
+  /// `pcmk_delay_base`: a static delay before this device fences (a time, or a `node:time;...` map: the target's
+  /// entry, 0 for a node not in it).
+  public var delayBase: Duration = .zero
+  public var delayBaseByNode: [String: Duration] = [:]
+  /// `pcmk_delay_max`: the delay is at most this, base + a random part of (max - base).
+  public var delayMax: Duration = .zero
 
   public static func == (a: FenceDevice, b: FenceDevice) -> Bool {
     a.id == b.id && a.agent == b.agent && a.parameters == b.parameters && a.hostList == b.hostList
       && a.hostMap.map(\.node) == b.hostMap.map(\.node) && a.hostMap.map(\.port) == b.hostMap.map(\.port)
       && a.hostCheck == b.hostCheck && a.hostArgument == b.hostArgument && a.actionRemap == b.actionRemap
       && a.actionTimeout == b.actionTimeout && a.actionRetries == b.actionRetries && a.priority == b.priority
+      && a.delayBase == b.delayBase && a.delayBaseByNode == b.delayBaseByNode && a.delayMax == b.delayMax
   }
 
   public func hash(into h: inout Hasher) { h.combine(id) }
@@ -105,6 +112,16 @@ public struct FenceDevice: Sendable, Hashable {
   /// The port that names `node` on this device: its pcmk_host_map entry, else the node name.
   public func port(for node: String) -> String {
     hostMap.first { $0.node == node }?.port ?? node
+  }
+
+  /// The delay before fencing `target` with `action` as Pacemaker's fencer computes it: only for off and reboot;
+  /// base = pcmk_delay_base (the target's map entry), max = pcmk_delay_max (a max below base counts as base);
+  /// base + `fraction` (random in 0..<1, an input) of (max - base).
+  public func delay(for target: String, action: FenceAction, fraction: Double) -> Duration {
+    guard action == .off || action == .reboot else { return .zero }
+    let base = delayBaseByNode.isEmpty ? delayBase : delayBaseByNode[target] ?? .zero
+    let max = Swift.max(delayMax, base)
+    return base + (max - base) * Swift.min(Swift.max(fraction, 0), 0.999_999)
   }
 
   /// The agent action that carries out `action` on this device (`pcmk_<action>_action`).
@@ -159,6 +176,8 @@ public struct FencingConfiguration: Sendable, Equatable {
   public var stonithTimeout: Duration
   /// `stonith-action` (default reboot).
   public var stonithAction: FenceAction
+  /// `priority-fencing-delay` (0: off): added to fencing the lost node with the highest resource priority.
+  public var priorityFencingDelay: Duration = .zero
 
   public struct Level: Sendable, Equatable {
     public enum Target: Sendable, Equatable {
@@ -221,6 +240,9 @@ public struct FencingConfiguration: Sendable, Equatable {
     } else {
       stonithTimeout = .seconds(60)
     }
+    if let d = configuration.clusterProperty("priority-fencing-delay") {
+      priorityFencingDelay = try parseDelay(d, element: "crm_config", name: "priority-fencing-delay")
+    }
     if let a = configuration.clusterProperty("stonith-action") {
       guard let action = FenceAction(stonithAction: a) else {
         throw .invalidValue(element: "crm_config", name: "stonith-action", value: a, expected: "reboot, off or on")
@@ -267,6 +289,9 @@ extension FenceDevice {
     var remap: [FenceAction: String] = [:]
     var timeouts: [String: Duration] = [:]
     var retries: [String: Int] = [:]
+    var delayBase = Duration.zero
+    var delayBaseByNode: [String: Duration] = [:]
+    var delayMax = Duration.zero
     for set in p.instanceAttributes {
       for pair in set.pairs {
         guard let name = pair.name else { continue }
@@ -284,6 +309,16 @@ extension FenceDevice {
           hostCheck = c
         case "pcmk_host_argument":
           hostArgument = value
+        case "pcmk_delay_max":
+          delayMax = try parseDelay(value, element: element, name: name)
+        case "pcmk_delay_base":
+          if value.contains(":") {
+            for (node, time) in parseHostMap(value) {
+              delayBaseByNode[node] = try parseDelay(time, element: element, name: name)
+            }
+          } else {
+            delayBase = try parseDelay(value, element: element, name: name)
+          }
         default:
           if name.hasPrefix("pcmk_"), name.hasSuffix("_action"), let a = FenceAction(rawValue: String(name.dropFirst(5).dropLast(7))) {
             remap[a] = value
@@ -312,6 +347,9 @@ extension FenceDevice {
       id: id, agent: ResourceAgentName(standard: .stonith, type: type), parameters: parameters, hostList: hostList,
       hostMap: hostMap, hostCheck: hostCheck, hostArgument: hostArgument, actionRemap: remap,
       actionTimeout: timeouts, actionRetries: retries, priority: priority)
+    self.delayBase = delayBase
+    self.delayBaseByNode = delayBaseByNode
+    self.delayMax = delayMax
   }
 }
 
@@ -333,6 +371,14 @@ public func parseFenceList(_ output: String, linesMax: Int = 10_000) -> [String]
     let field = line.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }).first
     return field.map(String.init)
   }
+}
+
+/// A delay: a Pacemaker time, 0 allowed, at most an hour.
+func parseDelay(_ text: String, element: String, name: String) throws(FencingConfigurationError) -> Duration {
+  guard let ms = try? Milliseconds(time: text), ms.value >= 0, ms.value <= 3_600_000 else {
+    throw .invalidTime(element: element, name: name, value: text)
+  }
+  return ms.duration
 }
 
 func parseTime(_ text: String, element: String, name: String) throws(FencingConfigurationError) -> Duration {

@@ -111,4 +111,14 @@ public enum FileIO {
   }
 
   public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+  /// Appends `text` to `path` (created with `mode` if missing) with one write(2), without fsync: once this returns
+  /// the text survives the writer's death (the kernel has it), not a power cut. For records kept under /run,
+  /// which a reboot empties anyway.
+  public static func append(path: String, text: String, mode: mode_t = 0o600) throws(FileIOError) {
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw .unwritable(path: path, reason: errnoText()) }
+    defer { close(fd) }
+    try writeAll(fd: fd, bytes: Array(text.utf8), path: path)
+  }
 }

@@ -79,10 +79,13 @@ enum Backend {
         throw Failure(exit: .software, lines: ["Call failed: the live CIB does not parse (\(error))"])
       }
     }
-    do {
+    do throws(CIBError) {
       switch self {
       case .file(let path):
-        return try CIBXML.parse(fileAt: path)
+        guard let root = try CIBFile.load(path, check: .editable) else {
+          throw CIBError.fileUnreadable(path: path, reason: "No such file or directory")
+        }
+        return root
       case .store(let store):
         guard let loaded = try store.load() else {
           var empty = CIBEdit.emptyCIB()
@@ -96,7 +99,7 @@ enum Backend {
     } catch {
       let exit: CRMExit
       switch error {
-      case .fileUnreadable, .noValidVersion: exit = .noSuch
+      case .fileUnreadable, .noValidVersion, .symlinkLoop: exit = .noSuch
       default: exit = .config
       }
       let reason = exit == .noSuch ? "No such device or address" : "Update does not conform to the configured schema"
@@ -129,7 +132,7 @@ enum Backend {
     }
     do {
       switch self {
-      case .file(let path): try CIBFile.write(root, to: path)
+      case .file(let path): try CIBFile.write(root, to: path, mustExist: true)
       case .store(let store): try store.save(root)
       case .live: preconditionFailure("handled above")
       }
@@ -158,8 +161,8 @@ func readObject(_ source: CibadminOptions.XMLSource?, command: String) throws(Fa
   }
   do {
     switch source {
-    case .text(let text): return try CIBXML.parse(text)
-    case .file(let path): return try CIBXML.parse(fileAt: path)
+    case .text(let text): return try CIBXML.parse(text, doctype: .refuse)
+    case .file(let path): return try CIBXML.parse(fileAt: path, doctype: .refuse)
     case .stdin:
       var bytes: [UInt8] = []
       var buffer = [UInt8](repeating: 0, count: 65536)
@@ -170,7 +173,7 @@ func readObject(_ source: CibadminOptions.XMLSource?, command: String) throws(Fa
         if bytes.count > CIBXML.defaultInputBytesMax { break }
       }
       let result = bytes.withUnsafeBytes { b in
-        Result { () throws(CIBError) in try CIBXML.parse(utf8: b, sourceName: "stdin") }
+        Result { () throws(CIBError) in try CIBXML.parse(utf8: b, sourceName: "stdin", doctype: .refuse) }
       }
       return try result.get()
     }

@@ -32,6 +32,8 @@ struct Clusterd: AsyncParsableCommand {
   var watchdogDevice: String?
   @Option(name: .customLong("watchdog-timeout-s"), help: "The watchdog's timeout in whole seconds.")
   var watchdogTimeoutS = 1
+  @Option(name: .customLong("tools-dir"), help: "Where Vigil's attrd_updater, crm_attribute and crm_node are: agents find them first on PATH and as HA_SBIN_DIR (default: clusterd's own folder).")
+  var toolsDir: String?
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error.")
   var logLevel = "info"
 
@@ -49,6 +51,7 @@ struct Clusterd: AsyncParsableCommand {
     var withWatchdog = options
     withWatchdog.watchdogDevice = watchdogDevice
     withWatchdog.watchdogTimeoutS = watchdogTimeoutS
+    withWatchdog.toolsDir = toolsDir ?? DaemonOptions.executableDirectory()
     let service = ClusterdService(options: withWatchdog, logger: logger)
     let group = ServiceGroup(
       configuration: .init(

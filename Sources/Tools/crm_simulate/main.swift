@@ -153,7 +153,8 @@ func save(_ text: String, _ path: String) {
 
 let options = parseArguments(Array(CommandLine.arguments.dropFirst()))
 var sourcePath: String
-let text: String
+// nil: read `sourcePath` through the shared CIB loader (symlinks, DOCTYPE, limits, known schema).
+let text: String?
 if options.live {
   let socket = ProcessInfo.processInfo.environment["VIGIL_SOCKET"] ?? "/run/vigil/clusterd.sock"
   guard let f = ProcessInfo.processInfo.environment["CIB_file"] else {
@@ -161,24 +162,31 @@ if options.live {
          + "querying \(socket) is not supported yet: use -x FILE)", code: Exit.noInput)
   }
   sourcePath = f
-  guard let t = try? String(contentsOfFile: f, encoding: .utf8) else { fail("cannot read \(f)", code: Exit.noInput) }
-  text = t
+  text = nil
 } else if options.xmlPipe {
   sourcePath = "stdin"
   text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
 } else if let path = options.xmlFile {
   sourcePath = path
-  guard let t = try? String(contentsOfFile: path, encoding: .utf8) else { fail("cannot read \(path)", code: Exit.noInput) }
-  text = t
+  text = nil
 } else {
   fail("no input: use -x FILE, -p (stdin) or -L (see --help)")
 }
 if options.inPlace && (options.live || options.xmlPipe) { fail("--in-place needs an input file (-x FILE)") }
 
+// A run that writes the file back (--in-place) edits it, so it needs a CIB that passes validation.
+let check: CIBFileCheck = options.inPlace ? .editable : .readable
 let root: CIBElement
 do {
-  root = try CIBXML.parse(text)
+  if let text {
+    root = try CIBFile.parseDocument(Array(text.utf8), sourceName: sourcePath, check: check)
+  } else if let loaded = try CIBFile.load(sourcePath, check: check) {
+    root = loaded
+  } else {
+    fail("cannot read \(sourcePath): No such file or directory", code: Exit.noInput)
+  }
 } catch {
+  if case .fileUnreadable = error { fail("cannot read \(sourcePath): \(error)", code: Exit.noInput) }
   fail("\(sourcePath) is not a valid CIB: \(error)", code: Exit.dataError)
 }
 
@@ -233,7 +241,12 @@ if options.inputSaveFile != nil || options.outputFile != nil || options.graphFil
   if let g = options.graphFile { save(transitionGraphXML(output.result, output.graph), g) }
   if let d = options.dotFile { save(transitionGraphDot(output.result, output.graph), d) }
   if let o = options.outputFile { save(CIBXML.serialize(output.cib), o) }
-  if options.inPlace { save(CIBXML.serialize(output.cib), sourcePath) }
+  if options.inPlace {
+    // Through the shared writer: a symlink's target is replaced, and a file removed since it was read is an error.
+    do { try CIBFile.write(output.cib, to: sourcePath, mustExist: true) } catch {
+      fail("Could not update '\(sourcePath)': \(error)", code: Exit.cantCreate)
+    }
+  }
 }
 FileHandle.standardOutput.write(Data(out.utf8))
 exit(0)

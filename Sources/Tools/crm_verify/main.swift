@@ -62,9 +62,24 @@ if live {
   }
 }
 guard let path = xmlFile else { stderr("crm_verify: no input: use -x FILE or -L"); exit(64) }
-guard let text = liveText ?? FileManager.default.contents(atPath: path).flatMap({ String(data: $0, encoding: .utf8) }) else {
-  stderr("crm_verify: Couldn't read \(path)")
-  exit(66)
+// A file goes through the shared CIB loader (symlinks, DOCTYPE, limits, known schema); what the loader leaves to
+// crm_verify (schema and unpack findings) is reported below.
+var loaded: Result<CIBElement, CIBError>
+do {
+  if let liveText {
+    loaded = .success(try CIBFile.parseDocument(Array(liveText.utf8), sourceName: path, check: .readable))
+  } else if let root = try CIBFile.load(path, check: .readable) {
+    loaded = .success(root)
+  } else {
+    stderr("crm_verify: Couldn't read \(path): No such file or directory")
+    exit(66)
+  }
+} catch {
+  if case .fileUnreadable = error {
+    stderr("crm_verify: Couldn't read \(path): \(error)")
+    exit(66)
+  }
+  loaded = .failure(error)
 }
 
 @MainActor func finish(errors: Bool, warnings: Bool) -> Never {
@@ -80,9 +95,9 @@ guard let text = liveText ?? FileManager.default.contents(atPath: path).flatMap(
 }
 
 let root: CIBElement
-do {
-  root = try CIBXML.parse(text)
-} catch {
+switch loaded {
+case .success(let r): root = r
+case .failure(let error):
   stderr("(filename2xml) \terror: Couldn't parse \(path): \(error)")
   finish(errors: true, warnings: false)
 }

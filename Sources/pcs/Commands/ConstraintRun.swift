@@ -84,9 +84,10 @@ func runConstraintLocation(_ cmd: some PcsCommand, full: Bool) throws(PcsFailure
       try ConstraintEdits.prefers(&cib, rsc: args[0], pairs: Array(args.dropFirst(2)), avoids: args[1] == "avoids", force: force)
     }
   case "rule":
-    try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
+    let upgraded = try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
       try ConstraintEdits.locationRule(&cib, rsc: args[0], words: Array(args.dropFirst(2)), force: force)
     }
+    if let upgraded { Console.err(upgraded) }
   default:
     throw .usage(ConstraintCommand.self)
   }

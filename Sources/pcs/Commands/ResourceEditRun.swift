@@ -15,7 +15,7 @@ func runResourceDelete(_ cmd: some PcsCommand, stonith: Bool) throws(PcsFailure)
 func runResourceTargetRole(_ cmd: some PcsCommand, words: [String], enable: Bool) throws(PcsFailure) {
   try cmd.rejectUnsupportedOptions(in: words)
   guard !words.isEmpty else { throw .legacy("You must specify resource(s) to \(enable ? "enable" : "disable")") }
-  try CIBTarget.edit(cmd.global) { (cib: inout CIBElement) throws(PcsFailure) in
+  try CIBTarget.edit(cmd.global, writeUnchanged: false) { (cib: inout CIBElement) throws(PcsFailure) in
     try ResourceEdits.setTargetRole(&cib, ids: words, enable: enable)
   }
 }

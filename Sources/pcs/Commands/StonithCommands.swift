@@ -4,7 +4,10 @@ import ArgumentParser
 struct StonithCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stonith", abstract: "Manage fencing devices.",
-    subcommands: [StonithStatus.self, StonithConfig.self, StonithCreate.self, StonithDelete.self]
+    subcommands: [
+      StonithStatus.self, StonithConfig.self, StonithCreate.self, StonithDelete.self, StonithEnable.self,
+      StonithDisable.self, StonithUpdate.self, StonithMeta.self,
+    ]
       + Pcs.lrmStonithCommands,
     defaultSubcommand: StonithStatus.self)
 }

@@ -78,9 +78,12 @@ enum ConstraintEdits {
     cib.insert(e, into: cons)
   }
 
-  /// `location RSC rule [id=ID] [role=ROLE] [score=S|score-attribute=A] EXPRESSION` for simple expressions:
-  /// `ATTR OP VALUE`, `defined ATTR`, `not_defined ATTR`.
-  static func locationRule(_ cib: inout CIBElement, rsc: String, words: [String], force: Bool) throws(PcsFailure) {
+  /// `location RSC rule [id=ID] [role=ROLE] [score=S|score-attribute=A] [constraint-id=ID]
+  /// [resource-discovery=D] EXPRESSION`, with pcs's whole rule grammar (`RuleGrammar`).
+  /// Returns the warning pcs prints when the rule needs a newer schema than the CIB's (the CIB is upgraded).
+  static func locationRule(_ cib: inout CIBElement, rsc: String, words: [String], force: Bool) throws(PcsFailure)
+    -> String?
+  {
     try checkResource(cib, rsc, force: force)
     var ids = IdProvider(cib)
     var options: [(String, String)] = []
@@ -90,35 +93,35 @@ enum ConstraintEdits {
       rest = rest.dropFirst()
     }
     let expression = Array(rest)
-    var expr: [(String, String)]
-    if expression.count == 2, ["defined", "not_defined"].contains(expression[0]) {
-      expr = [("operation", expression[0]), ("attribute", expression[1])]
-    } else if expression.count == 3 {
-      expr = [("operation", expression[1]), ("attribute", expression[0]), ("value", expression[2])]
-    } else {
-      throw .legacy("'\(expression.joined(separator: " "))' is not a valid rule expression")
-    }
+    let node: RuleNode
+    do { node = try RuleGrammar.parse(expression) } catch { throw .legacy(RuleGrammar.message(expression, error)) }
     let consId = options.first { $0.0 == "constraint-id" }?.1 ?? ids.allocate(Ids.sanitize("location-\(rsc)"))
     ids.book(consId)
     let ruleId = options.first { $0.0 == "id" }?.1 ?? ids.subelementId(consId, "rule")
     ids.book(ruleId)
-    var rule = CIBElement("rule", ["id": ruleId])
-    if let role = options.first(where: { $0.0 == "role" })?.1 { rule[attribute: "role"] = Operations.normalizeRole(role) }
+    var scoreAttribute = ("score", "INFINITY")
     if let attr = options.first(where: { $0.0 == "score-attribute" })?.1 {
-      rule[attribute: "score-attribute"] = attr
-    } else {
-      let score = options.first { $0.0 == "score" }?.1 ?? "INFINITY"
+      scoreAttribute = ("score-attribute", attr)
+    } else if let score = options.first(where: { $0.0 == "score" })?.1 {
       try checkScore(score)
-      rule[attribute: "score"] = score
+      scoreAttribute = ("score", score)
     }
-    var exprElement = CIBElement("expression", ["id": ids.subelementId(ruleId, "expr")])
-    for (k, v) in expr { exprElement[attribute: k] = v }
-    rule.append(exprElement)
+    var upgraded: String?
+    if RuleGrammar.usesIntegerType(node), Schema.version(of: cib) < (3, 5) {
+      // As `cibadmin --upgrade`: a new admin_epoch, epoch restarting at 1 (the write then bumps it).
+      cib[attribute: "validate-with"] = Schema.latest
+      cib[attribute: "admin_epoch"] = String((Int(cib[attribute: "admin_epoch"] ?? "0") ?? 0) + 1)
+      cib[attribute: "epoch"] = "1"
+      upgraded = "Cluster CIB has been upgraded to latest version"
+    }
+    let role = options.first(where: { $0.0 == "role" }).map { Schema.roleName(Operations.normalizeRole($0.1), in: cib) }
+    let rule = RuleGrammar.element(node, id: ruleId, role: role, scoreAttribute: scoreAttribute, ids: &ids)
     var location = CIBElement("rsc_location", ["id": consId, "rsc": rsc])
     if let d = options.first(where: { $0.0 == "resource-discovery" })?.1 { location[attribute: "resource-discovery"] = d }
     location.append(rule)
     let cons = constraintsPath(&cib)
     cib.insert(location, into: cons)
+    return upgraded
   }
 
   // MARK: colocation

@@ -219,7 +219,7 @@ enum ResourceEdits {
   }
 
   static func meta(_ cib: inout CIBElement, id: String, pairs: [(String, String)]) throws(PcsFailure) {
-    guard let path = Resources.find(id, in: cib) else { throw .legacy("Unable to find a resource/clone/group: \(id)") }
+    guard let path = Resources.find(id, in: cib) else { throw .legacy("unable to find a resource/clone/group: \(id)") }
     var ids = IdProvider(cib)
     let set = nvset(&cib, path, tag: "meta_attributes", first: false, ids: &ids)
     NVSets.update(&cib, set: set, pairs: pairs, ids: &ids)

@@ -231,6 +231,15 @@ enum LiveQuorum {
     let r = try LiveCIB.send(.quorum, notRunning: .legacy("Unable to get quorum status: Cannot initialize CMAP service"))
     Console.outRaw(r.quorum?.quorumtoolText ?? "")
   }
+  /// pcs prints corosync-qdevice-tool's text and a newline; without a running device client, its error.
+  static func deviceStatus() throws(PcsFailure) {
+    let notRunning = PcsFailure.legacy(
+      "Unable to get quorum status: corosync-qdevice-tool: Can't connect to QDevice socket (is QDevice running?): "
+        + "No such file or directory")
+    let r = try LiveCIB.send(.quorum, notRunning: notRunning)
+    guard let text = r.quorum?.qdeviceText else { throw notRunning }
+    Console.outRaw(text + "\n")
+  }
   static func corosync() throws(PcsFailure) {
     let r = try LiveCIB.send(.quorum, notRunning: .legacy("corosync not running"))
     Console.outRaw(r.quorum?.membershipText ?? "")

@@ -1,5 +1,6 @@
 import CIB
 import ControlProtocol
+import Membership
 
 /// `pcs status` against the running cluster: crm_mon's layout from the live CIB, plus what only the daemon
 /// knows (Daemon Status), in pcs 0.11.5's order.
@@ -15,6 +16,11 @@ enum LiveStatus {
     let cib = try CIBCodec.parse(Array(info.cib.utf8))
     var model = StatusReader.read(cib)
     if let warning = info.watchdogWarning { model.warnings.append(warning) }
+    if view == .cluster, !StatusReader.fencingConfigured(cib), let q = try? LiveCIB.send(.quorum).quorum,
+      q.status.twoNode, q.status.members.count <= 2
+    {
+      model.warnings.append(TwoNodeWarning.text)
+    }
     if cmd.global.outputAs == .json {
       var json = StatusJSON.render(model, view: view)
       if view == .cluster, case .object(var fields) = json {

@@ -181,6 +181,13 @@ enum StatusReader {
       nodes: nodes, resources: resources, failedOperations: failed, warnings: warnings)
   }
 
+  /// Whether fencing can run: stonith-enabled (default true) and at least one stonith device.
+  static func fencingConfigured(_ cib: CIBElement) -> Bool {
+    let configuration = cib.firstElement(named: "configuration") ?? CIBElement("configuration")
+    let enabled = isTrue(clusterProperties(configuration)["stonith-enabled"] ?? "true")
+    return enabled && Resources.primitives(cib).contains { $0[attribute: "class"] == "stonith" }
+  }
+
   static func isTrue(_ v: String) -> Bool { ["1", "true", "yes", "on", "y"].contains(v.lowercased()) }
 
   static func clusterProperties(_ configuration: CIBElement) -> [String: String] {

@@ -23,6 +23,9 @@ public struct ClusterSimulator {
     var boot = 0
     /// The agents' own state: resource -> active since (ms). What an independent probe would sample.
     var agents: [String: Int64] = [:]
+    /// This boot's record of what may run here (clusterd's file under /run): kept across a process restart,
+    /// emptied by a machine crash or watchdog reset.
+    var mayRun: [String] = []
     /// The CIB the last completed background write left on disk.
     var disk: CIBElement?
     /// The term stored with it.
@@ -337,7 +340,7 @@ public struct ClusterSimulator {
     log("n\(i + 1) clusterd starts (incarnation \(inc), CIB \(cib.map { Self.versionText($0) } ?? "none"))")
     mark(1, Int64(i), Int64(inc))
     after(ms: Self.nodeTickMs, .process(node: i, incarnation: inc, .nodeTick))
-    run(i, [.node(.started(at: time(i))), .membership(.tick(now: membershipNow(i)))])
+    run(i, [.node(.started(at: time(i), mayRunHere: nodes[i].mayRun)), .membership(.tick(now: membershipNow(i)))])
   }
 
   mutating func restartProcess(_ i: Int, withDisk: Bool) {

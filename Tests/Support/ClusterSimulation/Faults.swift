@@ -59,6 +59,7 @@ extension ClusterSimulator {
     nodes[v].machineUp = false
     nodes[v].boot += 1
     nodes[v].agents = [:]
+    nodes[v].mayRun = []
     agentsChanged = true
     nodes[v].watchdogDeadlineMs = nil
   }

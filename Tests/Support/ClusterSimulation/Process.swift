@@ -104,6 +104,10 @@ extension ClusterSimulator {
       work.append(.membership(.broadcastRequested(payload: payload, now: membershipNow(i))))
     case .runLocally(let call):
       work.append(.lrm(.operationRequested(call)))
+    case .recordMayRun(let resource):
+      if !nodes[i].mayRun.contains(resource) { nodes[i].mayRun.append(resource) }
+    case .rewriteMayRun(let resources):
+      nodes[i].mayRun = resources
     case .cancelLocally(let key):
       log("n\(i + 1) LRM cancels \(key)")
       work.append(.lrm(.cancelRequested(key)))

@@ -15,6 +15,9 @@ public struct SimulationOptions: Sendable {
   public var quorum: QuorumOptions?
   /// Broadcast messages of several fragments (`LargeMessages`) instead of a few bytes each.
   public var largeMessages: LargeMessages?
+  /// Also draw one-way cuts (packets from one node to another lost, the other way kept) among the faults. Off by
+  /// default: the fault draw of every seed stays what it was without them.
+  public var oneWayCuts = false
   public init() {}
 }
 
@@ -154,7 +157,20 @@ public struct MembershipSimulator {
     var viewID: ViewID?
     var deliveredInView = 0
     var delivered: Set<MessageKey> = []
+    /// When it installed its current view.
+    var installedAt: Duration = .zero
   }
+  /// Per view: its members, who installed it when, and whether a member was quorate in it (the lease check).
+  struct InstallRecord {
+    var members: Set<Int>
+    var firstAt: Duration
+    var pending: Set<Int>
+    var allAt: Duration?
+    var quorate = false
+  }
+  var installRecords: [ViewID: InstallRecord] = [:]
+  /// Views every member installed and some member was quorate in, with when the last member installed it.
+  var completedQuorateViews: [(id: ViewID, members: Set<Int>, firstAt: Duration, allAt: Duration)] = []
   /// Per broadcast number: who delivered it in which view; the aborts senders reported; every node's view changes.
   var deliveredBy: [Int: [(Member, ViewID)]] = [:]
   var abortedBy: [(sender: Member, number: Int, view: ViewID)] = []
@@ -179,6 +195,8 @@ public struct MembershipSimulator {
   var now: Duration = .zero
   var nodes: [SimNode] = []
   var group: [Int]
+  /// One-way cuts in place: `from * 64 + to` (node indices).
+  var cuts: Set<Int> = []
   let n: Int
   let lossPercent: Int
   let duplicatePercent: Int
@@ -275,7 +293,8 @@ public struct MembershipSimulator {
         guard nodes[i].core != nil, nodes[i].incarnation == inc else { continue }
         step(i, .tick(now: now))
       case .packet(let p, let to):
-        guard nodes[to].core != nil, group[Int(p.from.id.rawValue) - 1] == group[to] else { continue }
+        let from = Int(p.from.id.rawValue) - 1
+        guard nodes[to].core != nil, group[from] == group[to], !cuts.contains(from * 64 + to) else { continue }
         step(to, .packetReceived(p, now: now))
       case .fault:
         if now < options.duration {
@@ -308,6 +327,7 @@ public struct MembershipSimulator {
   mutating func healAll() {
     healed = true
     group = Array(repeating: 0, count: n)
+    cuts = []
     for i in 0..<n where nodes[i].core == nil { start(i, incarnation: nodes[i].incarnation + 1) }
     log("heal all")
   }
@@ -316,10 +336,16 @@ public struct MembershipSimulator {
     result.faults += 1
     let alive = (0..<n).filter { nodes[$0].core != nil }
     let dead = (0..<n).filter { nodes[$0].core == nil }
-    switch Int.random(in: 0..<8, using: &rng) {
+    switch Int.random(in: 0..<(options.oneWayCuts ? 10 : 8), using: &rng) {
     case 0:
       group = Array(repeating: 0, count: n)
+      cuts = []
       log("fault: heal")
+    case 8, 9:
+      let from = Int.random(in: 0..<n, using: &rng)
+      let to = (from + Int.random(in: 1..<n, using: &rng)) % n
+      cuts.insert(from * 64 + to)
+      log("fault: one-way cut n\(from + 1) -> n\(to + 1)")
     case 1:
       let v = Int.random(in: 0..<n, using: &rng)
       group = (0..<n).map { $0 == v ? 1 : 0 }
@@ -397,6 +423,7 @@ public struct MembershipSimulator {
       if result.violation != nil { return }
     }
     if quorumTouched { checkQuorum() }
+    if result.violation == nil { checkContact(i) }
   }
 
   /// Trace lines for the view-change messages (heartbeats and data would drown them).
@@ -440,6 +467,32 @@ public struct MembershipSimulator {
     }
     nodes[i].viewID = v.id
     nodes[i].deliveredInView = 0
+    nodes[i].installedAt = now
+    var record = installRecords[v.id] ?? InstallRecord(
+      members: Set(v.members.map { Int($0.id.rawValue) - 1 }), firstAt: now,
+      pending: Set(v.members.map { Int($0.id.rawValue) - 1 }))
+    record.pending.remove(i)
+    installRecords[v.id] = record
+    completeIfQuorate(v.id)
+  }
+
+  mutating func completeIfQuorate(_ id: ViewID) {
+    guard var r = installRecords[id], r.allAt == nil, r.pending.isEmpty, r.quorate else { return }
+    r.allAt = now
+    installRecords[id] = r
+    completedQuorateViews.append((id, r.members, r.firstAt, now))
+  }
+
+  /// The lease's premise (`QuorumContact`): once every member of a quorate view W has installed it, a node left out
+  /// of W that is still in a view it installed before W began proves no quorum contact after that moment (the
+  /// members of W that it needs stopped echoing its heartbeats in its view when they installed W). Checked where
+  /// votequorum promises a single quorate partition (two quorums of the same votes then share a member).
+  mutating func checkContact(_ i: Int) {
+    guard checkSingleQuorate, let core = nodes[i].core, let since = core.quorumContactSince else { return }
+    for w in completedQuorateViews where !w.members.contains(i) && nodes[i].installedAt < w.firstAt && since > w.allAt {
+      violate("n\(i + 1) proves quorum contact since \(since), after every member of quorate \(w.id) (without it) installed it at \(w.allAt); its own view \(String(describing: nodes[i].viewID)) is from \(nodes[i].installedAt)")
+      return
+    }
   }
 
   mutating func onDeliver(_ i: Int, _ d: Delivery) {
@@ -493,6 +546,10 @@ public struct MembershipSimulator {
     var quorateViews: [ViewID] = []
     for node in nodes where node.core != nil && node.quorate {
       if let v = node.viewID, !quorateViews.contains(v) { quorateViews.append(v) }
+    }
+    for v in quorateViews where installRecords[v]?.quorate == false {
+      installRecords[v]!.quorate = true
+      completeIfQuorate(v)
     }
     guard quorateViews.count > 1 else { return }
     for a in 0..<quorateViews.count {

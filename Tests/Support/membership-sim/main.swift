@@ -5,12 +5,12 @@ import Membership
 import MembershipSimulation
 import TestKit
 
-/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]`: runs the deterministic membership
+/// `membership-sim [--seeds N] [--seed S] [--first F] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--one-way-cuts] [--trace]`: runs the deterministic membership
 /// simulation for seeds F..F+N-1 (or just S). Prints each failing seed with the command that replays it; the last
 /// line is always `N seeds, V violations`.
 var options = SimulationOptions()
 let command = SeedArguments(
-  usage: "membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--trace]")
+  usage: "membership-sim [--seeds N] [--first F] [--seed S] [--nodes K] [--heal-ms MS] [--default-quorum] [--large] [--one-way-cuts] [--trace]")
 let list = command.seeds(Array(CommandLine.arguments.dropFirst())) { name, value in
   switch name {
   case "--nodes": options.nodeCount = command.valid(Int(value()))
@@ -18,6 +18,7 @@ let list = command.seeds(Array(CommandLine.arguments.dropFirst())) { name, value
   case "--default-quorum": options.quorum = QuorumOptions()
   case "--trace": options.trace = true
   case "--large": options.largeMessages = LargeMessages()
+  case "--one-way-cuts": options.oneWayCuts = true
   default: return false
   }
   return true
@@ -37,11 +38,11 @@ for seed in list {
   if let v = r.violation {
     violations += 1
     print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): VIOLATION \(v)")
-    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large") --trace")
+    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large")\(options.oneWayCuts ? " --one-way-cuts" : "") --trace")
   } else if let c = r.notConverged {
     notConverged += 1
     print("seed \(seed) (\(r.nodeCount) nodes, \(r.quorum)): did not converge (liveness, not a violation): \(c)")
-    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large") --trace")
+    print("  replay: swift run -c release membership-sim --seed \(seed)\(options.largeMessages == nil ? "" : " --large")\(options.oneWayCuts ? " --one-way-cuts" : "") --trace")
   }
 }
 print("faults=\(totals.faults) views=\(totals.views) deliveries=\(totals.deliveries) packets=\(totals.packets) not_converged=\(notConverged) unpromised_split_brains=\(unpromised)")
