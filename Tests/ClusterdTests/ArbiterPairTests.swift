@@ -42,7 +42,9 @@ final class ArbiterPair: @unchecked Sendable {
 
   @discardableResult
   func sh(_ args: [String]) throws -> String {
-    let r = try TestProcess.run(args[0], Array(args.dropFirst()), timeoutMs: 30_000)
+    // TestProcess's default deadline: `ip` waits on the kernel's network-namespace lock, which other suites'
+    // namespace teardowns can hold for tens of seconds on a loaded CI machine (an `addr add` took over 30 s once).
+    let r = try TestProcess.run(args[0], Array(args.dropFirst()))
     guard r.status == 0 else { throw HarnessError("\(args.joined(separator: " ")): \(r.stdout)\(r.stderr)") }
     return r.stdout
   }
