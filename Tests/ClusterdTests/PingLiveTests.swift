@@ -123,24 +123,8 @@ final class PingCluster: @unchecked Sendable {
 
   func tool(_ name: String, _ node: String, _ args: [String]) async -> TestCluster.Run {
     let socket = socket(node)
-    return (try? await blocking {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: TestCluster.bin + "/" + name)
-      p.arguments = args
-      var env = ProcessInfo.processInfo.environment
-      env["VIGIL_SOCKET"] = socket
-      p.environment = env
-      let out = Pipe()
-      let err = Pipe()
-      p.standardOutput = out
-      p.standardError = err
-      try p.run()
-      let o = out.fileHandleForReading.readDataToEndOfFile()
-      let e = err.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      return TestCluster.Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
-    }) ?? TestCluster.Run(status: -1, stdout: "", stderr: "could not run \(name)")
+    return (try? await blocking { try TestCluster.runTool(name, socket: socket, args) })
+      ?? TestCluster.Run(status: -1, stdout: "", stderr: "could not run \(name)")
   }
 
   func log(_ node: String) -> String { (try? String(contentsOfFile: dir + "/" + node + "/clusterd.log", encoding: .utf8)) ?? "" }
